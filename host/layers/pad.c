@@ -1,0 +1,268 @@
+/* Padding layers: ReflectionPad, ReplicationPad, ZeroPad/ConstantPad and CircularPad, 1d/2d/3d.
+ * Validation follows PyTorch (see oclnn_pad_output_shape in oclnn.h); the kernel is
+ * kernels_cl/pad.cl, one program per mode. */
+#include "core/internal.h"
+#include "program/program.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define PAD_FILE "pad.cl"
+#define ROWS_PER_GROUP 64
+
+static const char *const MODE_NAMES[] = {"constant", "reflect", "replicate", "circular"};
+
+struct oclnn_pad {
+  oclnn_context *ctx;
+  oclnn_pad_desc desc;
+  oclnn__program *program;
+  cl_kernel kernel;
+  size_t lanes; /* work-items sharing one output row */
+};
+
+oclnn_pad_desc oclnn_pad_desc_default(int dims, oclnn_pad_mode mode, int64_t padding) {
+  oclnn_pad_desc desc;
+  memset(&desc, 0, sizeof desc);
+  desc.dims = dims;
+  desc.mode = mode;
+  for (int i = 0; i < 6; i++)
+    desc.padding[i] = (dims >= 1 && i < 2 * dims && dims <= 3) ? padding : 0;
+  desc.value = 0.0f;
+  return desc;
+}
+
+/* Vector width and lanes per row, by device type (portable defaults; CPUs run one work-item
+ * per row with wide vectors, GPUs spread a row over a warp's worth of work-items). */
+static int vector_width(const oclnn_context *ctx) {
+  return (ctx->device_type & CL_DEVICE_TYPE_CPU) ? 8 : 4;
+}
+
+static void pad_options(char *buf, size_t size, int mode, int vec) {
+  snprintf(buf, size, "-DMODE=%d -DVEC=%d", mode, vec);
+}
+
+typedef struct variant_context {
+  oclnn__variant_fn each;
+  void *user;
+} variant_context;
+
+void oclnn__pad_variants(oclnn__variant_fn each, void *user) {
+  /* Both vector widths: prebuild must not depend on which device asks. */
+  static const int widths[] = {4, 8};
+  for (size_t w = 0; w < sizeof widths / sizeof widths[0]; w++) {
+    for (int mode = 0; mode < 4; mode++) {
+      char options[64];
+      pad_options(options, sizeof options, mode, widths[w]);
+      each(user, PAD_FILE, options);
+    }
+  }
+}
+
+oclnn_status oclnn_pad_create(oclnn_context *ctx, const oclnn_pad_desc *desc, oclnn_pad **out) {
+  static const char *fn = "oclnn_pad_create";
+  if (!ctx || !desc || !out)
+    return oclnn__fail(ctx, OCLNN_ERR_NULL_ARGUMENT, "%s: %s is NULL", fn,
+                       !ctx    ? "ctx"
+                       : !desc ? "desc"
+                               : "out");
+  *out = NULL;
+  if (desc->dims < 1 || desc->dims > 3)
+    return oclnn__fail(ctx, OCLNN_ERR_INVALID_VALUE,
+                       "%s: desc->dims is %d; padding layers are 1d, 2d or 3d", fn, desc->dims);
+  if ((int)desc->mode < OCLNN_PAD_CONSTANT || (int)desc->mode > OCLNN_PAD_CIRCULAR)
+    return oclnn__fail(ctx, OCLNN_ERR_INVALID_VALUE,
+                       "%s: desc->mode is %d; use an oclnn_pad_mode value", fn, (int)desc->mode);
+  for (int i = 0; i < 2 * desc->dims; i++)
+    if (desc->padding[i] > INT32_MAX || desc->padding[i] < -(int64_t)INT32_MAX)
+      return oclnn__fail(ctx, OCLNN_ERR_OVERFLOW,
+                         "%s: desc->padding[%d] is %lld; |padding| must be below 2^31", fn, i,
+                         (long long)desc->padding[i]);
+
+  char options[64];
+  int vec = vector_width(ctx);
+  pad_options(options, sizeof options, (int)desc->mode, vec);
+  oclnn__program *program = NULL;
+  oclnn_status status = oclnn__program_get(ctx, fn, PAD_FILE, options, &program);
+  if (status != OCLNN_SUCCESS)
+    return status;
+  oclnn_pad *pad = calloc(1, sizeof *pad);
+  if (!pad)
+    return oclnn__fail(ctx, OCLNN_ERR_OUT_OF_MEMORY, "%s: out of host memory", fn);
+  status = oclnn__kernel_create(ctx, fn, program, "pad_forward", &pad->kernel);
+  if (status != OCLNN_SUCCESS) {
+    free(pad);
+    return status;
+  }
+  pad->ctx = ctx;
+  pad->desc = *desc;
+  pad->program = program;
+  pad->lanes = (ctx->device_type & CL_DEVICE_TYPE_CPU) ? 1 : 32;
+  *out = pad;
+  return OCLNN_SUCCESS;
+}
+
+void oclnn_pad_free(oclnn_pad *pad) {
+  if (!pad)
+    return;
+  if (pad->kernel)
+    clReleaseKernel(pad->kernel);
+  free(pad);
+}
+
+static oclnn_status output_shape(oclnn_pad *pad, const char *fn, int rank, const int64_t *in_shape,
+                                 int64_t *out_shape) {
+  oclnn_context *ctx = pad->ctx;
+  const oclnn_pad_desc *d = &pad->desc;
+  const char *mode = MODE_NAMES[d->mode];
+  char shape[128];
+  if (rank < 1 || rank > OCLNN_MAX_RANK)
+    return oclnn__fail(ctx, OCLNN_ERR_INVALID_SHAPE, "%s: input rank is %d; ranks 1 to %d exist",
+                       fn, rank, OCLNN_MAX_RANK);
+  oclnn__shape_string(rank, in_shape, shape, sizeof shape);
+  if (d->mode == OCLNN_PAD_CONSTANT) {
+    if (rank < d->dims)
+      return oclnn__fail(ctx, OCLNN_ERR_INVALID_SHAPE,
+                         "%s: constant %dd padding needs an input of rank >= %d, got %s", fn,
+                         d->dims, d->dims, shape);
+  } else if (rank != d->dims + 1 && rank != d->dims + 2) {
+    return oclnn__fail(ctx, OCLNN_ERR_INVALID_SHAPE,
+                       "%s: %s %dd padding needs a %dD (unbatched) or %dD (batched) input, got %s",
+                       fn, mode, d->dims, d->dims + 1, d->dims + 2, shape);
+  }
+  for (int i = 0; i < rank; i++)
+    if (in_shape[i] < 0)
+      return oclnn__fail(ctx, OCLNN_ERR_INVALID_SHAPE, "%s: input shape %s has a negative dim", fn,
+                         shape);
+  /* Reflect and replicate read from every non-batch dim, so PyTorch requires them non-empty. */
+  if (d->mode == OCLNN_PAD_REFLECT || d->mode == OCLNN_PAD_REPLICATE) {
+    int first = rank == d->dims + 2 ? 1 : 0;
+    for (int i = first; i < rank; i++)
+      if (in_shape[i] == 0)
+        return oclnn__fail(ctx, OCLNN_ERR_INVALID_SHAPE,
+                           "%s: %s padding needs non-empty dims except the batch, input is %s", fn,
+                           mode, shape);
+  }
+  for (int i = 0; i < rank; i++)
+    out_shape[i] = in_shape[i];
+  for (int k = 0; k < d->dims; k++) {
+    int axis = rank - 1 - k;
+    int64_t before = d->padding[2 * k], after = d->padding[2 * k + 1], size = in_shape[axis];
+    if (d->mode == OCLNN_PAD_REFLECT && (before >= size || after >= size))
+      return oclnn__fail(ctx, OCLNN_ERR_INVALID_SHAPE,
+                         "%s: reflect padding (%lld, %lld) of dim %d must be < its size %lld "
+                         "(input %s)",
+                         fn, (long long)before, (long long)after, axis, (long long)size, shape);
+    if (d->mode == OCLNN_PAD_CIRCULAR && (before > size || after > size))
+      return oclnn__fail(ctx, OCLNN_ERR_INVALID_SHAPE,
+                         "%s: circular padding (%lld, %lld) of dim %d must be <= its size %lld, "
+                         "it may wrap around once (input %s)",
+                         fn, (long long)before, (long long)after, axis, (long long)size, shape);
+    int64_t out_size = size + before + after; /* |pads| < 2^31, so no overflow */
+    if (out_size < 1)
+      return oclnn__fail(ctx, OCLNN_ERR_INVALID_SHAPE,
+                         "%s: padding (%lld, %lld) leaves dim %d of input %s with size %lld; "
+                         "it must be >= 1",
+                         fn, (long long)before, (long long)after, axis, shape, (long long)out_size);
+    if (out_size > INT32_MAX || size > INT32_MAX)
+      return oclnn__fail(ctx, OCLNN_ERR_OVERFLOW,
+                         "%s: padded dim %d (input %lld, output %lld) must stay below 2^31", fn,
+                         axis, (long long)size, (long long)out_size);
+    out_shape[axis] = out_size;
+  }
+  int64_t count = 1;
+  for (int i = 0; i < rank; i++)
+    if (!oclnn__mul_i64(count, out_shape[i], &count))
+      return oclnn__fail(ctx, OCLNN_ERR_OVERFLOW, "%s: output of input %s overflows int64", fn,
+                         shape);
+  return OCLNN_SUCCESS;
+}
+
+oclnn_status oclnn_pad_output_shape(oclnn_pad *pad, int rank, const int64_t *in_shape,
+                                    int64_t *out_shape) {
+  static const char *fn = "oclnn_pad_output_shape";
+  if (!pad || !in_shape || !out_shape)
+    return oclnn__fail(pad ? pad->ctx : NULL, OCLNN_ERR_NULL_ARGUMENT, "%s: %s is NULL", fn,
+                       !pad        ? "pad"
+                       : !in_shape ? "in_shape"
+                                   : "out_shape");
+  int64_t shape[OCLNN_MAX_RANK];
+  oclnn_status status = output_shape(pad, fn, rank, in_shape, shape);
+  if (status == OCLNN_SUCCESS)
+    memcpy(out_shape, shape, (size_t)rank * sizeof *shape);
+  return status;
+}
+
+oclnn_status oclnn_pad_forward(oclnn_pad *pad, const oclnn_tensor *in, const oclnn_tensor *out) {
+  static const char *fn = "oclnn_pad_forward";
+  if (!pad || !in || !out)
+    return oclnn__fail(pad ? pad->ctx : NULL, OCLNN_ERR_NULL_ARGUMENT, "%s: %s is NULL", fn,
+                       !pad  ? "pad"
+                       : !in ? "in"
+                             : "out");
+  oclnn_context *ctx = pad->ctx;
+  int64_t in_count = 0, out_count = 0;
+  oclnn_status status = oclnn__check_tensor(ctx, fn, "in", in, &in_count);
+  if (status != OCLNN_SUCCESS)
+    return status;
+  int64_t expected[OCLNN_MAX_RANK];
+  status = output_shape(pad, fn, in->rank, in->shape, expected);
+  if (status != OCLNN_SUCCESS)
+    return status;
+  status = oclnn__check_tensor(ctx, fn, "out", out, &out_count);
+  if (status != OCLNN_SUCCESS)
+    return status;
+  if (out->rank != in->rank || memcmp(out->shape, expected, (size_t)in->rank * sizeof *expected)) {
+    char want[128], got[128];
+    return oclnn__fail(ctx, OCLNN_ERR_INVALID_SHAPE, "%s: out has shape %s, expected %s", fn,
+                       oclnn__shape_string(out->rank, out->shape, got, sizeof got),
+                       oclnn__shape_string(in->rank, expected, want, sizeof want));
+  }
+  status = oclnn__check_no_overlap(ctx, fn, "in", in, "out", out);
+  if (status != OCLNN_SUCCESS)
+    return status;
+  if (out_count == 0)
+    return OCLNN_SUCCESS;
+
+  const oclnn_pad_desc *d = &pad->desc;
+  int rank = in->rank;
+  /* Padded dims, innermost first; missing ones are size 1 with no padding. */
+  cl_int in_dim[3] = {1, 1, 1}, out_dim[3] = {1, 1, 1}, before[3] = {0, 0, 0};
+  for (int k = 0; k < d->dims; k++) {
+    in_dim[k] = (cl_int)in->shape[rank - 1 - k];
+    out_dim[k] = (cl_int)expected[rank - 1 - k];
+    before[k] = (cl_int)d->padding[2 * k];
+  }
+  cl_ulong rows = (cl_ulong)(out_count / out_dim[0]);
+  cl_ulong in_offset = in->offset, out_offset = out->offset;
+  cl_float value = d->value;
+  cl_kernel k = pad->kernel;
+  cl_int err = CL_SUCCESS;
+  cl_uint arg = 0;
+  err |= clSetKernelArg(k, arg++, sizeof(cl_mem), &in->buffer);
+  err |= clSetKernelArg(k, arg++, sizeof in_offset, &in_offset);
+  err |= clSetKernelArg(k, arg++, sizeof(cl_mem), &out->buffer);
+  err |= clSetKernelArg(k, arg++, sizeof out_offset, &out_offset);
+  for (int i = 0; i < 3; i++)
+    err |= clSetKernelArg(k, arg++, sizeof(cl_int), &in_dim[i]);
+  for (int i = 0; i < 3; i++)
+    err |= clSetKernelArg(k, arg++, sizeof(cl_int), &out_dim[i]);
+  for (int i = 0; i < 3; i++)
+    err |= clSetKernelArg(k, arg++, sizeof(cl_int), &before[i]);
+  err |= clSetKernelArg(k, arg++, sizeof value, &value);
+  err |= clSetKernelArg(k, arg++, sizeof rows, &rows);
+  if (err != CL_SUCCESS)
+    return oclnn__fail(ctx, OCLNN_ERR_OPENCL, "%s: clSetKernelArg failed", fn);
+
+  size_t rows_per_group = ROWS_PER_GROUP;
+  if (pad->lanes * rows_per_group > ctx->max_work_group_size && ctx->max_work_group_size)
+    rows_per_group =
+        ctx->max_work_group_size / pad->lanes ? ctx->max_work_group_size / pad->lanes : 1;
+  if (rows > (cl_ulong)(SIZE_MAX - rows_per_group))
+    return oclnn__fail(ctx, OCLNN_ERR_OVERFLOW, "%s: %llu output rows are too many to launch", fn,
+                       (unsigned long long)rows);
+  size_t groups = ((size_t)rows + rows_per_group - 1) / rows_per_group;
+  size_t global[2] = {pad->lanes, groups * rows_per_group};
+  size_t local[2] = {pad->lanes, rows_per_group};
+  return oclnn__enqueue(ctx, fn, pad->program, k, 2, global, local);
+}

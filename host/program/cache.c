@@ -1,0 +1,203 @@
+/* The on-disk program cache. One file per (device, driver, platform, oclnn version, options,
+ * source): a header, the full key and the program binary with its checksum. Entries are written
+ * to a temporary file and renamed, so readers never see half an entry; anything that does not
+ * validate is ignored and rebuilt. Failures here never fail a call: the cache only saves time. */
+#include "program/program.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+static const char MAGIC[8] = {'O', 'C', 'L', 'N', 'N', 'P', 'C', '1'};
+#define HEADER_SIZE (8 + 8 + 8 + 8)
+#define MAX_ENTRY_SIZE ((uint64_t)1 << 30)
+
+uint64_t oclnn__hash64(const void *data, size_t size, uint64_t seed) {
+  const unsigned char *bytes = data;
+  uint64_t hash = seed;
+  for (size_t i = 0; i < size; i++) {
+    hash ^= bytes[i];
+    hash *= 0x100000001b3ULL;
+  }
+  return hash;
+}
+
+static void put_u64(unsigned char *out, uint64_t value) {
+  for (int i = 0; i < 8; i++)
+    out[i] = (unsigned char)(value >> (8 * i));
+}
+
+static uint64_t get_u64(const unsigned char *in) {
+  uint64_t value = 0;
+  for (int i = 0; i < 8; i++)
+    value |= (uint64_t)in[i] << (8 * i);
+  return value;
+}
+
+static int make_dirs(const char *path) {
+  char *copy = strdup(path);
+  if (!copy)
+    return -1;
+  for (char *p = copy + 1; *p; p++) {
+    if (*p != '/')
+      continue;
+    *p = '\0';
+    if (mkdir(copy, 0755) != 0 && errno != EEXIST) {
+      free(copy);
+      return -1;
+    }
+    *p = '/';
+  }
+  int result = (mkdir(copy, 0755) == 0 || errno == EEXIST) ? 0 : -1;
+  free(copy);
+  return result;
+}
+
+static char *join(const char *a, const char *b) {
+  size_t size = strlen(a) + strlen(b) + 2;
+  char *path = malloc(size);
+  if (path)
+    snprintf(path, size, "%s/%s", a, b);
+  return path;
+}
+
+char *oclnn__cache_resolve_dir(const char *requested) {
+  const char *dir = requested;
+  char *owned = NULL;
+  if (!dir) {
+    const char *env = getenv("OCLNN_CACHE_DIR");
+    if (env && *env) {
+      dir = env;
+    } else {
+      const char *xdg = getenv("XDG_CACHE_HOME");
+      const char *home = getenv("HOME");
+      if (xdg && *xdg)
+        dir = owned = join(xdg, "oclnn");
+      else if (home && *home)
+        dir = owned = join(home, ".cache/oclnn");
+    }
+  }
+  if (!dir || !*dir || strcmp(dir, "off") == 0) {
+    free(owned);
+    return NULL;
+  }
+  char *result = owned ? owned : strdup(dir);
+  /* A directory we cannot create only disables storing; loads simply miss. */
+  if (result)
+    make_dirs(result);
+  return result;
+}
+
+char *oclnn__cache_path(const oclnn_context *ctx, const char *key) {
+  char name[64];
+  snprintf(name, sizeof name, "%016llx.oclnnbin",
+           (unsigned long long)oclnn__hash64(key, strlen(key), OCLNN__HASH_SEED));
+  return join(ctx->cache_dir, name);
+}
+
+static unsigned char *read_entry(const char *path, size_t *size) {
+  FILE *file = fopen(path, "rb");
+  if (!file)
+    return NULL;
+  unsigned char *data = NULL;
+  if (fseek(file, 0, SEEK_END) == 0) {
+    long length = ftell(file);
+    if (length > HEADER_SIZE && (uint64_t)length < MAX_ENTRY_SIZE &&
+        fseek(file, 0, SEEK_SET) == 0) {
+      data = malloc((size_t)length);
+      if (data && fread(data, 1, (size_t)length, file) == (size_t)length) {
+        *size = (size_t)length;
+      } else {
+        free(data);
+        data = NULL;
+      }
+    }
+  }
+  fclose(file);
+  return data;
+}
+
+cl_program oclnn__cache_load(oclnn_context *ctx, const char *key) {
+  if (!ctx->cache_dir)
+    return NULL;
+  char *path = oclnn__cache_path(ctx, key);
+  if (!path)
+    return NULL;
+  size_t size = 0;
+  unsigned char *data = read_entry(path, &size);
+  free(path);
+  if (!data)
+    return NULL;
+  cl_program program = NULL;
+  uint64_t key_length = get_u64(data + 8);
+  uint64_t binary_length = get_u64(data + 16);
+  uint64_t checksum = get_u64(data + 24);
+  size_t expected_key = strlen(key);
+  bool valid = memcmp(data, MAGIC, sizeof MAGIC) == 0 && key_length == expected_key &&
+               binary_length > 0 && binary_length < MAX_ENTRY_SIZE &&
+               HEADER_SIZE + key_length + binary_length == size &&
+               memcmp(data + HEADER_SIZE, key, expected_key) == 0;
+  const unsigned char *binary = data + HEADER_SIZE + key_length;
+  if (valid && oclnn__hash64(binary, (size_t)binary_length, OCLNN__HASH_SEED) == checksum) {
+    size_t binary_size = (size_t)binary_length;
+    cl_int binary_status = CL_SUCCESS, err = CL_SUCCESS;
+    program = clCreateProgramWithBinary(ctx->cl_ctx, 1, &ctx->device, &binary_size, &binary,
+                                        &binary_status, &err);
+    if (err != CL_SUCCESS || binary_status != CL_SUCCESS) {
+      if (program)
+        clReleaseProgram(program);
+      program = NULL;
+    } else if (clBuildProgram(program, 1, &ctx->device, NULL, NULL, NULL) != CL_SUCCESS) {
+      clReleaseProgram(program);
+      program = NULL;
+    }
+  }
+  free(data);
+  return program;
+}
+
+void oclnn__cache_store(oclnn_context *ctx, const char *key, cl_program program) {
+  if (!ctx->cache_dir)
+    return;
+  size_t binary_size = 0;
+  if (clGetProgramInfo(program, CL_PROGRAM_BINARY_SIZES, sizeof binary_size, &binary_size, NULL) !=
+          CL_SUCCESS ||
+      binary_size == 0 || binary_size >= MAX_ENTRY_SIZE)
+    return;
+  size_t key_length = strlen(key);
+  size_t total = HEADER_SIZE + key_length + binary_size;
+  unsigned char *entry = malloc(total);
+  if (!entry)
+    return;
+  unsigned char *binary = entry + HEADER_SIZE + key_length;
+  if (clGetProgramInfo(program, CL_PROGRAM_BINARIES, sizeof binary, &binary, NULL) != CL_SUCCESS) {
+    free(entry);
+    return;
+  }
+  memcpy(entry, MAGIC, sizeof MAGIC);
+  put_u64(entry + 8, key_length);
+  put_u64(entry + 16, binary_size);
+  put_u64(entry + 24, oclnn__hash64(binary, binary_size, OCLNN__HASH_SEED));
+  memcpy(entry + HEADER_SIZE, key, key_length);
+
+  char *path = oclnn__cache_path(ctx, key);
+  static _Thread_local unsigned counter;
+  size_t tmp_size = path ? strlen(path) + 48 : 0;
+  char *tmp = path ? malloc(tmp_size) : NULL;
+  if (tmp) {
+    snprintf(tmp, tmp_size, "%s.tmp.%ld.%u", path, (long)getpid(), counter++);
+    FILE *file = fopen(tmp, "wb");
+    if (file) {
+      bool ok = fwrite(entry, 1, total, file) == total;
+      ok = (fclose(file) == 0) && ok;
+      if (!ok || rename(tmp, path) != 0)
+        remove(tmp);
+    }
+  }
+  free(tmp);
+  free(path);
+  free(entry);
+}
