@@ -1,0 +1,90 @@
+#include "test_support.h"
+
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+
+static oclnn_context *shared_context;
+
+static void free_shared_context(void) {
+  oclnn_context_free(shared_context);
+  shared_context = NULL;
+}
+
+oclnn_context *test_context(void) {
+  if (!shared_context) {
+    oclnn_status status = oclnn_context_create(NULL, &shared_context);
+    cr_assert_eq(status, OCLNN_SUCCESS, "oclnn_context_create: %s: %s", oclnn_status_string(status),
+                 oclnn_context_error(NULL));
+    atexit(free_shared_context);
+  }
+  return shared_context;
+}
+
+void test_fill_random(float *data, size_t count, uint64_t seed) {
+  uint64_t state = seed * 0x9e3779b97f4a7c15ULL + 0x632be59bd9b4e019ULL;
+  for (size_t i = 0; i < count; i++) {
+    state ^= state << 13;
+    state ^= state >> 7;
+    state ^= state << 17;
+    data[i] = (float)((double)(state >> 11) / (double)(1ULL << 53) * 2.0 - 1.0);
+  }
+}
+
+size_t test_numel(int rank, const int64_t *shape) {
+  size_t count = 1;
+  for (int i = 0; i < rank; i++) {
+    cr_assert(shape[i] >= 0);
+    cr_assert(!__builtin_mul_overflow(count, (size_t)shape[i], &count));
+  }
+  return count;
+}
+
+oclnn_tensor test_tensor_from_host(oclnn_context *ctx, int rank, const int64_t *shape,
+                                   const float *host) {
+  oclnn_tensor tensor;
+  TEST_OK(ctx, oclnn_tensor_alloc(ctx, rank, shape, &tensor));
+  size_t count = test_numel(rank, shape);
+  if (count)
+    TEST_OK(ctx, oclnn_tensor_upload(ctx, &tensor, host, count));
+  return tensor;
+}
+
+void test_assert_close(const char *what, const float *got, const double *want, size_t count,
+                       double atol, double rtol) {
+  for (size_t i = 0; i < count; i++) {
+    double g = got[i], w = want[i];
+    if (isnan(w) && isnan(g))
+      continue;
+    if (isinf(w) || isinf(g)) {
+      cr_assert(g == w, "%s: element %zu is %.9g, expected %.9g", what, i, g, w);
+      continue;
+    }
+    cr_assert(fabs(g - w) <= atol + rtol * fabs(w),
+              "%s: element %zu is %.9g, expected %.9g (atol %g, rtol %g)", what, i, g, w, atol,
+              rtol);
+  }
+}
+
+char *test_read_file(const char *path, size_t *size) {
+  FILE *file = fopen(path, "rb");
+  if (!file)
+    return NULL;
+  char *data = NULL;
+  if (fseek(file, 0, SEEK_END) == 0) {
+    long length = ftell(file);
+    if (length >= 0 && fseek(file, 0, SEEK_SET) == 0) {
+      data = malloc((size_t)length + 1);
+      if (data && fread(data, 1, (size_t)length, file) == (size_t)length) {
+        data[length] = '\0';
+        if (size)
+          *size = (size_t)length;
+      } else {
+        free(data);
+        data = NULL;
+      }
+    }
+  }
+  fclose(file);
+  return data;
+}
