@@ -118,11 +118,13 @@ OCLNN_API oclnn_context_options oclnn_context_options_default(void);
 OCLNN_API oclnn_status oclnn_context_create(const oclnn_context_options *options,
                                             oclnn_context **out);
 
-/* Wraps the caller's OpenCL objects. The queue must belong to `context` and `device`. oclnn
+/* Wraps the caller's OpenCL objects. The queue must be in order and belong to `context` and
+ * `device`. oclnn
  * retains them while the context lives and releases only its own references: the caller keeps
  * ownership and its reference counts are as before once oclnn_context_free returns.
  * options may be NULL (only cache_dir is used). Errors: OCLNN_ERR_NULL_ARGUMENT,
- * OCLNN_ERR_INVALID_VALUE (queue of another context or device, or an invalid handle),
+ * OCLNN_ERR_INVALID_VALUE (queue of another context or device, out-of-order queue, or an
+ * invalid handle),
  * OCLNN_ERR_OUT_OF_MEMORY. */
 OCLNN_API oclnn_status oclnn_context_create_from_cl(cl_context context, cl_device_id device,
                                                     cl_command_queue queue,

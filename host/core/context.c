@@ -250,6 +250,11 @@ oclnn_status oclnn_context_create_from_cl(cl_context context, cl_device_id devic
   if (err != CL_SUCCESS)
     return oclnn__fail(NULL, OCLNN_ERR_INVALID_VALUE, "%s: queue is not a valid command queue (%s)",
                        fn, oclnn__cl_error_name(err));
+  cl_command_queue_properties properties = 0;
+  clGetCommandQueueInfo(queue, CL_QUEUE_PROPERTIES, sizeof properties, &properties, NULL);
+  if (properties & CL_QUEUE_OUT_OF_ORDER_EXEC_MODE_ENABLE)
+    return oclnn__fail(NULL, OCLNN_ERR_INVALID_VALUE,
+                       "%s: queue is out of order; oclnn needs an in-order queue", fn);
   if (queue_context != context || queue_device != device)
     return oclnn__fail(NULL, OCLNN_ERR_INVALID_VALUE, "%s: queue belongs to %s than the one given",
                        fn, queue_context != context ? "another context" : "another device");
@@ -280,6 +285,8 @@ void oclnn_context_free(oclnn_context *ctx) {
   if (ctx->owns_cl && ctx->queue && clFinish(ctx->queue) == CL_SUCCESS)
     oclnn__programs_store_pending(ctx);
   oclnn__programs_release(ctx);
+  if (ctx->scratch)
+    clReleaseMemObject(ctx->scratch);
   if (ctx->queue)
     clReleaseCommandQueue(ctx->queue);
   if (ctx->cl_ctx)
@@ -306,4 +313,26 @@ cl_command_queue oclnn_context_cl_queue(const oclnn_context *ctx) {
 }
 const char *oclnn_context_cache_dir(const oclnn_context *ctx) {
   return ctx ? ctx->cache_dir : NULL;
+}
+
+oclnn_status oclnn__scratch(oclnn_context *ctx, const char *function, size_t bytes, cl_mem *out) {
+  if (bytes == 0)
+    bytes = sizeof(float);
+  if (ctx->scratch_bytes < bytes) {
+    /* Grow by at least half again so that slowly growing requests do not reallocate often. */
+    size_t grown = ctx->scratch_bytes + ctx->scratch_bytes / 2;
+    size_t size = grown > bytes ? grown : bytes;
+    cl_int err = CL_SUCCESS;
+    cl_mem buffer = clCreateBuffer(ctx->cl_ctx, CL_MEM_READ_WRITE, size, NULL, &err);
+    if (err != CL_SUCCESS && size != bytes)
+      buffer = clCreateBuffer(ctx->cl_ctx, CL_MEM_READ_WRITE, size = bytes, NULL, &err);
+    if (err != CL_SUCCESS)
+      return oclnn__fail_cl(ctx, function, "clCreateBuffer (scratch)", err);
+    if (ctx->scratch)
+      clReleaseMemObject(ctx->scratch);
+    ctx->scratch = buffer;
+    ctx->scratch_bytes = size;
+  }
+  *out = ctx->scratch;
+  return OCLNN_SUCCESS;
 }

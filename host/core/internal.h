@@ -20,6 +20,8 @@ struct oclnn_context {
   char *cache_dir; /* NULL: on-disk cache disabled */
   char *cache_key_device;   /* device/vendor/driver/platform part of every cache key */
   oclnn__program *programs; /* in-memory program cache, a singly linked list */
+  cl_mem scratch;           /* the arena: one buffer, grown on demand, reused by every layer call */
+  size_t scratch_bytes;
   size_t max_work_group_size;
   cl_device_type device_type;
   char message[OCLNN__MESSAGE_SIZE];
@@ -51,6 +53,11 @@ oclnn_status oclnn__check_tensor(oclnn_context *ctx, const char *function, const
 oclnn_status oclnn__check_no_overlap(oclnn_context *ctx, const char *function, const char *name_a,
                                      const oclnn_tensor *a, const char *name_b,
                                      const oclnn_tensor *b);
+
+/* Scratch memory for one layer call: a buffer of at least `bytes` owned by ctx and valid until
+ * the next oclnn__scratch call. The queue is in order, so reusing it across calls is safe, and
+ * a buffer replaced while kernels still use it is only destroyed once they finish. */
+oclnn_status oclnn__scratch(oclnn_context *ctx, const char *function, size_t bytes, cl_mem *out);
 
 /* Formats a shape as "[2, 3, 4]" into buf. Returns buf. */
 const char *oclnn__shape_string(int rank, const int64_t *shape, char *buf, size_t size);
