@@ -176,12 +176,34 @@ static char *describe_device_for_cache(cl_device_id device) {
   return text;
 }
 
+/* Build options specific platforms need, by platform-name substring. Oclgrind's LLVM lacks
+ * intrinsics (llvm.abs.*) that its own optimiser emits, so it runs kernels unoptimised, which
+ * is what a memory checker wants anyway. */
+static const struct {
+  const char *platform;
+  const char *options;
+} device_quirks[] = {
+    {"Oclgrind", "-cl-opt-disable"},
+};
+
+static const char *quirk_options_for(cl_device_id device) {
+  cl_platform_id platform = NULL;
+  char name[256] = "";
+  if (clGetDeviceInfo(device, CL_DEVICE_PLATFORM, sizeof platform, &platform, NULL) == CL_SUCCESS)
+    clGetPlatformInfo(platform, CL_PLATFORM_NAME, sizeof name - 1, name, NULL);
+  for (size_t i = 0; i < sizeof device_quirks / sizeof device_quirks[0]; i++)
+    if (contains_case_insensitive(name, device_quirks[i].platform))
+      return device_quirks[i].options;
+  return "";
+}
+
 /* Fills the parts common to both constructors; on failure frees nothing (caller does). */
 static oclnn_status finish_setup(oclnn_context *ctx, const oclnn_context_options *options,
                                  const char *fn) {
   clGetDeviceInfo(ctx->device, CL_DEVICE_TYPE, sizeof ctx->device_type, &ctx->device_type, NULL);
   clGetDeviceInfo(ctx->device, CL_DEVICE_MAX_WORK_GROUP_SIZE, sizeof ctx->max_work_group_size,
                   &ctx->max_work_group_size, NULL);
+  ctx->quirk_options = quirk_options_for(ctx->device);
   ctx->cache_key_device = describe_device_for_cache(ctx->device);
   if (!ctx->cache_key_device)
     return oclnn__fail(NULL, OCLNN_ERR_OUT_OF_MEMORY, "%s: out of host memory", fn);

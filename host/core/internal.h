@@ -18,9 +18,10 @@ struct oclnn_context {
   cl_command_queue queue;
   bool owns_cl;    /* false: wrapped caller objects, retained by us and released only by us */
   char *cache_dir; /* NULL: on-disk cache disabled */
-  char *cache_key_device;   /* device/vendor/driver/platform part of every cache key */
-  oclnn__program *programs; /* in-memory program cache, a singly linked list */
-  cl_mem scratch;           /* the arena: one buffer, grown on demand, reused by every layer call */
+  char *cache_key_device;    /* device/vendor/driver/platform part of every cache key */
+  oclnn__program *programs;  /* in-memory program cache, a singly linked list */
+  const char *quirk_options; /* build options a device needs (see device_quirks in context.c) */
+  cl_mem scratch; /* the arena: one buffer, grown on demand, reused by every layer call */
   size_t scratch_bytes;
   size_t max_work_group_size;
   cl_device_type device_type;

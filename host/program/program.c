@@ -99,7 +99,7 @@ oclnn_status oclnn__program_get(oclnn_context *ctx, const char *fn, const char *
   char *source = concat_sources(fn, ctx, file, &status);
   if (!source)
     return status;
-  size_t options_size = strlen(BASE_OPTIONS) + strlen(options) + 2;
+  size_t options_size = strlen(BASE_OPTIONS) + strlen(ctx->quirk_options) + strlen(options) + 3;
   char *full_options = malloc(options_size);
   oclnn__program *entry = calloc(1, sizeof *entry);
   if (!full_options || !entry) {
@@ -108,7 +108,7 @@ oclnn_status oclnn__program_get(oclnn_context *ctx, const char *fn, const char *
     free(entry);
     return oclnn__fail(ctx, OCLNN_ERR_OUT_OF_MEMORY, "%s: out of host memory", fn);
   }
-  snprintf(full_options, options_size, "%s %s", BASE_OPTIONS, options);
+  snprintf(full_options, options_size, "%s %s %s", BASE_OPTIONS, ctx->quirk_options, options);
   entry->file = strdup(file);
   entry->options = strdup(options);
   if (ctx->cache_dir)

@@ -6,7 +6,13 @@
 
 static oclnn_context *shared_context;
 
+/* Freed at exit so that the program cache stores entries with compiled work-groups. Oclgrind
+ * destroys its thread-local state before atexit handlers run, so runs under it set
+ * OCLNN_TEST_KEEP_CONTEXT to skip this. */
 static void free_shared_context(void) {
+  const char *keep = getenv("OCLNN_TEST_KEEP_CONTEXT");
+  if (keep && *keep)
+    return;
   oclnn_context_free(shared_context);
   shared_context = NULL;
 }
