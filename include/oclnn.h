@@ -262,4 +262,6 @@ OCLNN_API oclnn_status oclnn_pad_forward(oclnn_pad *pad, const oclnn_tensor *in,
 #ifdef __cplusplus
 }
 #endif
+
+#include "oclnn/conv.h"
 #endif /* OCLNN_H */

@@ -1,0 +1,89 @@
+/* Private to the convolution layer (host/layers/conv*.c): the layer object and the interface
+ * every algorithm implements. conv.c validates, chooses the algorithm and checks each call;
+ * conv_<algo>.c builds its programs, packs weights and enqueues its kernels. */
+#ifndef OCLNN_LAYERS_CONV_INTERNAL_H
+#define OCLNN_LAYERS_CONV_INTERNAL_H
+
+#include "core/internal.h"
+#include "program/program.h"
+
+#define OCLNN__CONV_MAX_KERNELS 4
+
+struct oclnn_conv {
+  oclnn_context *ctx;
+  oclnn_conv_desc desc;
+  oclnn_conv_algo algo;
+  const struct oclnn__conv_ops *ops;
+  /* Spatial parameters as 3d, index 0 = D, 1 = H, 2 = W; a 1d/2d layer has size-1 leading
+   * dims (kernel 1, stride 1, dilation 1, no padding). */
+  int kernel[3], stride[3], dilation[3], pad_before[3], pad_after[3];
+  int channels_in, channels_out, groups;
+  int group_in, group_out; /* channels per group */
+  /* The algorithm's programs and kernels. */
+  oclnn__program *program[OCLNN__CONV_MAX_KERNELS];
+  cl_kernel kernel_obj[OCLNN__CONV_MAX_KERNELS];
+  int ivalue[8]; /* algorithm-specific settings */
+  /* Prepared weights (oclnn_conv_prepare_weights), in the algorithm's layout. */
+  cl_mem prepared_weight;
+  size_t prepared_weight_floats;
+  cl_mem prepared_bias;
+  bool prepared;
+};
+
+/* One forward call, checked: buffers with element offsets and the 3d geometry. */
+typedef struct oclnn__conv_call {
+  cl_mem input;
+  cl_ulong input_offset;
+  cl_mem weight; /* in the algorithm's layout (packed when it packs) */
+  cl_ulong weight_offset;
+  cl_mem bias; /* a valid buffer even without bias (then unused) */
+  cl_ulong bias_offset;
+  cl_int has_bias;
+  cl_mem output;
+  cl_ulong output_offset;
+  cl_mem scratch; /* the arena, past the per-call packed weights; NULL when none was asked for */
+  cl_ulong scratch_offset;
+  int64_t batch;
+  int in[3], out[3]; /* D, H, W */
+} oclnn__conv_call;
+
+typedef struct oclnn__conv_ops {
+  oclnn_conv_algo algo;
+  /* Whether the algorithm can run this (validated) configuration. */
+  bool (*supports)(const oclnn_conv *conv);
+  /* Gets programs and kernels into conv->program / conv->kernel_obj. */
+  oclnn_status (*init)(oclnn_conv *conv, const char *fn);
+  /* Floats of packed weights, 0 when the kernels read PyTorch's layout directly. */
+  size_t (*packed_floats)(const oclnn_conv *conv);
+  /* Enqueues the repacking of weight (PyTorch layout) into dst at element dst_offset. */
+  oclnn_status (*pack)(oclnn_conv *conv, const char *fn, cl_mem src, cl_ulong src_offset,
+                       cl_mem dst, cl_ulong dst_offset);
+  /* Floats of per-call scratch beyond the packed weights (NULL: none). */
+  size_t (*scratch_floats)(const oclnn_conv *conv, const oclnn__conv_call *call);
+  /* Enqueues the convolution. */
+  oclnn_status (*run)(oclnn_conv *conv, const char *fn, const oclnn__conv_call *call);
+} oclnn__conv_ops;
+
+extern const oclnn__conv_ops oclnn__conv_generic_ops;
+extern const oclnn__conv_ops oclnn__conv_direct_ops;
+extern const oclnn__conv_ops oclnn__conv_depthwise_ops;
+extern const oclnn__conv_ops oclnn__conv_gemm_ops;
+
+/* Program variants per algorithm, for prebuild (conv.c's oclnn__conv_variants walks them). */
+void oclnn__conv_generic_variants(oclnn__variant_fn each, void *user);
+void oclnn__conv_direct_variants(oclnn__variant_fn each, void *user);
+void oclnn__conv_depthwise_variants(oclnn__variant_fn each, void *user);
+void oclnn__conv_gemm_variants(oclnn__variant_fn each, void *user);
+
+/* Sets kernel arguments in order; returns an OpenCL error code (0 on success). */
+cl_int oclnn__conv_set_args(cl_kernel kernel, cl_uint *index, size_t size, const void *value);
+#define OCLNN__CONV_ARG(kernel, index, err, value)                                             \
+  do {                                                                                         \
+    if ((err) == CL_SUCCESS)                                                                   \
+      (err) = oclnn__conv_set_args((kernel), &(index), sizeof(value), (const void *)&(value)); \
+  } while (0)
+
+/* Rounds n up to a multiple of m (m > 0); the caller has checked it cannot overflow. */
+static inline size_t oclnn__conv_round_up(size_t n, size_t m) { return (n + m - 1) / m * m; }
+
+#endif

@@ -1,0 +1,84 @@
+/* Convolution, generic algorithm: one output element per work-item, any configuration (1d/2d
+ * as 3d with size-1 leading dims, groups, stride, dilation, every padding mode). The reference
+ * path: simple enough to be obviously right, and the fallback when no specialised kernel fits.
+ *
+ * Padding is never materialised: every input coordinate goes through conv_source, which maps a
+ * coordinate of the padded input to the input (or to -1, "zero", in zeros mode). */
+
+#define MODE_ZEROS 0
+#define MODE_REFLECT 1
+#define MODE_REPLICATE 2
+#define MODE_CIRCULAR 3
+
+/* The host guarantees PyTorch's preconditions: reflect pad < n, circular pad <= n, n >= 1. */
+inline int conv_source(int x, int n, int mode) {
+  if (x >= 0 && x < n)
+    return x;
+  switch (mode) {
+  case MODE_REFLECT:
+    return x < 0 ? -x : 2 * (n - 1) - x;
+  case MODE_REPLICATE:
+    return x < 0 ? 0 : n - 1;
+  case MODE_CIRCULAR:
+    return x < 0 ? x + n : x - n;
+  default:
+    return -1;
+  }
+}
+
+/* in: (N, C, D, H, W); weight: (K, C/groups, KD, KH, KW); bias: (K) when has_bias; out: (N, K,
+ * OD, OH, OW). geometry: D, H, W, OD, OH, OW; params: per dim D/H/W kernel, stride, dilation,
+ * pad_before (12 ints). */
+__kernel void conv_generic(__global const float *restrict in, ulong in_offset,
+                           __global const float *restrict weight, ulong weight_offset,
+                           __global const float *restrict bias, ulong bias_offset, int has_bias,
+                           __global float *restrict out, ulong out_offset, ulong total, int channels,
+                           int out_channels, int groups, int in_d, int in_h, int in_w, int out_d,
+                           int out_h, int out_w, int kd, int kh, int kw, int sd, int sh, int sw,
+                           int dd, int dh, int dw, int pd, int ph, int pw, int mode) {
+  const ulong index = get_global_id(0);
+  if (index >= total)
+    return;
+  ulong rest = index;
+  const int ow = (int)(rest % (ulong)out_w);
+  rest /= (ulong)out_w;
+  const int oh = (int)(rest % (ulong)out_h);
+  rest /= (ulong)out_h;
+  const int od = (int)(rest % (ulong)out_d);
+  rest /= (ulong)out_d;
+  const int k = (int)(rest % (ulong)out_channels);
+  const ulong n = rest / (ulong)out_channels;
+
+  const int group_in = channels / groups, group_out = out_channels / groups;
+  const int g = k / group_out;
+  const ulong plane = (ulong)in_d * (ulong)in_h * (ulong)in_w;
+  const int taps = kd * kh * kw;
+  __global const float *src = in + in_offset + (n * (ulong)channels + (ulong)(g * group_in)) * plane;
+  __global const float *w = weight + weight_offset + (ulong)k * (ulong)group_in * (ulong)taps;
+
+  float acc = 0.0f;
+  for (int c = 0; c < group_in; c++) {
+    for (int a = 0; a < kd; a++) {
+      const int z = conv_source(od * sd - pd + a * dd, in_d, mode);
+      if (z < 0)
+        continue;
+      for (int b = 0; b < kh; b++) {
+        const int y = conv_source(oh * sh - ph + b * dh, in_h, mode);
+        if (y < 0)
+          continue;
+        __global const float *row = src + ((ulong)z * (ulong)in_h + (ulong)y) * (ulong)in_w;
+        __global const float *wrow = w + (a * kh + b) * kw;
+        for (int e = 0; e < kw; e++) {
+          const int x = conv_source(ow * sw - pw + e * dw, in_w, mode);
+          if (x >= 0)
+            acc = fma(row[x], wrow[e], acc);
+        }
+      }
+    }
+    src += plane;
+    w += taps;
+  }
+  if (has_bias)
+    acc += bias[bias_offset + (ulong)k];
+  out[out_offset + index] = acc;
+}
