@@ -264,4 +264,5 @@ OCLNN_API oclnn_status oclnn_pad_forward(oclnn_pad *pad, const oclnn_tensor *in,
 #endif
 
 #include "oclnn/conv.h"
+#include "oclnn/norm.h"
 #endif /* OCLNN_H */

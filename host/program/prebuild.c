@@ -9,6 +9,7 @@
 /* Every layer's variant enumerator; a new layer adds itself here. */
 static void (*const layer_variants[])(oclnn__variant_fn, void *) = {
     oclnn__pad_variants,
+    oclnn__norm_variants,
     oclnn__conv_variants,
 };
 

@@ -45,6 +45,7 @@ char *oclnn__cache_resolve_dir(const char *requested);
 /* Prebuild registry (prebuild.c): each layer lists the (file, options) variants it may use. */
 typedef void (*oclnn__variant_fn)(void *user, const char *file, const char *options);
 void oclnn__pad_variants(oclnn__variant_fn each, void *user);
+void oclnn__norm_variants(oclnn__variant_fn each, void *user);
 void oclnn__conv_variants(oclnn__variant_fn each, void *user);
 
 /* A 64-bit FNV-1a hash, used for cache file names, source identity and checksums. */

@@ -1,0 +1,420 @@
+/* Normalization machinery shared by norm_batch.c, norm_instance.c, norm_layer.c, norm_group.c
+ * and norm_switchable.c: statistics of (A, G, B) layouts (one pass, Welford + Chan merges;
+ * kernels_cl/norm_stats.cl), parameters and running statistics on the device, and the fused
+ * apply pass (kernels_cl/norm_apply.cl). Nothing here blocks. */
+#include "layers/norm_internal.h"
+
+#include <math.h>
+#include <stdio.h>
+#include <string.h>
+
+#define STATS_FILE "norm_stats.cl"
+#define APPLY_FILE "norm_apply.cl"
+
+/* Local size of the one-dimensional launches. */
+#define LOCAL 64
+/* Groups up to ROW_TINY elements, or up to ROW_MAX when there are at least ROW_MANY of them, get
+ * one work-item each; larger ones are split over a work-group (or several). */
+#define ROW_TINY 256
+#define ROW_MAX 4096
+#define ROW_MANY 256
+/* Elements per work-item of a split group, and rows per work-item for column groups. */
+#define SPLIT_CHUNK 4096
+#define COLS_ELEMENTS 4096
+/* Apply: elements per work-item (at most; fewer when the tensor is small, so that both cores of
+ * a small CPU get work-groups). */
+#define APPLY_SEG_MAX 4096
+#define APPLY_SEG_MIN 256
+
+enum { MODE_ROWS = 0, MODE_SPLIT = 1, MODE_COLS = 2 };
+
+static int vector_width(const oclnn_context *ctx) {
+  return (ctx->device_type & CL_DEVICE_TYPE_CPU) ? 8 : 4;
+}
+
+void oclnn__norm_variants(oclnn__variant_fn each, void *user) {
+  static const int widths[] = {4, 8};
+  static const char *const files[] = {STATS_FILE, APPLY_FILE, "norm_lrn.cl"};
+  for (size_t w = 0; w < sizeof widths / sizeof widths[0]; w++) {
+    char options[32];
+    snprintf(options, sizeof options, "-DVEC=%d", widths[w]);
+    for (size_t f = 0; f < sizeof files / sizeof files[0]; f++)
+      each(user, files[f], options);
+  }
+}
+
+oclnn_status oclnn__norm_engine_init(oclnn_context *ctx, const char *fn, bool switchable,
+                                     oclnn__norm_engine *e) {
+  memset(e, 0, sizeof *e);
+  e->ctx = ctx;
+  char options[32];
+  snprintf(options, sizeof options, "-DVEC=%d", vector_width(ctx));
+  oclnn_status status = oclnn__program_get(ctx, fn, STATS_FILE, options, &e->stats_program);
+  if (status == OCLNN_SUCCESS)
+    status = oclnn__program_get(ctx, fn, APPLY_FILE, options, &e->apply_program);
+  struct {
+    oclnn__program *program;
+    const char *name;
+    cl_kernel *kernel;
+    bool wanted;
+  } kernels[] = {
+      {e->stats_program, "norm_stats_rows", &e->rows, true},
+      {e->stats_program, "norm_stats_split", &e->split, true},
+      {e->stats_program, "norm_stats_cols", &e->cols, true},
+      {e->stats_program, "norm_stats_merge", &e->merge, true},
+      {e->stats_program, "norm_params", &e->params, true},
+      {e->stats_program, "norm_running", &e->running, true},
+      {e->apply_program, "norm_apply", &e->apply, true},
+      {e->stats_program, "sn_ln_stats", &e->sn_ln, switchable},
+      {e->stats_program, "sn_bn_stats", &e->sn_bn, switchable},
+      {e->stats_program, "sn_params", &e->sn_params, switchable},
+  };
+  for (size_t i = 0; i < sizeof kernels / sizeof kernels[0] && status == OCLNN_SUCCESS; i++)
+    if (kernels[i].wanted)
+      status =
+          oclnn__kernel_create(ctx, fn, kernels[i].program, kernels[i].name, kernels[i].kernel);
+  if (status == OCLNN_SUCCESS) {
+    size_t limit = 0;
+    cl_int err = clGetKernelWorkGroupInfo(e->split, ctx->device, CL_KERNEL_WORK_GROUP_SIZE,
+                                          sizeof limit, &limit, NULL);
+    if (err != CL_SUCCESS)
+      status = oclnn__fail_cl(ctx, fn, "clGetKernelWorkGroupInfo", err);
+    e->split_local = LOCAL;
+    while (e->split_local > 1 && e->split_local > limit)
+      e->split_local /= 2;
+  }
+  if (status != OCLNN_SUCCESS)
+    oclnn__norm_engine_release(e);
+  return status;
+}
+
+void oclnn__norm_engine_release(oclnn__norm_engine *e) {
+  cl_kernel *all[] = {&e->rows,    &e->split, &e->cols,  &e->merge, &e->params,
+                      &e->running, &e->apply, &e->sn_ln, &e->sn_bn, &e->sn_params};
+  for (size_t i = 0; i < sizeof all / sizeof all[0]; i++) {
+    if (*all[i])
+      clReleaseKernel(*all[i]);
+    *all[i] = NULL;
+  }
+}
+
+uint64_t oclnn__norm_reserve(oclnn__norm_layout *layout, uint64_t floats) {
+  uint64_t at = (layout->floats + 15) / 16 * 16;
+  /* Sizes come from checked tensors, far below 2^62 floats. */
+  layout->floats = at + floats;
+  return at;
+}
+
+oclnn_status oclnn__norm_scratch(oclnn_context *ctx, const char *fn,
+                                 const oclnn__norm_layout *layout, cl_mem *out) {
+  if (layout->floats > SIZE_MAX / sizeof(float))
+    return oclnn__fail(ctx, OCLNN_ERR_OVERFLOW, "%s: %llu floats of scratch are too many", fn,
+                       (unsigned long long)layout->floats);
+  return oclnn__scratch(ctx, fn, (size_t)layout->floats * sizeof(float), out);
+}
+
+static uint64_t div_up(uint64_t a, uint64_t b) { return a / b + (a % b != 0); }
+
+void oclnn__norm_stats_plan_make(const oclnn__norm_engine *e, uint64_t A, uint64_t G, uint64_t B,
+                                 oclnn__norm_layout *layout, oclnn__norm_stats_plan *plan) {
+  memset(plan, 0, sizeof *plan);
+  plan->A = A;
+  plan->G = G;
+  plan->B = B;
+  plan->count = A * B;
+  uint64_t vec = (uint64_t)vector_width(e->ctx);
+  uint64_t first; /* partial statistics per group written by the first kernel */
+  if (B == 1 && A > 1) {
+    plan->mode = MODE_COLS;
+    plan->chunk = COLS_ELEMENTS / vec;
+    plan->parts = div_up(A, plan->chunk);
+    first = plan->parts;
+  } else if (plan->count <= ROW_TINY || (plan->count <= ROW_MAX && G >= ROW_MANY)) {
+    plan->mode = MODE_ROWS;
+    plan->parts = 1;
+    first = 1;
+  } else {
+    uint64_t local = e->split_local;
+    plan->mode = MODE_SPLIT;
+    if (plan->count <= (uint64_t)SPLIT_CHUNK * local) {
+      plan->parts = local;
+      plan->chunk = div_up(div_up(plan->count, local), 2 * vec) * 2 * vec;
+    } else {
+      plan->chunk = SPLIT_CHUNK;
+      plan->parts = div_up(div_up(plan->count, SPLIT_CHUNK), local) * local;
+    }
+    first = plan->parts / local;
+  }
+  plan->partials = first;
+  plan->partial_off = oclnn__norm_reserve(layout, G * first * 4);
+  plan->stats_off = first > 1 ? oclnn__norm_reserve(layout, G * 4) : plan->partial_off;
+}
+
+/* Kernel arguments, set in order; the first error is kept. */
+typedef struct kargs {
+  cl_kernel kernel;
+  cl_uint index;
+  cl_int err;
+} kargs;
+
+static void set_arg(kargs *a, size_t size, const void *value) {
+  cl_int err = clSetKernelArg(a->kernel, a->index++, size, value);
+  if (a->err == CL_SUCCESS)
+    a->err = err;
+}
+static void arg_mem(kargs *a, cl_mem m) { set_arg(a, sizeof m, &m); }
+static void arg_u64(kargs *a, uint64_t v) {
+  cl_ulong u = v;
+  set_arg(a, sizeof u, &u);
+}
+static void arg_int(kargs *a, int v) {
+  cl_int i = v;
+  set_arg(a, sizeof i, &i);
+}
+static void arg_float(kargs *a, double v) {
+  cl_float f = (cl_float)v;
+  set_arg(a, sizeof f, &f);
+}
+/* A tensor as (buffer, offset); NULL as (NULL, 0). */
+static void arg_tensor(kargs *a, const oclnn_tensor *t) {
+  arg_mem(a, t ? t->buffer : NULL);
+  arg_u64(a, t ? t->offset : 0);
+}
+
+static oclnn_status launch(oclnn__norm_engine *e, const char *fn, oclnn__program *program, kargs *a,
+                           uint64_t items, size_t local) {
+  if (a->err != CL_SUCCESS)
+    return oclnn__fail_cl(e->ctx, fn, "clSetKernelArg", a->err);
+  if (items == 0)
+    return OCLNN_SUCCESS;
+  if (items > SIZE_MAX - local)
+    return oclnn__fail(e->ctx, OCLNN_ERR_OVERFLOW, "%s: %llu work-items are too many to launch", fn,
+                       (unsigned long long)items);
+  size_t global = (size_t)div_up(items, local) * local;
+  return oclnn__enqueue(e->ctx, fn, program, a->kernel, 1, &global, &local);
+}
+
+oclnn_status oclnn__norm_stats_enqueue(oclnn__norm_engine *e, const char *fn,
+                                       const oclnn__norm_stats_plan *plan, const oclnn_tensor *in,
+                                       cl_mem scratch) {
+  oclnn_status status = OCLNN_SUCCESS;
+  if (plan->G == 0)
+    return OCLNN_SUCCESS;
+  if (plan->mode == MODE_ROWS) {
+    kargs a = {e->rows, 0, CL_SUCCESS};
+    arg_tensor(&a, in);
+    arg_u64(&a, plan->G);
+    arg_u64(&a, plan->B);
+    arg_u64(&a, plan->count);
+    arg_mem(&a, scratch);
+    arg_u64(&a, plan->partial_off);
+    status = launch(e, fn, e->stats_program, &a, plan->G, LOCAL);
+  } else if (plan->mode == MODE_SPLIT) {
+    kargs a = {e->split, 0, CL_SUCCESS};
+    arg_tensor(&a, in);
+    arg_u64(&a, plan->G);
+    arg_u64(&a, plan->B);
+    arg_u64(&a, plan->count);
+    arg_u64(&a, plan->parts);
+    arg_u64(&a, plan->chunk);
+    arg_mem(&a, scratch);
+    arg_u64(&a, plan->partial_off);
+    set_arg(&a, 3 * sizeof(cl_float) * e->split_local, NULL);
+    status = launch(e, fn, e->stats_program, &a, plan->G * plan->parts, e->split_local);
+  } else {
+    uint64_t vec = (uint64_t)vector_width(e->ctx);
+    uint64_t items = div_up(plan->G, vec) * plan->parts;
+    kargs a = {e->cols, 0, CL_SUCCESS};
+    arg_tensor(&a, in);
+    arg_u64(&a, plan->A);
+    arg_u64(&a, plan->G);
+    arg_u64(&a, plan->parts);
+    arg_u64(&a, plan->chunk);
+    arg_u64(&a, items);
+    arg_mem(&a, scratch);
+    arg_u64(&a, plan->partial_off);
+    status = launch(e, fn, e->stats_program, &a, items, LOCAL);
+  }
+  if (status != OCLNN_SUCCESS || plan->partials <= 1)
+    return status;
+  kargs a = {e->merge, 0, CL_SUCCESS};
+  arg_mem(&a, scratch);
+  arg_u64(&a, plan->partial_off);
+  arg_u64(&a, plan->G);
+  arg_u64(&a, plan->partials);
+  arg_mem(&a, scratch);
+  arg_u64(&a, plan->stats_off);
+  return launch(e, fn, e->stats_program, &a, plan->G, LOCAL);
+}
+
+void oclnn__norm_params_reserve(oclnn__norm_layout *layout, uint64_t count,
+                                oclnn__norm_params *params) {
+  params->count = count;
+  params->shift_off = oclnn__norm_reserve(layout, count);
+  params->scale_off = oclnn__norm_reserve(layout, count);
+  params->offset_off = oclnn__norm_reserve(layout, count);
+}
+
+oclnn_status oclnn__norm_params_enqueue(oclnn__norm_engine *e, const char *fn, cl_mem scratch,
+                                        uint64_t stats_off, const oclnn_tensor *running_mean,
+                                        const oclnn_tensor *running_var, const oclnn_tensor *weight,
+                                        const oclnn_tensor *bias, uint64_t per_group,
+                                        uint64_t channels, double inv_n, double eps,
+                                        const oclnn__norm_params *params) {
+  bool use_running = stats_off == UINT64_MAX;
+  kargs a = {e->params, 0, CL_SUCCESS};
+  arg_mem(&a, scratch);
+  arg_u64(&a, use_running ? 0 : stats_off);
+  arg_tensor(&a, use_running ? running_mean : NULL);
+  arg_tensor(&a, use_running ? running_var : NULL);
+  arg_int(&a, use_running);
+  arg_tensor(&a, weight);
+  arg_tensor(&a, bias);
+  arg_int(&a, (weight ? 1 : 0) | (bias ? 2 : 0));
+  arg_u64(&a, params->count);
+  arg_u64(&a, per_group ? per_group : 1);
+  arg_u64(&a, channels ? channels : 1);
+  arg_float(&a, inv_n);
+  arg_float(&a, eps);
+  arg_mem(&a, scratch);
+  arg_u64(&a, params->shift_off);
+  arg_u64(&a, params->scale_off);
+  arg_u64(&a, params->offset_off);
+  return launch(e, fn, e->stats_program, &a, params->count, LOCAL);
+}
+
+oclnn_status oclnn__norm_running_enqueue(oclnn__norm_engine *e, const char *fn, cl_mem scratch,
+                                         uint64_t stats_off, uint64_t channels, uint64_t batch,
+                                         uint64_t count, double momentum,
+                                         const oclnn_tensor *running_mean,
+                                         const oclnn_tensor *running_var) {
+  kargs a = {e->running, 0, CL_SUCCESS};
+  arg_mem(&a, scratch);
+  arg_u64(&a, stats_off);
+  arg_u64(&a, channels);
+  arg_u64(&a, batch);
+  arg_float(&a, count ? 1.0 / (double)count : INFINITY);
+  arg_float(&a, count > 1 ? (double)count / (double)(count - 1) : INFINITY);
+  arg_float(&a, momentum);
+  arg_tensor(&a, running_mean);
+  arg_tensor(&a, running_var);
+  return launch(e, fn, e->stats_program, &a, channels, LOCAL);
+}
+
+oclnn_status oclnn__norm_apply_enqueue(oclnn__norm_engine *e, const char *fn, cl_mem scratch,
+                                       const oclnn__norm_apply_args *p) {
+  uint64_t rows = p->rows, len = p->len, total = rows * len;
+  if (total == 0)
+    return OCLNN_SUCCESS;
+  uint64_t vec = (uint64_t)vector_width(e->ctx);
+  /* Aim at >= 8 work-groups when the tensor allows it, with APPLY_SEG_MIN..MAX elements per
+   * work-item. */
+  uint64_t seg = total / (LOCAL * 8);
+  seg = seg < APPLY_SEG_MIN ? APPLY_SEG_MIN : seg > APPLY_SEG_MAX ? APPLY_SEG_MAX : seg;
+  seg = div_up(seg, vec) * vec;
+  uint64_t rows_per_item = 1, segs = 1, items;
+  if (len >= seg) {
+    segs = div_up(len, seg);
+    items = rows * segs;
+  } else {
+    rows_per_item = seg / len;
+    seg = len;
+    items = div_up(rows, rows_per_item);
+  }
+  int flags =
+      (p->residual ? 1 : 0) | (p->relu ? 2 : 0) | (p->col_weight ? 4 : 0) | (p->col_bias ? 8 : 0);
+  kargs a = {e->apply, 0, CL_SUCCESS};
+  arg_tensor(&a, p->in);
+  arg_tensor(&a, p->out);
+  arg_tensor(&a, p->residual);
+  arg_mem(&a, scratch);
+  arg_u64(&a, p->params->shift_off);
+  arg_u64(&a, p->params->scale_off);
+  arg_u64(&a, p->params->offset_off);
+  arg_u64(&a, p->mod ? p->mod : 1);
+  arg_int(&a, p->col_params);
+  arg_tensor(&a, p->col_weight);
+  arg_tensor(&a, p->col_bias);
+  arg_u64(&a, rows);
+  arg_u64(&a, len);
+  arg_u64(&a, seg);
+  arg_u64(&a, segs);
+  arg_u64(&a, rows_per_item);
+  arg_u64(&a, items);
+  arg_int(&a, flags);
+  return launch(e, fn, e->apply_program, &a, items, LOCAL);
+}
+
+/* --- validation --- */
+
+static bool empty_view(const oclnn_tensor *t) { return oclnn_tensor_numel(t) == 0; }
+
+oclnn_status oclnn__norm_check_args(oclnn_context *ctx, const char *fn, const oclnn__norm_arg *args,
+                                    int count) {
+  for (int i = 0; i < count; i++) {
+    if (!args[i].tensor)
+      continue;
+    oclnn_status status = oclnn__check_tensor(ctx, fn, args[i].name, args[i].tensor, NULL);
+    if (status != OCLNN_SUCCESS)
+      return status;
+  }
+  for (int i = 0; i < count; i++) {
+    for (int j = i + 1; j < count; j++) {
+      const oclnn__norm_arg *a = &args[i], *b = &args[j];
+      if (!a->tensor || !b->tensor || !(a->written || b->written))
+        continue;
+      if (empty_view(a->tensor) || empty_view(b->tensor))
+        continue;
+      oclnn_status status =
+          a->written ? oclnn__check_no_overlap(ctx, fn, b->name, b->tensor, a->name, a->tensor)
+                     : oclnn__check_no_overlap(ctx, fn, a->name, a->tensor, b->name, b->tensor);
+      if (status != OCLNN_SUCCESS)
+        return status;
+    }
+  }
+  return OCLNN_SUCCESS;
+}
+
+oclnn_status oclnn__norm_check_shape(oclnn_context *ctx, const char *fn, const char *name,
+                                     const oclnn_tensor *tensor, bool required, const char *why,
+                                     int rank, const int64_t *shape) {
+  if (required && !tensor)
+    return oclnn__fail(ctx, OCLNN_ERR_NULL_ARGUMENT, "%s: %s is NULL but %s", fn, name, why);
+  if (!required && tensor)
+    return oclnn__fail(ctx, OCLNN_ERR_INVALID_VALUE,
+                       "%s: %s is given but the layer has none (%s); pass NULL", fn, name, why);
+  if (!tensor)
+    return OCLNN_SUCCESS;
+  bool same = tensor->rank == rank;
+  for (int i = 0; same && i < rank; i++)
+    same = tensor->shape[i] == shape[i];
+  if (!same) {
+    char got[128], want[128];
+    int got_rank = tensor->rank < 0                ? 0
+                   : tensor->rank > OCLNN_MAX_RANK ? OCLNN_MAX_RANK
+                                                   : tensor->rank;
+    return oclnn__fail(ctx, OCLNN_ERR_INVALID_SHAPE, "%s: %s has shape %s (rank %d), expected %s",
+                       fn, name, oclnn__shape_string(got_rank, tensor->shape, got, sizeof got),
+                       tensor->rank, oclnn__shape_string(rank, shape, want, sizeof want));
+  }
+  return OCLNN_SUCCESS;
+}
+
+oclnn_status oclnn__norm_check_in_shape(oclnn_context *ctx, const char *fn, int rank,
+                                        const int64_t *shape, int64_t *numel) {
+  char text[128];
+  if (rank < 1 || rank > OCLNN_MAX_RANK)
+    return oclnn__fail(ctx, OCLNN_ERR_INVALID_SHAPE, "%s: input rank is %d; ranks 1 to %d exist",
+                       fn, rank, OCLNN_MAX_RANK);
+  int64_t count = 1;
+  for (int i = 0; i < rank; i++) {
+    if (shape[i] < 0)
+      return oclnn__fail(ctx, OCLNN_ERR_INVALID_SHAPE, "%s: input shape %s has a negative dim", fn,
+                         oclnn__shape_string(rank, shape, text, sizeof text));
+    if (!oclnn__mul_i64(count, shape[i], &count) || count > INT64_MAX / 4)
+      return oclnn__fail(ctx, OCLNN_ERR_OVERFLOW, "%s: input shape %s has too many elements", fn,
+                         oclnn__shape_string(rank, shape, text, sizeof text));
+  }
+  *numel = count;
+  return OCLNN_SUCCESS;
+}

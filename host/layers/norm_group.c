@@ -1,0 +1,187 @@
+/* GroupNorm: statistics per (n, group) over C/G channels and the spatial dims, affine per
+ * channel; see oclnn/norm.h. */
+#include "layers/norm_internal.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+struct oclnn_group_norm {
+  oclnn_context *ctx;
+  oclnn_group_norm_desc desc;
+  oclnn__norm_engine engine;
+};
+
+oclnn_group_norm_desc oclnn_group_norm_desc_default(int64_t num_groups, int64_t num_channels) {
+  oclnn_group_norm_desc desc;
+  memset(&desc, 0, sizeof desc);
+  desc.num_groups = num_groups;
+  desc.num_channels = num_channels;
+  desc.eps = 1e-5;
+  desc.affine = 1;
+  desc.fuse_relu = 0;
+  return desc;
+}
+
+oclnn_status oclnn_group_norm_create(oclnn_context *ctx, const oclnn_group_norm_desc *desc,
+                                     oclnn_group_norm **out) {
+  static const char *fn = "oclnn_group_norm_create";
+  if (!ctx || !desc || !out)
+    return oclnn__fail(ctx, OCLNN_ERR_NULL_ARGUMENT, "%s: %s is NULL", fn,
+                       !ctx    ? "ctx"
+                       : !desc ? "desc"
+                               : "out");
+  *out = NULL;
+  if (desc->num_groups < 1)
+    return oclnn__fail(ctx, OCLNN_ERR_INVALID_VALUE,
+                       "%s: desc->num_groups is %lld; it must be >= 1", fn,
+                       (long long)desc->num_groups);
+  if (desc->num_channels < 0)
+    return oclnn__fail(ctx, OCLNN_ERR_INVALID_VALUE,
+                       "%s: desc->num_channels is %lld; it must be >= 0", fn,
+                       (long long)desc->num_channels);
+  if (desc->num_channels % desc->num_groups != 0)
+    return oclnn__fail(ctx, OCLNN_ERR_INVALID_VALUE,
+                       "%s: num_channels (%lld) must be divisible by num_groups (%lld)", fn,
+                       (long long)desc->num_channels, (long long)desc->num_groups);
+  oclnn_group_norm *layer = calloc(1, sizeof *layer);
+  if (!layer)
+    return oclnn__fail(ctx, OCLNN_ERR_OUT_OF_MEMORY, "%s: out of host memory", fn);
+  oclnn_status status = oclnn__norm_engine_init(ctx, fn, false, &layer->engine);
+  if (status != OCLNN_SUCCESS) {
+    free(layer);
+    return status;
+  }
+  layer->ctx = ctx;
+  layer->desc = *desc;
+  *out = layer;
+  return OCLNN_SUCCESS;
+}
+
+void oclnn_group_norm_free(oclnn_group_norm *layer) {
+  if (!layer)
+    return;
+  oclnn__norm_engine_release(&layer->engine);
+  free(layer);
+}
+
+typedef struct gn_shape {
+  int64_t n, c, s, numel;
+} gn_shape;
+
+static oclnn_status check_input(oclnn_group_norm *layer, const char *fn, int rank,
+                                const int64_t *shape, gn_shape *out) {
+  oclnn_context *ctx = layer->ctx;
+  const oclnn_group_norm_desc *d = &layer->desc;
+  char text[128];
+  int64_t numel = 0;
+  oclnn_status status = oclnn__norm_check_in_shape(ctx, fn, rank, shape, &numel);
+  if (status != OCLNN_SUCCESS)
+    return status;
+  if (rank < 2)
+    return oclnn__fail(ctx, OCLNN_ERR_INVALID_SHAPE,
+                       "%s: GroupNorm expects an input (N, C, *) of rank >= 2, got %s", fn,
+                       oclnn__shape_string(rank, shape, text, sizeof text));
+  out->n = shape[0];
+  out->c = shape[1];
+  out->s = 1;
+  for (int i = 2; i < rank; i++)
+    out->s *= shape[i];
+  out->numel = numel;
+  if (out->c % d->num_groups != 0)
+    return oclnn__fail(ctx, OCLNN_ERR_INVALID_SHAPE,
+                       "%s: input %s has %lld channels, not divisible by num_groups (%lld)", fn,
+                       oclnn__shape_string(rank, shape, text, sizeof text), (long long)out->c,
+                       (long long)d->num_groups);
+  if (d->affine && out->c != d->num_channels)
+    return oclnn__fail(ctx, OCLNN_ERR_INVALID_SHAPE,
+                       "%s: input %s has %lld channels but num_channels is %lld", fn,
+                       oclnn__shape_string(rank, shape, text, sizeof text), (long long)out->c,
+                       (long long)d->num_channels);
+  if (out->n * (out->c / d->num_groups) * out->s == 1)
+    return oclnn__fail(ctx, OCLNN_ERR_INVALID_SHAPE,
+                       "%s: expected more than 1 value per channel when training, got input %s "
+                       "(torch's check on N * C / num_groups * spatial)",
+                       fn, oclnn__shape_string(rank, shape, text, sizeof text));
+  return OCLNN_SUCCESS;
+}
+
+oclnn_status oclnn_group_norm_output_shape(oclnn_group_norm *layer, int rank,
+                                           const int64_t *in_shape, int64_t *out_shape) {
+  static const char *fn = "oclnn_group_norm_output_shape";
+  if (!layer || !in_shape || !out_shape)
+    return oclnn__fail(layer ? layer->ctx : NULL, OCLNN_ERR_NULL_ARGUMENT, "%s: %s is NULL", fn,
+                       !layer      ? "layer"
+                       : !in_shape ? "in_shape"
+                                   : "out_shape");
+  gn_shape s;
+  oclnn_status status = check_input(layer, fn, rank, in_shape, &s);
+  if (status == OCLNN_SUCCESS)
+    memcpy(out_shape, in_shape, (size_t)rank * sizeof *in_shape);
+  return status;
+}
+
+oclnn_status oclnn_group_norm_forward(oclnn_group_norm *layer, const oclnn_tensor *in,
+                                      const oclnn_tensor *weight, const oclnn_tensor *bias,
+                                      const oclnn_tensor *residual, const oclnn_tensor *out) {
+  static const char *fn = "oclnn_group_norm_forward";
+  if (!layer || !in || !out)
+    return oclnn__fail(layer ? layer->ctx : NULL, OCLNN_ERR_NULL_ARGUMENT, "%s: %s is NULL", fn,
+                       !layer ? "layer"
+                       : !in  ? "in"
+                              : "out");
+  oclnn_context *ctx = layer->ctx;
+  const oclnn_group_norm_desc *d = &layer->desc;
+  oclnn_status status = oclnn__check_tensor(ctx, fn, "in", in, NULL);
+  if (status != OCLNN_SUCCESS)
+    return status;
+  gn_shape s;
+  status = check_input(layer, fn, in->rank, in->shape, &s);
+  if (status != OCLNN_SUCCESS)
+    return status;
+  const int64_t channel_shape[1] = {s.c};
+  if ((status = oclnn__norm_check_shape(ctx, fn, "weight", weight, d->affine != 0,
+                                        "desc.affine is set", 1, channel_shape)) ||
+      (status = oclnn__norm_check_shape(ctx, fn, "bias", bias, d->affine != 0, "desc.affine is set",
+                                        1, channel_shape)) ||
+      (status = oclnn__norm_check_shape(ctx, fn, "out", out, true, "", in->rank, in->shape)) ||
+      (residual && (status = oclnn__norm_check_shape(ctx, fn, "residual", residual, true, "",
+                                                     in->rank, in->shape))))
+    return status;
+  const oclnn__norm_arg args[] = {
+      {"in", in, false},     {"weight", weight, false},
+      {"bias", bias, false}, {"residual", residual, false},
+      {"out", out, true},
+  };
+  status = oclnn__norm_check_args(ctx, fn, args, (int)(sizeof args / sizeof args[0]));
+  if (status != OCLNN_SUCCESS || s.numel == 0)
+    return status;
+
+  int64_t per_group = s.c / d->num_groups;
+  oclnn__norm_engine *e = &layer->engine;
+  oclnn__norm_layout layout = {0};
+  oclnn__norm_stats_plan plan;
+  oclnn__norm_stats_plan_make(e, 1, (uint64_t)(s.n * d->num_groups), (uint64_t)(per_group * s.s),
+                              &layout, &plan);
+  oclnn__norm_params params;
+  oclnn__norm_params_reserve(&layout, (uint64_t)(s.n * s.c), &params);
+  cl_mem scratch = NULL;
+  status = oclnn__norm_scratch(ctx, fn, &layout, &scratch);
+  if (status == OCLNN_SUCCESS)
+    status = oclnn__norm_stats_enqueue(e, fn, &plan, in, scratch);
+  if (status == OCLNN_SUCCESS)
+    status = oclnn__norm_params_enqueue(e, fn, scratch, plan.stats_off, NULL, NULL, weight, bias,
+                                        (uint64_t)per_group, (uint64_t)s.c,
+                                        1.0 / (double)(per_group * s.s), d->eps, &params);
+  if (status != OCLNN_SUCCESS)
+    return status;
+  oclnn__norm_apply_args apply = {0};
+  apply.in = in;
+  apply.out = out;
+  apply.residual = residual;
+  apply.params = &params;
+  apply.mod = params.count;
+  apply.rows = (uint64_t)(s.n * s.c);
+  apply.len = (uint64_t)s.s;
+  apply.relu = d->fuse_relu != 0;
+  return oclnn__norm_apply_enqueue(e, fn, scratch, &apply);
+}

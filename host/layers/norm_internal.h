@@ -1,0 +1,115 @@
+/* The machinery shared by the normalization layers (norm.c): one statistics mechanism over
+ * (A, G, B) layouts (kernels_cl/norm_stats.cl), the parameter and running-statistics kernels,
+ * and one fused apply kernel (kernels_cl/norm_apply.cl). Each layer file validates its
+ * arguments, lays out its scratch, and enqueues these steps. */
+#ifndef OCLNN_LAYERS_NORM_INTERNAL_H
+#define OCLNN_LAYERS_NORM_INTERNAL_H
+
+#include "core/internal.h"
+#include "program/program.h"
+
+/* The kernels a layer uses (created once per layer). */
+typedef struct oclnn__norm_engine {
+  oclnn_context *ctx;
+  oclnn__program *stats_program, *apply_program;
+  cl_kernel rows, split, cols, merge, params, running, apply;
+  cl_kernel sn_ln, sn_bn, sn_params; /* SwitchableNorm only */
+  size_t split_local;                /* work-group size of norm_stats_split (a power of two) */
+} oclnn__norm_engine;
+
+oclnn_status oclnn__norm_engine_init(oclnn_context *ctx, const char *fn, bool switchable,
+                                     oclnn__norm_engine *engine);
+void oclnn__norm_engine_release(oclnn__norm_engine *engine);
+
+/* Scratch layout: regions of floats, each starting at a multiple of 16 floats. */
+typedef struct oclnn__norm_layout {
+  uint64_t floats;
+} oclnn__norm_layout;
+uint64_t oclnn__norm_reserve(oclnn__norm_layout *layout, uint64_t floats);
+
+/* Statistics of the groups of an (A, G, B) view of a contiguous tensor: group g holds
+ * x[a][g][b]. The result is one float4 per group (shift, mean - shift, M2, count) at stats_off
+ * in the scratch buffer. */
+typedef struct oclnn__norm_stats_plan {
+  int mode; /* rows, split or cols (norm.c) */
+  uint64_t A, G, B, count;
+  uint64_t parts, chunk; /* work-items per group (split) or row chunks (cols); their length */
+  uint64_t partials;     /* partial statistics per group left for the merge kernel */
+  uint64_t partial_off, stats_off;
+} oclnn__norm_stats_plan;
+
+void oclnn__norm_stats_plan_make(const oclnn__norm_engine *engine, uint64_t A, uint64_t G,
+                                 uint64_t B, oclnn__norm_layout *layout,
+                                 oclnn__norm_stats_plan *plan);
+oclnn_status oclnn__norm_stats_enqueue(oclnn__norm_engine *engine, const char *fn,
+                                       const oclnn__norm_stats_plan *plan, const oclnn_tensor *in,
+                                       cl_mem scratch);
+
+/* Planar apply parameters: shift, scale and offset arrays of `count` floats each. */
+typedef struct oclnn__norm_params {
+  uint64_t count;
+  uint64_t shift_off, scale_off, offset_off;
+} oclnn__norm_params;
+void oclnn__norm_params_reserve(oclnn__norm_layout *layout, uint64_t count,
+                                oclnn__norm_params *params);
+
+/* Entry p = (x - K) * w[c] / sqrt(var + eps) + b[c] with the statistics of group p / per_group
+ * (var = M2 * inv_n) or, when stats_off is UINT64_MAX, the running statistics of channel c;
+ * c = p % channels. weight/bias may be NULL. */
+oclnn_status oclnn__norm_params_enqueue(oclnn__norm_engine *engine, const char *fn, cl_mem scratch,
+                                        uint64_t stats_off, const oclnn_tensor *running_mean,
+                                        const oclnn_tensor *running_var, const oclnn_tensor *weight,
+                                        const oclnn_tensor *bias, uint64_t per_group,
+                                        uint64_t channels, double inv_n, double eps,
+                                        const oclnn__norm_params *params);
+
+/* Running statistics update from the statistics of groups n * channels + c (n < batch). */
+oclnn_status oclnn__norm_running_enqueue(oclnn__norm_engine *engine, const char *fn, cl_mem scratch,
+                                         uint64_t stats_off, uint64_t channels, uint64_t batch,
+                                         uint64_t count, double momentum,
+                                         const oclnn_tensor *running_mean,
+                                         const oclnn_tensor *running_var);
+
+/* out = act(((in - shift) * scale + offset) * col_weight + col_bias + residual) over `rows`
+ * rows of `len` floats; parameters per row (entry row % mod) or, with col_params, per column. */
+typedef struct oclnn__norm_apply_args {
+  const oclnn_tensor *in, *out, *residual, *col_weight, *col_bias;
+  const oclnn__norm_params *params;
+  uint64_t mod;
+  int col_params;
+  uint64_t rows, len;
+  int relu;
+} oclnn__norm_apply_args;
+oclnn_status oclnn__norm_apply_enqueue(oclnn__norm_engine *engine, const char *fn, cl_mem scratch,
+                                       const oclnn__norm_apply_args *args);
+
+/* Gets the scratch buffer for a layout; fails with OCLNN_ERR_OVERFLOW past size_t. */
+oclnn_status oclnn__norm_scratch(oclnn_context *ctx, const char *fn,
+                                 const oclnn__norm_layout *layout, cl_mem *out);
+
+/* --- validation shared by the layers --- */
+
+/* A tensor argument of a forward call: its name, the view (NULL when absent) and whether the
+ * call writes it. */
+typedef struct oclnn__norm_arg {
+  const char *name;
+  const oclnn_tensor *tensor;
+  bool written;
+} oclnn__norm_arg;
+
+/* Checks every present view (oclnn__check_tensor) and that no written view overlaps another. */
+oclnn_status oclnn__norm_check_args(oclnn_context *ctx, const char *fn, const oclnn__norm_arg *args,
+                                    int count);
+
+/* An optional/required tensor of `rank` dims `shape`: refuses NULL when required
+ * (OCLNN_ERR_NULL_ARGUMENT, naming `why`), non-NULL when not (OCLNN_ERR_INVALID_VALUE), and a
+ * different shape (OCLNN_ERR_INVALID_SHAPE). */
+oclnn_status oclnn__norm_check_shape(oclnn_context *ctx, const char *fn, const char *name,
+                                     const oclnn_tensor *tensor, bool required, const char *why,
+                                     int rank, const int64_t *shape);
+
+/* Input rank/shape basics: every dim >= 0 and the element count fits; stores it in *numel. */
+oclnn_status oclnn__norm_check_in_shape(oclnn_context *ctx, const char *fn, int rank,
+                                        const int64_t *shape, int64_t *numel);
+
+#endif

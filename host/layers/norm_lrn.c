@@ -1,0 +1,181 @@
+/* LocalResponseNorm across channels (kernels_cl/norm_lrn.cl); see oclnn/norm.h. */
+#include "core/internal.h"
+#include "program/program.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define LRN_FILE "norm_lrn.cl"
+#define LOCAL 64
+/* Positions per work-item: a window of channels x SEG floats stays in the L1 cache. */
+#define SEG_MAX 512
+
+struct oclnn_lrn {
+  oclnn_context *ctx;
+  oclnn_lrn_desc desc;
+  oclnn__program *program;
+  cl_kernel kernel;
+};
+
+oclnn_lrn_desc oclnn_lrn_desc_default(int64_t size) {
+  oclnn_lrn_desc desc;
+  memset(&desc, 0, sizeof desc);
+  desc.size = size;
+  desc.alpha = 1e-4;
+  desc.beta = 0.75;
+  desc.k = 1.0;
+  return desc;
+}
+
+oclnn_status oclnn_lrn_create(oclnn_context *ctx, const oclnn_lrn_desc *desc, oclnn_lrn **out) {
+  static const char *fn = "oclnn_lrn_create";
+  if (!ctx || !desc || !out)
+    return oclnn__fail(ctx, OCLNN_ERR_NULL_ARGUMENT, "%s: %s is NULL", fn,
+                       !ctx    ? "ctx"
+                       : !desc ? "desc"
+                               : "out");
+  *out = NULL;
+  if (desc->size < 1)
+    return oclnn__fail(ctx, OCLNN_ERR_INVALID_VALUE,
+                       "%s: desc->size is %lld; the window needs at least 1 channel", fn,
+                       (long long)desc->size);
+  if (desc->size > INT32_MAX)
+    return oclnn__fail(ctx, OCLNN_ERR_OVERFLOW, "%s: desc->size is %lld; it must be below 2^31", fn,
+                       (long long)desc->size);
+  char options[32];
+  snprintf(options, sizeof options, "-DVEC=%d", (ctx->device_type & CL_DEVICE_TYPE_CPU) ? 8 : 4);
+  oclnn__program *program = NULL;
+  oclnn_status status = oclnn__program_get(ctx, fn, LRN_FILE, options, &program);
+  if (status != OCLNN_SUCCESS)
+    return status;
+  oclnn_lrn *layer = calloc(1, sizeof *layer);
+  if (!layer)
+    return oclnn__fail(ctx, OCLNN_ERR_OUT_OF_MEMORY, "%s: out of host memory", fn);
+  status = oclnn__kernel_create(ctx, fn, program, "lrn_forward", &layer->kernel);
+  if (status != OCLNN_SUCCESS) {
+    free(layer);
+    return status;
+  }
+  layer->ctx = ctx;
+  layer->desc = *desc;
+  layer->program = program;
+  *out = layer;
+  return OCLNN_SUCCESS;
+}
+
+void oclnn_lrn_free(oclnn_lrn *layer) {
+  if (!layer)
+    return;
+  if (layer->kernel)
+    clReleaseKernel(layer->kernel);
+  free(layer);
+}
+
+static oclnn_status check_input(oclnn_lrn *layer, const char *fn, int rank, const int64_t *shape) {
+  oclnn_context *ctx = layer->ctx;
+  char text[128];
+  if (rank < 1 || rank > OCLNN_MAX_RANK)
+    return oclnn__fail(ctx, OCLNN_ERR_INVALID_SHAPE, "%s: input rank is %d; ranks 1 to %d exist",
+                       fn, rank, OCLNN_MAX_RANK);
+  int64_t count = 1;
+  for (int i = 0; i < rank; i++) {
+    if (shape[i] < 0)
+      return oclnn__fail(ctx, OCLNN_ERR_INVALID_SHAPE, "%s: input shape %s has a negative dim", fn,
+                         oclnn__shape_string(rank, shape, text, sizeof text));
+    if (!oclnn__mul_i64(count, shape[i], &count) || count > INT64_MAX / 4)
+      return oclnn__fail(ctx, OCLNN_ERR_OVERFLOW, "%s: input shape %s has too many elements", fn,
+                         oclnn__shape_string(rank, shape, text, sizeof text));
+  }
+  if (rank < 3)
+    return oclnn__fail(ctx, OCLNN_ERR_INVALID_SHAPE,
+                       "%s: LocalResponseNorm expects an input of rank >= 3, got %s", fn,
+                       oclnn__shape_string(rank, shape, text, sizeof text));
+  return OCLNN_SUCCESS;
+}
+
+oclnn_status oclnn_lrn_output_shape(oclnn_lrn *layer, int rank, const int64_t *in_shape,
+                                    int64_t *out_shape) {
+  static const char *fn = "oclnn_lrn_output_shape";
+  if (!layer || !in_shape || !out_shape)
+    return oclnn__fail(layer ? layer->ctx : NULL, OCLNN_ERR_NULL_ARGUMENT, "%s: %s is NULL", fn,
+                       !layer      ? "layer"
+                       : !in_shape ? "in_shape"
+                                   : "out_shape");
+  oclnn_status status = check_input(layer, fn, rank, in_shape);
+  if (status == OCLNN_SUCCESS)
+    memcpy(out_shape, in_shape, (size_t)rank * sizeof *in_shape);
+  return status;
+}
+
+oclnn_status oclnn_lrn_forward(oclnn_lrn *layer, const oclnn_tensor *in, const oclnn_tensor *out) {
+  static const char *fn = "oclnn_lrn_forward";
+  if (!layer || !in || !out)
+    return oclnn__fail(layer ? layer->ctx : NULL, OCLNN_ERR_NULL_ARGUMENT, "%s: %s is NULL", fn,
+                       !layer ? "layer"
+                       : !in  ? "in"
+                              : "out");
+  oclnn_context *ctx = layer->ctx;
+  int64_t count = 0;
+  oclnn_status status = oclnn__check_tensor(ctx, fn, "in", in, &count);
+  if (status == OCLNN_SUCCESS)
+    status = check_input(layer, fn, in->rank, in->shape);
+  if (status == OCLNN_SUCCESS)
+    status = oclnn__check_tensor(ctx, fn, "out", out, NULL);
+  if (status != OCLNN_SUCCESS)
+    return status;
+  if (out->rank != in->rank || memcmp(out->shape, in->shape, (size_t)in->rank * sizeof(int64_t))) {
+    char want[128], got[128];
+    return oclnn__fail(ctx, OCLNN_ERR_INVALID_SHAPE, "%s: out has shape %s, expected %s", fn,
+                       oclnn__shape_string(out->rank, out->shape, got, sizeof got),
+                       oclnn__shape_string(in->rank, in->shape, want, sizeof want));
+  }
+  if (count == 0)
+    return OCLNN_SUCCESS;
+  status = oclnn__check_no_overlap(ctx, fn, "in", in, "out", out);
+  if (status != OCLNN_SUCCESS)
+    return status;
+
+  const oclnn_lrn_desc *d = &layer->desc;
+  cl_ulong n = (cl_ulong)in->shape[0], channels = (cl_ulong)in->shape[1], spatial = 1;
+  for (int i = 2; i < in->rank; i++)
+    spatial *= (cl_ulong)in->shape[i];
+  cl_ulong seg = spatial < SEG_MAX ? spatial : SEG_MAX;
+  cl_ulong segs = (spatial + seg - 1) / seg, items = n * segs;
+  cl_ulong in_off = in->offset, out_off = out->offset;
+  cl_long before = d->size / 2, after = (d->size - 1) / 2;
+  cl_float size = (cl_float)d->size, alpha = (cl_float)d->alpha, beta = (cl_float)d->beta,
+           k = (cl_float)d->k;
+  cl_kernel kernel = layer->kernel;
+  cl_int err = CL_SUCCESS;
+  cl_uint arg = 0;
+#define SET(value)                                                      \
+  do {                                                                  \
+    cl_int e_ = clSetKernelArg(kernel, arg++, sizeof(value), &(value)); \
+    if (err == CL_SUCCESS)                                              \
+      err = e_;                                                         \
+  } while (0)
+  SET(in->buffer);
+  SET(in_off);
+  SET(out->buffer);
+  SET(out_off);
+  SET(channels);
+  SET(spatial);
+  SET(seg);
+  SET(segs);
+  SET(items);
+  SET(before);
+  SET(after);
+  SET(size);
+  SET(alpha);
+  SET(beta);
+  SET(k);
+#undef SET
+  if (err != CL_SUCCESS)
+    return oclnn__fail_cl(ctx, fn, "clSetKernelArg", err);
+  if (items > (cl_ulong)(SIZE_MAX - LOCAL))
+    return oclnn__fail(ctx, OCLNN_ERR_OVERFLOW, "%s: %llu work-items are too many to launch", fn,
+                       (unsigned long long)items);
+  size_t local = LOCAL, global = ((size_t)items + LOCAL - 1) / LOCAL * LOCAL;
+  return oclnn__enqueue(ctx, fn, layer->program, kernel, 1, &global, &local);
+}

@@ -1,0 +1,50 @@
+/* LocalResponseNorm across channels, any input rank >= 3 seen as (N, C, S):
+ *
+ *   y[n, c, s] = x[n, c, s] / (k + alpha / size * sum_{c' = c - before}^{c + after} x[n, c',
+ * s]^2)^beta
+ *
+ * with before = size / 2, after = (size - 1) / 2, channels outside [0, C) contributing 0 and the
+ * divisor always `size` (torch's average pool with count_include_pad). The sum is taken in
+ * channel order like torch's pooling. A work-item takes one sample and a `seg`-long run of
+ * positions, vectorised along it, for every channel.
+ *
+ * Build options: VEC (vector width: 4, 8 or 16). */
+
+#ifndef VEC
+#error "VEC must be defined"
+#endif
+
+__kernel void lrn_forward(__global const float *restrict x, ulong x_off, __global float *restrict y,
+                          ulong y_off, ulong channels, ulong spatial, ulong seg, ulong segs,
+                          ulong items, long before, long after, float size, float alpha, float beta,
+                          float k) {
+  const ulong item = get_global_id(0);
+  if (item >= items)
+    return;
+  const ulong n = item / segs;
+  const ulong m0 = (item - n * segs) * seg, m1 = min(m0 + seg, spatial);
+  const ulong nvec_end = m0 + (m1 - m0) / VEC * VEC;
+  __global const float *xs = x + x_off + n * channels * spatial;
+  __global float *ys = y + y_off + n * channels * spatial;
+  const long last = (long)channels - 1;
+  for (long c = 0; c <= last; c++) {
+    const long lo = max(c - before, 0L), hi = min(c + after, last);
+    for (ulong m = m0; m < nvec_end; m += VEC) {
+      floatV sum = (floatV)(0.0f);
+      for (long j = lo; j <= hi; j++) {
+        const floatV v = vloadV(0, xs + (ulong)j * spatial + m);
+        sum += v * v;
+      }
+      const floatV div = pow(sum / size * alpha + k, (floatV)(beta));
+      vstoreV(vloadV(0, xs + (ulong)c * spatial + m) / div, 0, ys + (ulong)c * spatial + m);
+    }
+    for (ulong m = nvec_end; m < m1; m++) {
+      float sum = 0.0f;
+      for (long j = lo; j <= hi; j++) {
+        const float v = xs[(ulong)j * spatial + m];
+        sum += v * v;
+      }
+      ys[(ulong)c * spatial + m] = xs[(ulong)c * spatial + m] / pow(sum / size * alpha + k, beta);
+    }
+  }
+}
