@@ -246,7 +246,9 @@ OCLNN_API void oclnn_pad_free(oclnn_pad *pad);
  * entries). Applies every PyTorch rule below, so it refuses exactly what forward refuses for
  * that input shape. Ranks: constant pads any rank >= dims; reflect, replicate and circular
  * take dims+1 (unbatched) or dims+2 (batched). Reflect needs each pad < its input dim;
- * circular each pad <= its input dim; every padded output dim must be >= 1; reflect and
+ * circular each pad <= its input dim, and, as PyTorch crops before it wraps, each positive pad
+ * <= what is left of the dim after a negative pad on the other side (PyTorch's result is
+ * undefined beyond that); every padded output dim must be >= 1; reflect and
  * replicate need every non-batch input dim >= 1. Errors: OCLNN_ERR_NULL_ARGUMENT,
  * OCLNN_ERR_INVALID_SHAPE, OCLNN_ERR_OVERFLOW. */
 OCLNN_API oclnn_status oclnn_pad_output_shape(oclnn_pad *pad, int rank, const int64_t *in_shape,

@@ -12,20 +12,30 @@
 #error "MODE must be defined"
 #endif
 
-/* Maps a coordinate of the padded tensor (already shifted by the leading pad) to the input
- * dimension of size n; -1 means "outside" (constant mode only). The host guarantees the
- * PyTorch preconditions: reflect pad < n, circular pad <= n, replicate n >= 1. */
-inline int source_coordinate(int x, int n) {
+/* Maps output coordinate o of a padded dim (input size n, output size n_out, leading pad
+ * `before`) to the input coordinate it reads; -1 means "outside" (constant mode only). The
+ * host guarantees the preconditions: reflect pads < n, replicate n >= 1, circular as below. */
+inline int source_coordinate(int o, int before, int n, int n_out) {
+#if MODE == 3
+  /* Circular crops first and wraps around what is left, as PyTorch does: the kept input is
+   * [c, c + m) with c = max(-before, 0) and m = n - c - max(-after, 0), and o reads
+   * c + (o - max(before, 0)) mod m. The host guarantees m >= 1 and before, after <= m. */
+  const int after = n_out - n - before;
+  const int c = max(-before, 0);
+  const int m = n - c - max(-after, 0);
+  int t = o - max(before, 0);
+  t = t < 0 ? t + m : t;
+  return c + (t >= m ? t - m : t);
+#else
+  int x = o - before;
 #if MODE == 0
   return (x >= 0 && x < n) ? x : -1;
 #elif MODE == 1
   x = x < 0 ? -x : x;
   return x >= n ? 2 * (n - 1) - x : x;
-#elif MODE == 2
-  return clamp(x, 0, n - 1);
 #else
-  x = x < 0 ? x + n : x;
-  return x >= n ? x - n : x;
+  return clamp(x, 0, n - 1);
+#endif
 #endif
 }
 
@@ -45,8 +55,8 @@ __kernel void pad_forward(__global const float *restrict in, ulong in_offset,
   const ulong plane = rest / (ulong)out_d;
 
   __global float *dst = out + out_offset + row * (ulong)out_w;
-  const int sh = source_coordinate(oh - pad_top, in_h);
-  const int sd = source_coordinate(od - pad_front, in_d);
+  const int sh = source_coordinate(oh, pad_top, in_h, out_h);
+  const int sd = source_coordinate(od, pad_front, in_d, out_d);
 
 #if MODE == 0
   if (sh < 0 || sd < 0) {
@@ -74,7 +84,7 @@ __kernel void pad_forward(__global const float *restrict in, ulong in_offset,
 
   /* Borders and the interior's tail. */
   for (int x = lane; x < lo; x += lanes) {
-    const int sx = source_coordinate(x - pad_left, in_w);
+    const int sx = source_coordinate(x, pad_left, in_w, out_w);
 #if MODE == 0
     dst[x] = sx < 0 ? value : src[sx];
 #else
@@ -82,7 +92,7 @@ __kernel void pad_forward(__global const float *restrict in, ulong in_offset,
 #endif
   }
   for (int x = lo + nvec * VEC + lane; x < out_w; x += lanes) {
-    const int sx = source_coordinate(x - pad_left, in_w);
+    const int sx = source_coordinate(x, pad_left, in_w, out_w);
 #if MODE == 0
     dst[x] = sx < 0 ? value : src[sx];
 #else

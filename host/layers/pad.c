@@ -158,6 +158,16 @@ static oclnn_status output_shape(oclnn_pad *pad, const char *fn, int rank, const
                          "%s: circular padding (%lld, %lld) of dim %d must be <= its size %lld, "
                          "it may wrap around once (input %s)",
                          fn, (long long)before, (long long)after, axis, (long long)size, shape);
+    if (d->mode == OCLNN_PAD_CIRCULAR) {
+      /* A crop on one side shrinks what the other side wraps around (PyTorch crops first);
+       * wrapping more than that is undefined in PyTorch, so it is refused here. */
+      int64_t kept = size - (before < 0 ? -before : 0) - (after < 0 ? -after : 0);
+      if (kept < 1 || before > kept || after > kept)
+        return oclnn__fail(ctx, OCLNN_ERR_INVALID_SHAPE,
+                           "%s: circular padding (%lld, %lld) of dim %d wraps around the %lld "
+                           "element(s) left after cropping more than once (input %s)",
+                           fn, (long long)before, (long long)after, axis, (long long)kept, shape);
+    }
     int64_t out_size = size + before + after; /* |pads| < 2^31, so no overflow */
     if (out_size < 1)
       return oclnn__fail(ctx, OCLNN_ERR_INVALID_SHAPE,

@@ -72,7 +72,6 @@ pad_ref_result pad_ref_output_shape(oclnn_pad_mode mode, int dims, const int64_t
         !(batched && i == 0))
       return PAD_REF_INVALID;
   }
-  pad_ref_result result = PAD_REF_OK;
   int64_t shape[OCLNN_MAX_RANK];
   for (int i = 0; i < rank; i++)
     shape[i] = in_shape[i];
@@ -89,12 +88,12 @@ pad_ref_result pad_ref_output_shape(oclnn_pad_mode mode, int dims, const int64_t
     if (mode == OCLNN_PAD_CIRCULAR) {
       int64_t kept = circular_kept(n, before, after);
       if (kept < 1 || before > kept || after > kept)
-        result = PAD_REF_UNDEFINED;
+        return PAD_REF_INVALID; /* PyTorch's result is undefined there; oclnn refuses it */
     }
   }
   if (out_shape)
     memcpy(out_shape, shape, (size_t)rank * sizeof *shape);
-  return result;
+  return PAD_REF_OK;
 }
 
 /* The input coordinate read for output coordinate o of a padded dim, or -1 for the fill value. */

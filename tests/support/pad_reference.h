@@ -21,15 +21,16 @@
 
 typedef enum pad_ref_result {
   PAD_REF_OK = 0,
-  PAD_REF_INVALID = 1,  /* PyTorch/SPEC refuse this input (oclnn: OCLNN_ERR_INVALID_SHAPE) */
-  PAD_REF_UNDEFINED = 2 /* valid for oclnn's rules, but PyTorch's result is undefined */
+  PAD_REF_INVALID = 1 /* PyTorch/SPEC refuse this input, or PyTorch's result is undefined
+                         (circular wrapping more than the cropped input): oclnn refuses it
+                         with OCLNN_ERR_INVALID_SHAPE */
 } pad_ref_result;
 
 /* The output shape for `rank` dims `in_shape`, per SPEC: constant takes any rank >= dims,
  * the other modes dims + 1 (unbatched) or dims + 2 (batched); no negative dims; reflect and
  * replicate need every non-batch dim >= 1; reflect pads < n, circular pads <= n; every padded
  * output dim >= 1. `padding` is ordered from the last dim: (left, right, top, bottom, front,
- * back). out_shape (may be NULL) receives `rank` entries on PAD_REF_OK and PAD_REF_UNDEFINED. */
+ * back). out_shape (may be NULL) receives `rank` entries on PAD_REF_OK. */
 pad_ref_result pad_ref_output_shape(oclnn_pad_mode mode, int dims, const int64_t *padding, int rank,
                                     const int64_t *in_shape, int64_t *out_shape);
 
