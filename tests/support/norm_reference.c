@@ -242,6 +242,18 @@ void norm_test_random(float *x, size_t count, uint64_t seed, double scale, doubl
     x[i] = (float)(offset + scale * x[i]);
 }
 
+void norm_test_normal(float *x, size_t count, uint64_t seed, double scale, double offset) {
+  float u[2];
+  for (size_t i = 0; i < count; i += 2) {
+    test_fill_random(u, 2, seed * 0x9e3779b97f4a7c15ULL + i);
+    double a = 0.5 * (u[0] + 1.0) + 1e-12, b = 3.14159265358979323846 * (u[1] + 1.0);
+    double r = sqrt(-2.0 * log(a));
+    x[i] = (float)(offset + scale * r * cos(b));
+    if (i + 1 < count)
+      x[i + 1] = (float)(offset + scale * r * sin(b));
+  }
+}
+
 uint64_t norm_test_pick(uint64_t *state, uint64_t bound) {
   *state = *state * 6364136223846793005ULL + 1442695040888963407ULL;
   return bound ? (*state >> 33) % bound : 0;

@@ -53,6 +53,9 @@ void norm_ref_switchable(const float *x, size_t N, size_t C, size_t S, double ep
 /* Fills x with offset + scale * U[-1, 1), deterministic in seed. */
 void norm_test_random(float *x, size_t count, uint64_t seed, double scale, double offset);
 
+/* Fills x with offset + scale * N(0, 1) (Box-Muller), deterministic in seed. */
+void norm_test_normal(float *x, size_t count, uint64_t seed, double scale, double offset);
+
 /* A tiny deterministic generator for test parameters: returns 0 .. bound-1. */
 uint64_t norm_test_pick(uint64_t *state, uint64_t bound);
 
