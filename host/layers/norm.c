@@ -126,7 +126,7 @@ void oclnn__norm_stats_plan_make(const oclnn__norm_engine *e, uint64_t A, uint64
   uint64_t first; /* partial statistics per group written by the first kernel */
   if (B == 1 && A > 1) {
     plan->mode = MODE_COLS;
-    plan->chunk = COLS_ELEMENTS / vec;
+    plan->chunk = COLS_ELEMENTS / (2 * vec);
     plan->parts = div_up(A, plan->chunk);
     first = plan->parts;
   } else if (plan->count <= ROW_TINY || (plan->count <= ROW_MAX && G >= ROW_MANY)) {
@@ -223,7 +223,7 @@ oclnn_status oclnn__norm_stats_enqueue(oclnn__norm_engine *e, const char *fn,
     status = launch(e, fn, e->stats_program, &a, plan->G * plan->parts, e->split_local);
   } else {
     uint64_t vec = (uint64_t)vector_width(e->ctx);
-    uint64_t items = div_up(plan->G, vec) * plan->parts;
+    uint64_t items = div_up(plan->G, 2 * vec) * plan->parts;
     kargs a = {e->cols, 0, CL_SUCCESS};
     arg_tensor(&a, in);
     arg_u64(&a, plan->A);

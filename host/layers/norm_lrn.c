@@ -146,6 +146,7 @@ oclnn_status oclnn_lrn_forward(oclnn_lrn *layer, const oclnn_tensor *in, const o
   cl_long before = d->size / 2, after = (d->size - 1) / 2;
   cl_float size = (cl_float)d->size, alpha = (cl_float)d->alpha, beta = (cl_float)d->beta,
            k = (cl_float)d->k;
+  cl_int beta_mode = d->beta == 0.75 ? 1 : d->beta == 0.5 ? 2 : d->beta == 1.0 ? 3 : 0;
   cl_kernel kernel = layer->kernel;
   cl_int err = CL_SUCCESS;
   cl_uint arg = 0;
@@ -169,6 +170,7 @@ oclnn_status oclnn_lrn_forward(oclnn_lrn *layer, const oclnn_tensor *in, const o
   SET(size);
   SET(alpha);
   SET(beta);
+  SET(beta_mode);
   SET(k);
 #undef SET
   if (err != CL_SUCCESS)
