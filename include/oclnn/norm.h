@@ -16,7 +16,9 @@
  * across work-items and work-groups, never E[x^2] - E[x]^2; they stay accurate for data with a
  * large mean and a small spread and for rows of any length. Normalising uses the biased
  * variance; running variances store the unbiased one. NaN and Inf propagate as in torch: a
- * non-finite value in a statistics group makes that group's outputs NaN.
+ * non-finite value in a statistics group makes that group's outputs NaN, and its running
+ * variance NaN; its running mean becomes NaN too, where torch keeps +-Inf when the batch held
+ * Inf but no NaN (Welford's update meets inf - inf). ReLU keeps NaN, like torch.relu.
  *
  * Fusion: BatchNorm, LayerNorm, InstanceNorm, GroupNorm and SwitchableNorm compute
  *     out = act(norm(in) + residual)
