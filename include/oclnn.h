@@ -184,8 +184,8 @@ typedef struct oclnn_tensor {
 OCLNN_API oclnn_tensor oclnn_tensor_view(cl_mem buffer, size_t offset, int rank,
                                          const int64_t *shape);
 
-/* Number of elements, or -1 when the rank is invalid, a dim is negative, or the product
- * overflows int64. */
+/* Number of elements: 0 when any dim is 0; -1 when the rank is invalid, a dim is negative, or
+ * the product of non-empty dims overflows int64. */
 OCLNN_API int64_t oclnn_tensor_numel(const oclnn_tensor *tensor);
 
 /* Allocates a device buffer for a tensor of the given shape (contents undefined) and fills *out

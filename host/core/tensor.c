@@ -17,9 +17,18 @@ oclnn_tensor oclnn_tensor_view(cl_mem buffer, size_t offset, int rank, const int
 static int64_t shape_numel(int rank, const int64_t *shape) {
   if (rank < 1 || rank > OCLNN_MAX_RANK)
     return -1;
+  bool empty = false;
+  for (int i = 0; i < rank; i++) {
+    if (shape[i] < 0)
+      return -1;
+    empty = empty || shape[i] == 0;
+  }
+  /* An empty tensor has 0 elements whatever its other dims, in any order. */
+  if (empty)
+    return 0;
   int64_t count = 1;
   for (int i = 0; i < rank; i++)
-    if (shape[i] < 0 || !oclnn__mul_i64(count, shape[i], &count))
+    if (!oclnn__mul_i64(count, shape[i], &count))
       return -1;
   return count;
 }
@@ -34,11 +43,16 @@ static oclnn_status check_shape(oclnn_context *ctx, const char *function, const 
   if (rank < 1 || rank > OCLNN_MAX_RANK)
     return oclnn__fail(ctx, OCLNN_ERR_INVALID_SHAPE, "%s: %s has rank %d; ranks 1 to %d exist",
                        function, name, rank, OCLNN_MAX_RANK);
-  int64_t count = 1;
-  for (int i = 0; i < rank; i++) {
+  for (int i = 0; i < rank; i++)
     if (shape[i] < 0)
       return oclnn__fail(ctx, OCLNN_ERR_INVALID_SHAPE, "%s: %s has negative dim %d (%lld)",
                          function, name, i, (long long)shape[i]);
+  if (shape_numel(rank, shape) == 0) {
+    *numel = 0;
+    return OCLNN_SUCCESS;
+  }
+  int64_t count = 1;
+  for (int i = 0; i < rank; i++) {
     if (!oclnn__mul_i64(count, shape[i], &count))
       return oclnn__fail(ctx, OCLNN_ERR_OVERFLOW, "%s: %s element count overflows at dim %d (%lld)",
                          function, name, i, (long long)shape[i]);
