@@ -1,0 +1,82 @@
+# cmake -DNM=nm -DSHARED=<liboclnn.so> -DSTATIC=<liboclnn.a> -DHEADERS=<include dir> -P check_exports.cmake
+# The installed libraries export exactly the public API:
+#  - nm -D --defined-only of the shared library lists only oclnn_* symbols (hidden visibility plus
+#    OCLNN_API), none of the library-internal oclnn__* ones, and exactly the functions the
+#    installed headers declare with OCLNN_API (so no declared function is missing either);
+#  - every global symbol the static library defines starts with oclnn_, so linking it statically
+#    cannot clash with a program's own names.
+cmake_minimum_required(VERSION 3.25)
+foreach(var NM SHARED STATIC HEADERS)
+  if(NOT DEFINED ${var})
+    message(FATAL_ERROR "check_exports.cmake: -D${var}=... is required")
+  endif()
+endforeach()
+
+function(defined_symbols out)
+  execute_process(COMMAND ${NM} ${ARGN} OUTPUT_VARIABLE text RESULT_VARIABLE result
+    ERROR_VARIABLE errors)
+  if(NOT result EQUAL 0)
+    message(FATAL_ERROR "${NM} ${ARGN} failed (${result}): ${errors}")
+  endif()
+  string(REPLACE "\n" ";" lines "${text}")
+  set(names "")
+  foreach(line IN LISTS lines)
+    # "<address> <type> <name>[@version]"; archive member headers ("x.c.o:") and blanks skipped.
+    if(line MATCHES "^[0-9a-fA-F]+ [A-Za-z] ([^@ ]+)")
+      list(APPEND names ${CMAKE_MATCH_1})
+    endif()
+  endforeach()
+  list(REMOVE_DUPLICATES names)
+  list(SORT names)
+  set(${out} ${names} PARENT_SCOPE)
+endfunction()
+
+set(failures "")
+
+defined_symbols(exported -D --defined-only ${SHARED})
+if(NOT exported)
+  message(FATAL_ERROR "${SHARED} exports nothing: is it the right file?")
+endif()
+foreach(name IN LISTS exported)
+  if(NOT name MATCHES "^oclnn_[a-z0-9_]+$" OR name MATCHES "^oclnn__")
+    list(APPEND failures "${SHARED} exports '${name}' (only the public oclnn_* API may be exported)")
+  endif()
+endforeach()
+
+file(GLOB_RECURSE headers ${HEADERS}/*.h)
+set(declared "")
+foreach(header IN LISTS headers)
+  file(READ ${header} text)
+  string(REGEX REPLACE "#[ \t]*define[ \t]+OCLNN_API[^\n]*" "" text "${text}")
+  string(REGEX MATCHALL "OCLNN_API[^;(]*\\(" declarations "${text}")
+  foreach(declaration IN LISTS declarations)
+    if(declaration MATCHES "([A-Za-z_][A-Za-z0-9_]*)[ \t\n]*\\($")
+      list(APPEND declared ${CMAKE_MATCH_1})
+    endif()
+  endforeach()
+endforeach()
+list(REMOVE_DUPLICATES declared)
+foreach(name IN LISTS declared)
+  if(NOT name IN_LIST exported)
+    list(APPEND failures "'${name}' is declared OCLNN_API in the headers but not exported by ${SHARED}")
+  endif()
+endforeach()
+foreach(name IN LISTS exported)
+  if(NOT name IN_LIST declared)
+    list(APPEND failures "${SHARED} exports '${name}', which no installed header declares with OCLNN_API")
+  endif()
+endforeach()
+
+defined_symbols(static_globals -g --defined-only ${STATIC})
+foreach(name IN LISTS static_globals)
+  if(NOT name MATCHES "^oclnn_")
+    list(APPEND failures "${STATIC} defines the global symbol '${name}': make it static or prefix it oclnn__")
+  endif()
+endforeach()
+
+if(failures)
+  list(JOIN failures "\n  " text)
+  message(FATAL_ERROR "symbol check failed:\n  ${text}")
+endif()
+list(LENGTH exported count)
+message(STATUS "${SHARED} exports the ${count} oclnn_* functions the headers declare, and nothing else")
