@@ -1,0 +1,494 @@
+/* oclnn-bench: times oclnn layers on fixed cases and prints one JSON line per case (--text for
+ * a table). bench/compare_torch.py runs it and the same cases in PyTorch side by side.
+ *
+ * Per case: the layer is created (create_ms: validation + program lookup, cold or from the
+ * program cache), run once and synchronised (first_ms), warmed up, then timed with the wall
+ * clock around `reps` back-to-back launches followed by one oclnn_context_finish, `samples`
+ * times. median_ms is the median over samples of (sample time / reps): the per-launch time of a
+ * pipelined run, launch overhead included and one synchronisation amortised over the batch. */
+#include "oclnn.h"
+
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#define MAX_SAMPLES 101
+#define MAX_CASE_FILTERS 32
+
+typedef struct options {
+  const char *suite;
+  const char *cases[MAX_CASE_FILTERS];
+  int case_count;
+  const char *device;
+  int reps;    /* launches per sample; 0: chosen so a sample takes about target_ms */
+  int samples; /* timed samples per case */
+  double target_ms;
+  bool list, text, check, exact;
+} options;
+
+static double now_ms(void) {
+  struct timespec ts;
+  clock_gettime(CLOCK_MONOTONIC, &ts);
+  return (double)ts.tv_sec * 1e3 + (double)ts.tv_nsec * 1e-6;
+}
+
+static int compare_double(const void *a, const void *b) {
+  double x = *(const double *)a, y = *(const double *)b;
+  return (x > y) - (x < y);
+}
+
+static double median(double *values, int count) {
+  qsort(values, (size_t)count, sizeof *values, compare_double);
+  return count % 2 ? values[count / 2] : 0.5 * (values[count / 2 - 1] + values[count / 2]);
+}
+
+/* Deterministic input data (xorshift64*), values in [-1, 1). */
+static void fill_random(float *data, size_t count, uint64_t seed) {
+  uint64_t state = seed | 1;
+  for (size_t i = 0; i < count; i++) {
+    state ^= state >> 12;
+    state ^= state << 25;
+    state ^= state >> 27;
+    uint64_t bits = (state * 0x2545F4914F6CDD1DULL) >> 40; /* 24 random bits */
+    data[i] = (float)bits / (float)(1u << 23) - 1.0f;
+  }
+}
+
+static void print_json_string(const char *text) {
+  putchar('"');
+  for (const unsigned char *p = (const unsigned char *)text; *p; p++) {
+    if (*p == '"' || *p == '\\')
+      printf("\\%c", *p);
+    else if (*p < 0x20)
+      printf("\\u%04x", *p);
+    else
+      putchar(*p);
+  }
+  putchar('"');
+}
+
+static void print_json_ints(const int64_t *values, int count) {
+  putchar('[');
+  for (int i = 0; i < count; i++)
+    printf("%s%lld", i ? ", " : "", (long long)values[i]);
+  putchar(']');
+}
+
+static void shape_text(char *buf, size_t size, const int64_t *shape, int rank) {
+  size_t used = 0;
+  buf[0] = '\0';
+  for (int i = 0; i < rank && used < size; i++)
+    used += (size_t)snprintf(buf + used, size - used, "%s%lld", i ? "x" : "", (long long)shape[i]);
+}
+
+static bool case_selected(const options *opt, const char *name) {
+  if (opt->case_count == 0)
+    return true;
+  for (int i = 0; i < opt->case_count; i++)
+    if (opt->exact ? strcmp(name, opt->cases[i]) == 0 : strstr(name, opt->cases[i]) != NULL)
+      return true;
+  return false;
+}
+
+/* Runs `forward(layer)` reps times then synchronises, samples times; fills the per-launch
+ * median and minimum. Returns false on a failed call. */
+typedef oclnn_status (*forward_fn)(void *layer);
+
+typedef struct timing {
+  double create_ms, first_ms, median_ms, min_ms;
+  int reps, samples;
+} timing;
+
+static bool time_launches(oclnn_context *ctx, const options *opt, forward_fn forward, void *layer,
+                          timing *t) {
+  /* Warm-up: a few launches so caches, page mappings and PoCL's work-group code are settled. */
+  for (int i = 0; i < 3; i++)
+    if (forward(layer) != OCLNN_SUCCESS)
+      return false;
+  if (oclnn_context_finish(ctx) != OCLNN_SUCCESS)
+    return false;
+  int reps = opt->reps;
+  if (reps <= 0) {
+    double start = now_ms();
+    for (int i = 0; i < 3; i++)
+      if (forward(layer) != OCLNN_SUCCESS)
+        return false;
+    if (oclnn_context_finish(ctx) != OCLNN_SUCCESS)
+      return false;
+    double each = (now_ms() - start) / 3.0;
+    double want = opt->target_ms / (each > 1e-3 ? each : 1e-3);
+    reps = want < 3 ? 3 : want > 2000 ? 2000 : (int)want;
+  }
+  double per_launch[MAX_SAMPLES];
+  for (int s = 0; s < opt->samples; s++) {
+    double start = now_ms();
+    for (int i = 0; i < reps; i++)
+      if (forward(layer) != OCLNN_SUCCESS)
+        return false;
+    if (oclnn_context_finish(ctx) != OCLNN_SUCCESS)
+      return false;
+    per_launch[s] = (now_ms() - start) / reps;
+  }
+  t->reps = reps;
+  t->samples = opt->samples;
+  t->median_ms = median(per_launch, opt->samples);
+  t->min_ms = per_launch[0]; /* sorted by median() */
+  return true;
+}
+
+/* ------------------------------------------------------------------------------------------ */
+/* Suite "pad": every mode (zero = constant 0), 1d/2d/3d                                       */
+/* ------------------------------------------------------------------------------------------ */
+
+typedef struct pad_case {
+  const char *name;
+  const char *torch; /* PyTorch's module (or F.pad) spelled as a reader would write it */
+  oclnn_pad_mode mode;
+  bool zero; /* ZeroPad: constant mode, value 0 */
+  int dims;
+  int64_t padding[6];
+  float value;
+  int rank;
+  int64_t shape[OCLNN_MAX_RANK];
+} pad_case;
+
+/* One case per line reads better as a table. */
+/* clang-format off */
+static const pad_case PAD_CASES[] = {
+    /* The two targets of the issue, then the other modes on the same shape. */
+    {"reflect2d_p4_1x64x256x256", "ReflectionPad2d(4)", OCLNN_PAD_REFLECT, false, 2,
+     {4, 4, 4, 4}, 0, 4, {1, 64, 256, 256}},
+    {"replicate2d_p4_1x64x256x256", "ReplicationPad2d(4)", OCLNN_PAD_REPLICATE, false, 2,
+     {4, 4, 4, 4}, 0, 4, {1, 64, 256, 256}},
+    {"zero2d_p4_1x64x256x256", "ZeroPad2d(4)", OCLNN_PAD_CONSTANT, true, 2,
+     {4, 4, 4, 4}, 0, 4, {1, 64, 256, 256}},
+    {"constant2d_p4_1x64x256x256", "ConstantPad2d(4, 0.5)", OCLNN_PAD_CONSTANT, false, 2,
+     {4, 4, 4, 4}, 0.5f, 4, {1, 64, 256, 256}},
+    {"circular2d_p4_1x64x256x256", "F.pad(x, (4,4,4,4), 'circular')", OCLNN_PAD_CIRCULAR, false, 2,
+     {4, 4, 4, 4}, 0, 4, {1, 64, 256, 256}},
+    /* 1d: long rows. */
+    {"reflect1d_p8_16x64x4096", "ReflectionPad1d(8)", OCLNN_PAD_REFLECT, false, 1,
+     {8, 8}, 0, 3, {16, 64, 4096}},
+    {"replicate1d_p8_16x64x4096", "ReplicationPad1d(8)", OCLNN_PAD_REPLICATE, false, 1,
+     {8, 8}, 0, 3, {16, 64, 4096}},
+    {"zero1d_p8_16x64x4096", "F.pad(x, (8,8))", OCLNN_PAD_CONSTANT, true, 1,
+     {8, 8}, 0, 3, {16, 64, 4096}},
+    {"constant1d_p8_16x64x4096", "ConstantPad1d(8, 0.5)", OCLNN_PAD_CONSTANT, false, 1,
+     {8, 8}, 0.5f, 3, {16, 64, 4096}},
+    {"circular1d_p8_16x64x4096", "F.pad(x, (8,8), 'circular')", OCLNN_PAD_CIRCULAR, false, 1,
+     {8, 8}, 0, 3, {16, 64, 4096}},
+    /* 3d: short rows, many planes (more than 65535 rows). */
+    {"reflect3d_p2_1x32x32x64x64", "ReflectionPad3d(2)", OCLNN_PAD_REFLECT, false, 3,
+     {2, 2, 2, 2, 2, 2}, 0, 5, {1, 32, 32, 64, 64}},
+    {"replicate3d_p2_1x32x32x64x64", "ReplicationPad3d(2)", OCLNN_PAD_REPLICATE, false, 3,
+     {2, 2, 2, 2, 2, 2}, 0, 5, {1, 32, 32, 64, 64}},
+    {"zero3d_p2_1x32x32x64x64", "F.pad(x, (2,)*6)", OCLNN_PAD_CONSTANT, true, 3,
+     {2, 2, 2, 2, 2, 2}, 0, 5, {1, 32, 32, 64, 64}},
+    {"constant3d_p2_1x32x32x64x64", "ConstantPad3d(2, 0.5)", OCLNN_PAD_CONSTANT, false, 3,
+     {2, 2, 2, 2, 2, 2}, 0.5f, 5, {1, 32, 32, 64, 64}},
+    {"circular3d_p2_1x32x32x64x64", "F.pad(x, (2,)*6, 'circular')", OCLNN_PAD_CIRCULAR, false, 3,
+     {2, 2, 2, 2, 2, 2}, 0, 5, {1, 32, 32, 64, 64}},
+    /* Others: a small image (launch-bound), odd widths, asymmetric, wide pads, a crop. */
+    {"reflect2d_p1_1x3x224x224", "ReflectionPad2d(1)", OCLNN_PAD_REFLECT, false, 2,
+     {1, 1, 1, 1}, 0, 4, {1, 3, 224, 224}},
+    {"reflect2d_p3_1x64x255x255", "ReflectionPad2d(3)", OCLNN_PAD_REFLECT, false, 2,
+     {3, 3, 3, 3}, 0, 4, {1, 64, 255, 255}},
+    {"replicate2d_p1234_8x32x128x128", "ReplicationPad2d((1,2,3,4))", OCLNN_PAD_REPLICATE, false, 2,
+     {1, 2, 3, 4}, 0, 4, {8, 32, 128, 128}},
+    {"reflect2d_p32_1x16x256x256", "ReflectionPad2d(32)", OCLNN_PAD_REFLECT, false, 2,
+     {32, 32, 32, 32}, 0, 4, {1, 16, 256, 256}},
+    {"crop2d_m4_1x64x256x256", "ConstantPad2d(-4, 0)", OCLNN_PAD_CONSTANT, false, 2,
+     {-4, -4, -4, -4}, 0, 4, {1, 64, 256, 256}},
+};
+/* clang-format on */
+
+static const char *const PAD_MODE_NAMES[] = {"constant", "reflect", "replicate", "circular"};
+
+/* Host reference: the source index for one output coordinate (-1: constant fill). */
+static int64_t pad_source(oclnn_pad_mode mode, int64_t x, int64_t n) {
+  switch (mode) {
+  case OCLNN_PAD_CONSTANT:
+    return (x >= 0 && x < n) ? x : -1;
+  case OCLNN_PAD_REFLECT:
+    x = x < 0 ? -x : x;
+    return x >= n ? 2 * (n - 1) - x : x;
+  case OCLNN_PAD_REPLICATE:
+    return x < 0 ? 0 : x >= n ? n - 1 : x;
+  default:
+    x = x < 0 ? x + n : x;
+    return x >= n ? x - n : x;
+  }
+}
+
+/* Compares the output bit for bit with the host reference; returns the number of mismatches. */
+static int64_t pad_check(const pad_case *c, const int64_t *out_shape, const float *in,
+                         const float *out, int64_t out_count) {
+  int64_t mismatches = 0;
+  int rank = c->rank;
+  for (int64_t i = 0; i < out_count; i++) {
+    int64_t rest = i, src = 0, stride = 1;
+    bool fill = false;
+    int64_t coords[OCLNN_MAX_RANK];
+    for (int a = rank - 1; a >= 0; a--) {
+      coords[a] = rest % out_shape[a];
+      rest /= out_shape[a];
+    }
+    for (int a = rank - 1; a >= 0; a--) {
+      int k = rank - 1 - a; /* padded dim index, innermost first */
+      int64_t x = coords[a];
+      if (k < c->dims) {
+        x = pad_source(c->mode, x - c->padding[2 * k], c->shape[a]);
+        if (x < 0)
+          fill = true;
+      }
+      src += x * stride;
+      stride *= c->shape[a];
+    }
+    float want = fill ? c->value : in[src];
+    if (memcmp(&want, &out[i], sizeof want) != 0)
+      mismatches++;
+  }
+  return mismatches;
+}
+
+static oclnn_status pad_forward_thunk(void *layer) {
+  void **args = layer;
+  return oclnn_pad_forward(args[0], args[1], args[2]);
+}
+
+static int run_pad_case(oclnn_context *ctx, const options *opt, const pad_case *c,
+                        const char *device_name) {
+  oclnn_pad_desc desc = oclnn_pad_desc_default(c->dims, c->mode, 0);
+  memcpy(desc.padding, c->padding, sizeof desc.padding);
+  desc.value = c->zero ? 0.0f : c->value;
+
+  oclnn_tensor in, out;
+  memset(&in, 0, sizeof in);
+  memset(&out, 0, sizeof out);
+  oclnn_pad *pad = NULL;
+  float *host_in = NULL, *host_out = NULL;
+  int64_t out_shape[OCLNN_MAX_RANK];
+  timing t;
+  memset(&t, 0, sizeof t);
+  int result = 1;
+  int64_t in_count = 1, out_count = 1, mismatches = -1;
+
+  double start = now_ms();
+  oclnn_status s = oclnn_pad_create(ctx, &desc, &pad);
+  t.create_ms = now_ms() - start;
+  if (s == OCLNN_SUCCESS)
+    s = oclnn_pad_output_shape(pad, c->rank, c->shape, out_shape);
+  if (s == OCLNN_SUCCESS) {
+    for (int i = 0; i < c->rank; i++) {
+      in_count *= c->shape[i];
+      out_count *= out_shape[i];
+    }
+    host_in = malloc((size_t)in_count * sizeof *host_in);
+    if (!host_in) {
+      fprintf(stderr, "oclnn-bench: %s: out of host memory\n", c->name);
+      goto done;
+    }
+    fill_random(host_in, (size_t)in_count, 0x5eed ^ (uint64_t)in_count);
+    s = oclnn_tensor_alloc(ctx, c->rank, c->shape, &in);
+  }
+  if (s == OCLNN_SUCCESS)
+    s = oclnn_tensor_alloc(ctx, c->rank, out_shape, &out);
+  if (s == OCLNN_SUCCESS)
+    s = oclnn_tensor_upload(ctx, &in, host_in, (size_t)in_count);
+  void *args[3] = {pad, &in, &out};
+  if (s == OCLNN_SUCCESS) {
+    start = now_ms();
+    s = oclnn_pad_forward(pad, &in, &out);
+    if (s == OCLNN_SUCCESS)
+      s = oclnn_context_finish(ctx);
+    t.first_ms = now_ms() - start;
+  }
+  if (s != OCLNN_SUCCESS) {
+    fprintf(stderr, "oclnn-bench: %s: %s: %s\n", c->name, oclnn_status_string(s),
+            oclnn_context_error(ctx));
+    goto done;
+  }
+  if (opt->check) {
+    host_out = malloc((size_t)out_count * sizeof *host_out);
+    if (!host_out || oclnn_tensor_download(ctx, &out, host_out, (size_t)out_count)) {
+      fprintf(stderr, "oclnn-bench: %s: cannot download the output: %s\n", c->name,
+              oclnn_context_error(ctx));
+      goto done;
+    }
+    mismatches = pad_check(c, out_shape, host_in, host_out, out_count);
+  }
+  if (!time_launches(ctx, opt, pad_forward_thunk, args, &t)) {
+    fprintf(stderr, "oclnn-bench: %s: %s\n", c->name, oclnn_context_error(ctx));
+    goto done;
+  }
+
+  double bytes = (double)(in_count + out_count) * sizeof(float);
+  double gbps = bytes / (t.median_ms * 1e-3) / 1e9;
+  char in_text[96], out_text[96];
+  shape_text(in_text, sizeof in_text, c->shape, c->rank);
+  shape_text(out_text, sizeof out_text, out_shape, c->rank);
+  if (opt->text) {
+    printf("%-32s %-24s %-16s %10.4f %10.4f %8.2f %9.2f %9.2f%s\n", c->name, in_text, out_text,
+           t.median_ms, t.min_ms, gbps, t.create_ms, t.first_ms,
+           mismatches > 0   ? "  CHECK FAILED"
+           : mismatches < 0 ? ""
+                            : "  ok");
+  } else {
+    printf("{\"suite\": \"pad\", \"case\": ");
+    print_json_string(c->name);
+    printf(", \"torch\": ");
+    print_json_string(c->torch);
+    printf(", \"mode\": \"%s\", \"dims\": %d, \"padding\": ",
+           c->zero ? "zero" : PAD_MODE_NAMES[c->mode], c->dims);
+    print_json_ints(c->padding, 2 * c->dims);
+    printf(", \"value\": %.9g, \"in_shape\": ", (double)desc.value);
+    print_json_ints(c->shape, c->rank);
+    printf(", \"out_shape\": ");
+    print_json_ints(out_shape, c->rank);
+    printf(", \"bytes\": %.0f, \"median_ms\": %.6f, \"min_ms\": %.6f, \"gbps\": %.3f, "
+           "\"reps\": %d, \"samples\": %d, \"create_ms\": %.3f, \"first_ms\": %.3f",
+           bytes, t.median_ms, t.min_ms, gbps, t.reps, t.samples, t.create_ms, t.first_ms);
+    if (mismatches >= 0)
+      printf(", \"check\": \"%s\", \"mismatches\": %lld", mismatches ? "failed" : "ok",
+             (long long)mismatches);
+    printf(", \"device\": ");
+    print_json_string(device_name);
+    printf("}\n");
+  }
+  fflush(stdout);
+  result = mismatches > 0 ? 1 : 0;
+done:
+  oclnn_pad_free(pad);
+  oclnn_tensor_free(&in);
+  oclnn_tensor_free(&out);
+  free(host_in);
+  free(host_out);
+  return result;
+}
+
+static int run_pad_suite(oclnn_context *ctx, const options *opt, const char *device_name) {
+  int failures = 0;
+  for (size_t i = 0; i < sizeof PAD_CASES / sizeof PAD_CASES[0]; i++) {
+    const pad_case *c = &PAD_CASES[i];
+    if (!case_selected(opt, c->name))
+      continue;
+    if (opt->list) {
+      printf("pad %s %s\n", c->name, c->torch);
+      continue;
+    }
+    failures += run_pad_case(ctx, opt, c, device_name);
+  }
+  return failures;
+}
+
+/* ------------------------------------------------------------------------------------------ */
+
+typedef struct suite {
+  const char *name;
+  int (*run)(oclnn_context *ctx, const options *opt, const char *device_name);
+} suite;
+
+static const suite SUITES[] = {
+    {"pad", run_pad_suite},
+};
+
+static void usage(FILE *to) {
+  fprintf(to, "usage: oclnn-bench [options]\n"
+              "  --suite NAME     run one suite (pad); default: all\n"
+              "  --case TEXT      run the cases whose name contains TEXT (repeatable)\n"
+              "  --exact          --case names must match whole names\n"
+              "  --list           list the cases and exit\n"
+              "  --reps N         launches per timed sample (default: enough for ~--target-ms)\n"
+              "  --samples N      timed samples per case, median reported (default 7)\n"
+              "  --target-ms MS   length of one sample when --reps is not given (default 40)\n"
+              "  --device SPEC    device as in OCLNN_DEVICE (\"P:D\" or a name substring)\n"
+              "  --check          compare each output bit for bit with a host reference\n"
+              "  --text           a table instead of JSON lines\n"
+              "Prints one JSON object per case; median_ms is per launch of back-to-back launches\n"
+              "synchronised once per sample; gbps counts bytes read + written.\n");
+}
+
+static bool parse_int(const char *text, int lo, int hi, int *out) {
+  char *end = NULL;
+  long v = text ? strtol(text, &end, 10) : 0;
+  if (!text || end == text || *end || v < lo || v > hi)
+    return false;
+  *out = (int)v;
+  return true;
+}
+
+int main(int argc, char **argv) {
+  options opt;
+  memset(&opt, 0, sizeof opt);
+  opt.samples = 7;
+  opt.target_ms = 40.0;
+  for (int i = 1; i < argc; i++) {
+    const char *a = argv[i];
+    const char *next = i + 1 < argc ? argv[i + 1] : NULL;
+    int ms = 0;
+    if (strcmp(a, "--suite") == 0 && next) {
+      opt.suite = next;
+      i++;
+    } else if (strcmp(a, "--case") == 0 && next && opt.case_count < MAX_CASE_FILTERS) {
+      opt.cases[opt.case_count++] = next;
+      i++;
+    } else if (strcmp(a, "--device") == 0 && next) {
+      opt.device = next;
+      i++;
+    } else if (strcmp(a, "--reps") == 0 && parse_int(next, 1, 1000000, &opt.reps)) {
+      i++;
+    } else if (strcmp(a, "--samples") == 0 && parse_int(next, 1, MAX_SAMPLES, &opt.samples)) {
+      i++;
+    } else if (strcmp(a, "--target-ms") == 0 && parse_int(next, 1, 100000, &ms)) {
+      opt.target_ms = ms;
+      i++;
+    } else if (strcmp(a, "--list") == 0) {
+      opt.list = true;
+    } else if (strcmp(a, "--text") == 0) {
+      opt.text = true;
+    } else if (strcmp(a, "--exact") == 0) {
+      opt.exact = true;
+    } else if (strcmp(a, "--check") == 0) {
+      opt.check = true;
+    } else if (strcmp(a, "--help") == 0 || strcmp(a, "-h") == 0) {
+      usage(stdout);
+      return 0;
+    } else {
+      fprintf(stderr, "oclnn-bench: bad or incomplete argument \"%s\"\n", a);
+      usage(stderr);
+      return 2;
+    }
+  }
+  bool known = !opt.suite;
+  for (size_t i = 0; i < sizeof SUITES / sizeof SUITES[0]; i++)
+    known = known || strcmp(opt.suite, SUITES[i].name) == 0;
+  if (!known) {
+    fprintf(stderr, "oclnn-bench: unknown suite \"%s\" (suites: pad)\n", opt.suite);
+    return 2;
+  }
+
+  oclnn_context *ctx = NULL;
+  char device_name[256] = "";
+  if (!opt.list) {
+    oclnn_context_options copt = oclnn_context_options_default();
+    copt.device = opt.device;
+    oclnn_status s = oclnn_context_create(&copt, &ctx);
+    if (s != OCLNN_SUCCESS) {
+      fprintf(stderr, "oclnn-bench: %s: %s\n", oclnn_status_string(s), oclnn_context_error(NULL));
+      return 1;
+    }
+    clGetDeviceInfo(oclnn_context_cl_device(ctx), CL_DEVICE_NAME, sizeof device_name - 1,
+                    device_name, NULL);
+    if (opt.text)
+      printf("# device: %s\n%-32s %-24s %-16s %10s %10s %8s %9s %9s\n", device_name, "case", "in",
+             "out", "median_ms", "min_ms", "GB/s", "create_ms", "first_ms");
+  }
+  int failures = 0;
+  for (size_t i = 0; i < sizeof SUITES / sizeof SUITES[0]; i++)
+    if (!opt.suite || strcmp(opt.suite, SUITES[i].name) == 0)
+      failures += SUITES[i].run(ctx, &opt, device_name);
+  oclnn_context_free(ctx);
+  return failures ? 1 : 0;
+}
