@@ -1,0 +1,102 @@
+/* A chain of oclnn layers over device buffers ("slots"): what every effect is. An effect
+ * describes its steps on the host (layer descriptors, weights in PyTorch layout, the tensor views
+ * each step reads and writes); demo_chain_realize creates the layers and buffers once, and
+ * demo_chain_enqueue runs them for a frame without waiting. The same description is what the
+ * tests feed to the double-precision references, so both run exactly one chain.
+ *
+ * Slot 0 is the frame the pipeline uploads, (1, 3, H, W); the chain never writes it. Views let a
+ * step see a slot under another shape (LocalResponseNorm across rows or columns) or a part of it
+ * (the first or last channels), without copies.
+ *
+ * Room for more: a step kind for a whole ONNX model (neural style transfer) fits here as one
+ * more demo_step_kind whose realize/enqueue call the model runner. */
+#ifndef OCLNN_DEMO_CHAIN_H
+#define OCLNN_DEMO_CHAIN_H
+
+#include "demo_util.h"
+
+#include <oclnn.h>
+
+#define DEMO_CHAIN_MAX_STEPS 8
+#define DEMO_CHAIN_MAX_SLOTS 8
+
+typedef enum demo_step_kind {
+  DEMO_STEP_CONV = 0,          /* oclnn_conv_forward with prepared weights */
+  DEMO_STEP_PAD = 1,           /* oclnn_pad_forward */
+  DEMO_STEP_INSTANCE_NORM = 2, /* oclnn_instance_norm_forward, instance statistics */
+  DEMO_STEP_LRN = 3            /* oclnn_lrn_forward */
+} demo_step_kind;
+
+/* `slot`'s buffer seen as a tensor of `rank` dims at element `offset`. */
+typedef struct demo_view {
+  int slot;
+  size_t offset;
+  int rank;
+  int64_t shape[OCLNN_MAX_RANK];
+} demo_view;
+
+typedef struct demo_step {
+  demo_step_kind kind;
+  char label[40]; /* short, shown on screen with the step's time, e.g. "conv 1x13 dw" */
+  demo_view in, out;
+  int has_residual; /* instance norm: out = norm(in) * weight + bias + residual */
+  demo_view residual;
+
+  oclnn_conv_desc conv;           /* DEMO_STEP_CONV */
+  float *weight, *bias;           /* (out, in/groups, kh, kw) and (out) or NULL; owned */
+  oclnn_pad_desc pad;             /* DEMO_STEP_PAD */
+  oclnn_instance_norm_desc norm;  /* DEMO_STEP_INSTANCE_NORM */
+  float *norm_weight, *norm_bias; /* (C) when norm.affine; owned */
+  oclnn_lrn_desc lrn;             /* DEMO_STEP_LRN */
+
+  /* Made by demo_chain_realize. */
+  oclnn_conv *conv_layer;
+  oclnn_pad *pad_layer;
+  oclnn_instance_norm *norm_layer;
+  oclnn_lrn *lrn_layer;
+  oclnn_tensor dev_weight, dev_bias;
+} demo_step;
+
+typedef struct demo_chain {
+  int width, height; /* of the input frame */
+  int slot_count;
+  size_t slot_floats[DEMO_CHAIN_MAX_SLOTS];
+  demo_view output; /* the result: (1, 3, H', W') */
+  int step_count;
+  demo_step steps[DEMO_CHAIN_MAX_STEPS];
+  oclnn_tensor slots[DEMO_CHAIN_MAX_SLOTS]; /* [0] views the frame; the others are owned */
+} demo_chain;
+
+/* An empty chain for w x h frames: slot 0 is the frame, the output is the frame itself. */
+void demo_chain_init(demo_chain *chain, int w, int h);
+
+/* Adds a device buffer of `floats` elements; returns its slot index, or -1 when full. */
+int demo_chain_add_slot(demo_chain *chain, size_t floats);
+
+/* Adds a step (zeroed apart from kind and label); NULL when full. */
+demo_step *demo_chain_add_step(demo_chain *chain, demo_step_kind kind, const char *label);
+
+/* A view of `slot` at `offset` with the given shape. */
+demo_view demo_view_of(int slot, size_t offset, int rank, const int64_t *shape);
+
+/* A (1, C, H, W) view of `slot` at `offset`. */
+demo_view demo_view_nchw(int slot, size_t offset, int64_t c, int64_t h, int64_t w);
+
+/* Element count of a view's shape. */
+size_t demo_view_numel(const demo_view *view);
+
+/* Creates the layers (checking every step's output shape against its `out` view, and every view
+ * against its slot), allocates the slots and prepares the weights, on ctx; `frame` is slot 0.
+ * Synchronises once (weights are uploaded). On failure everything made so far is released. */
+int demo_chain_realize(demo_chain *chain, oclnn_context *ctx, const oclnn_tensor *frame,
+                       demo_err *err);
+
+/* Enqueues every step on the context's queue; does not wait. When markers is not NULL, a marker
+ * event follows each step (markers[i] after step i; the caller releases them), so the steps'
+ * times can be read from profiling after the frame's one synchronisation. */
+int demo_chain_enqueue(demo_chain *chain, oclnn_context *ctx, cl_event *markers, demo_err *err);
+
+/* Releases the device objects and the host weights. The chain is empty afterwards. */
+void demo_chain_release(demo_chain *chain);
+
+#endif
