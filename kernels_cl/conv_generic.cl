@@ -32,10 +32,10 @@ inline int conv_source(int x, int n, int mode) {
 __kernel void conv_generic(__global const float *restrict in, ulong in_offset,
                            __global const float *restrict weight, ulong weight_offset,
                            __global const float *restrict bias, ulong bias_offset, int has_bias,
-                           __global float *restrict out, ulong out_offset, ulong total, int channels,
-                           int out_channels, int groups, int in_d, int in_h, int in_w, int out_d,
-                           int out_h, int out_w, int kd, int kh, int kw, int sd, int sh, int sw,
-                           int dd, int dh, int dw, int pd, int ph, int pw, int mode) {
+                           __global float *restrict out, ulong out_offset, ulong total,
+                           int channels, int out_channels, int groups, int in_d, int in_h, int in_w,
+                           int out_d, int out_h, int out_w, int kd, int kh, int kw, int sd, int sh,
+                           int sw, int dd, int dh, int dw, int pd, int ph, int pw, int mode) {
   const ulong index = get_global_id(0);
   if (index >= total)
     return;
@@ -53,7 +53,8 @@ __kernel void conv_generic(__global const float *restrict in, ulong in_offset,
   const int g = k / group_out;
   const ulong plane = (ulong)in_d * (ulong)in_h * (ulong)in_w;
   const int taps = kd * kh * kw;
-  __global const float *src = in + in_offset + (n * (ulong)channels + (ulong)(g * group_in)) * plane;
+  __global const float *src =
+      in + in_offset + (n * (ulong)channels + (ulong)(g * group_in)) * plane;
   __global const float *w = weight + weight_offset + (ulong)k * (ulong)group_in * (ulong)taps;
 
   float acc = 0.0f;

@@ -14,6 +14,7 @@
 #include "test_support.h"
 
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 typedef struct conv_case {
@@ -254,6 +255,11 @@ static int run_sweep(oclnn_conv_algo algo, family f, double tol) {
     options.in_offset = (size_t)(i % 4) * 3;
     options.out_offset = (size_t)(i % 5);
     options.atol = options.rtol = tol;
+    if (getenv("CONV_SWEEP_TRACE")) {
+      char what[256];
+      fprintf(stderr, "case %d: %s\n", i,
+              conv_ref_describe(&desc, s->cases[i].rank, s->cases[i].shape, what, sizeof what));
+    }
     if (conv_check(ctx, &desc, s->cases[i].rank, s->cases[i].shape, (uint64_t)i + 1000 * f,
                    &options) == CONV_CHECK_RAN)
       ran++;
@@ -275,4 +281,14 @@ Test(conv_sweep, generic_pointwise, .timeout = 300) {
 }
 Test(conv_sweep, auto_general, .timeout = 300) {
   cr_assert_eq(run_sweep(OCLNN_CONV_ALGO_AUTO, GENERAL, TOL), build_sweep(GENERAL)->count);
+}
+
+Test(conv_sweep, direct_general, .timeout = 300) {
+  cr_assert_eq(run_sweep(OCLNN_CONV_ALGO_DIRECT, GENERAL, TOL), build_sweep(GENERAL)->count);
+}
+Test(conv_sweep, direct_depthwise, .timeout = 300) {
+  cr_assert_eq(run_sweep(OCLNN_CONV_ALGO_DIRECT, DEPTHWISE, TOL), build_sweep(DEPTHWISE)->count);
+}
+Test(conv_sweep, direct_pointwise, .timeout = 300) {
+  cr_assert_eq(run_sweep(OCLNN_CONV_ALGO_DIRECT, POINTWISE, TOL), build_sweep(POINTWISE)->count);
 }

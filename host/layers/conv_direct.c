@@ -1,0 +1,208 @@
+/* Convolution, register-tiled direct algorithm (kernels_cl/conv_direct.cl): weights packed in
+ * blocks of CB output channels; one work-item computes CB channels x 16 pixels of a row; the
+ * work-group (all channel blocks of one tile) stages the input window in local memory, applying
+ * the padding mode there. One program per (kernel width, stride class, channel block). */
+#include "layers/conv_internal.h"
+
+#include <stdio.h>
+
+#define DIRECT_FILE "conv_direct.cl"
+#define DIRECT_MAX_KW 16
+#define TILE 16
+/* Local memory for the staged input window: all of a group's channels when they fit
+ * STAGE_MAX (staged once per work-item), else chunks of STAGE_CHUNK (staged per channel block).
+ * Never more than half the device's local memory; 32 KiB is what every OpenCL 1.2 device has. */
+#define STAGE_MAX (128 * 1024)
+#define STAGE_CHUNK (16 * 1024)
+#define STAGE_LIMIT (32 * 1024)
+/* Work-items per compute unit below which channel blocks are split into several runs. */
+#define ITEMS_PER_UNIT 64
+
+enum { K_PACK = 0, K_CONV = 1 };
+
+static int stride_class(int stride) { return stride <= 2 ? stride : 0; }
+
+/* Output channels per work-item. Six float16 accumulators (12 of the 16 AVX registers, plus
+ * the two halves of the input tile and a broadcast weight) is the most that runs without
+ * spilling; measured in docs/conv.md. Smaller groups of channels get a smaller block. */
+static int channel_block(const oclnn_conv *conv) {
+  int go = conv->group_out;
+  if (go <= 2)
+    return go;
+  if (go <= 4)
+    return 4;
+  /* 4 wastes nothing where 6 would pad the last block a lot (e.g. 32 -> 36). */
+  int waste6 = (6 - go % 6) % 6, waste4 = (4 - go % 4) % 4;
+  return (waste6 * 4 > go && waste4 == 0) ? 4 : 6;
+}
+
+static int blocks_of(const oclnn_conv *conv) {
+  int cb = channel_block(conv);
+  return (conv->group_out + cb - 1) / cb;
+}
+
+static int span_of(const oclnn_conv *conv) {
+  return (TILE - 1) * conv->stride[2] + (conv->kernel[2] - 1) * conv->dilation[2] + 1;
+}
+
+static void direct_options(char *buf, size_t size, int kw, int sw, int cb) {
+  snprintf(buf, size, "-DKW=%d -DSW=%d -DCB=%d", kw, sw, cb);
+}
+
+static bool direct_supports(const oclnn_conv *conv) {
+  if (conv->kernel[2] > DIRECT_MAX_KW)
+    return false;
+  /* One staged input channel must fit the local memory limit. */
+  int64_t one = (int64_t)conv->kernel[0] * conv->kernel[1] *
+                ((int64_t)(TILE - 1) * conv->stride[2] +
+                 (int64_t)(conv->kernel[2] - 1) * conv->dilation[2] + 1) *
+                (int64_t)sizeof(float);
+  return one <= STAGE_LIMIT;
+}
+
+static oclnn_status direct_init(oclnn_conv *conv, const char *fn) {
+  char options[64];
+  direct_options(options, sizeof options, conv->kernel[2], stride_class(conv->stride[2]),
+                 channel_block(conv));
+  oclnn_status status = oclnn__program_get(conv->ctx, fn, DIRECT_FILE, options, &conv->program[0]);
+  static const char *const names[] = {"conv_direct_pack", "conv_direct"};
+  for (int i = 0; i < 2 && status == OCLNN_SUCCESS; i++)
+    status = oclnn__kernel_create(conv->ctx, fn, conv->program[0], names[i], &conv->kernel_obj[i]);
+  return status;
+}
+
+static size_t direct_packed_floats(const oclnn_conv *conv) {
+  return (size_t)conv->groups * (size_t)blocks_of(conv) * (size_t)conv->group_in *
+         (size_t)conv->kernel[0] * (size_t)conv->kernel[1] * (size_t)conv->kernel[2] *
+         (size_t)channel_block(conv);
+}
+
+static oclnn_status direct_pack(oclnn_conv *conv, const char *fn, cl_mem src, cl_ulong src_offset,
+                                cl_mem dst, cl_ulong dst_offset) {
+  cl_kernel k = conv->kernel_obj[K_PACK];
+  cl_ulong total = direct_packed_floats(conv);
+  cl_int taps = conv->kernel[0] * conv->kernel[1] * conv->kernel[2];
+  cl_int blocks = blocks_of(conv);
+  cl_int err = CL_SUCCESS;
+  cl_uint arg = 0;
+  OCLNN__CONV_ARG(k, arg, err, src);
+  OCLNN__CONV_ARG(k, arg, err, src_offset);
+  OCLNN__CONV_ARG(k, arg, err, dst);
+  OCLNN__CONV_ARG(k, arg, err, dst_offset);
+  OCLNN__CONV_ARG(k, arg, err, total);
+  OCLNN__CONV_ARG(k, arg, err, conv->group_in);
+  OCLNN__CONV_ARG(k, arg, err, conv->group_out);
+  OCLNN__CONV_ARG(k, arg, err, taps);
+  OCLNN__CONV_ARG(k, arg, err, blocks);
+  if (err != CL_SUCCESS)
+    return oclnn__fail_cl(conv->ctx, fn, "clSetKernelArg (conv_direct_pack)", err);
+  size_t local = 64, global = oclnn__conv_round_up((size_t)total, local);
+  return oclnn__enqueue(conv->ctx, fn, conv->program[0], k, 1, &global, &local);
+}
+
+/* Local memory size and compute units of the device (queried once per layer). */
+static void device_limits(const oclnn_conv *conv, size_t *local_mem, size_t *units) {
+  cl_ulong mem = 0;
+  cl_uint cu = 0;
+  clGetDeviceInfo(conv->ctx->device, CL_DEVICE_LOCAL_MEM_SIZE, sizeof mem, &mem, NULL);
+  clGetDeviceInfo(conv->ctx->device, CL_DEVICE_MAX_COMPUTE_UNITS, sizeof cu, &cu, NULL);
+  *local_mem = mem ? (size_t)mem : STAGE_LIMIT;
+  *units = cu ? cu : 1;
+}
+
+static oclnn_status direct_run(oclnn_conv *conv, const char *fn, const oclnn__conv_call *call) {
+  oclnn_context *ctx = conv->ctx;
+  const int64_t rows64 = (int64_t)call->out[0] * call->out[1];
+  if (rows64 > INT32_MAX)
+    return oclnn__fail(ctx, OCLNN_ERR_OVERFLOW,
+                       "%s: %lld output rows are too many for the direct algorithm", fn,
+                       (long long)rows64);
+  const int rows_k = conv->kernel[0] * conv->kernel[1];
+  const cl_int span = span_of(conv);
+  size_t local_mem = 0, units = 1;
+  device_limits(conv, &local_mem, &units);
+  size_t budget = STAGE_MAX < local_mem / 2 ? STAGE_MAX : local_mem / 2;
+  if (budget < STAGE_LIMIT)
+    budget = STAGE_LIMIT;
+  const size_t one = (size_t)rows_k * (size_t)span * sizeof(float); /* one channel */
+  cl_int chunk =
+      (cl_int)((size_t)conv->group_in * one <= budget ? (size_t)conv->group_in : STAGE_CHUNK / one);
+  if (chunk < 1)
+    chunk = 1;
+  const size_t stage_bytes = (size_t)chunk * one;
+  const cl_int blocks = blocks_of(conv), mode = (cl_int)conv->desc.padding_mode;
+  /* Each work-item runs through per_run channel blocks, reusing its staged window; split the
+   * blocks into more runs while there are too few work-items to fill the device. */
+  const size_t tiles = ((size_t)call->out[2] + TILE - 1) / TILE;
+  const size_t base = tiles * (size_t)rows64 * (size_t)call->batch * (size_t)conv->groups;
+  cl_int per_run = blocks;
+  while (per_run > 1 && base * (size_t)((blocks + per_run - 1) / per_run) < ITEMS_PER_UNIT * units)
+    per_run = (per_run + 1) / 2;
+  const size_t runs = (size_t)((blocks + per_run - 1) / per_run);
+  cl_kernel k = conv->kernel_obj[K_CONV];
+  cl_int err = CL_SUCCESS;
+  cl_uint arg = 0;
+  OCLNN__CONV_ARG(k, arg, err, call->input);
+  OCLNN__CONV_ARG(k, arg, err, call->input_offset);
+  OCLNN__CONV_ARG(k, arg, err, call->weight);
+  OCLNN__CONV_ARG(k, arg, err, call->weight_offset);
+  OCLNN__CONV_ARG(k, arg, err, call->bias);
+  OCLNN__CONV_ARG(k, arg, err, call->bias_offset);
+  OCLNN__CONV_ARG(k, arg, err, call->has_bias);
+  OCLNN__CONV_ARG(k, arg, err, call->output);
+  OCLNN__CONV_ARG(k, arg, err, call->output_offset);
+  OCLNN__CONV_ARG(k, arg, err, conv->channels_in);
+  OCLNN__CONV_ARG(k, arg, err, conv->channels_out);
+  OCLNN__CONV_ARG(k, arg, err, conv->group_in);
+  OCLNN__CONV_ARG(k, arg, err, conv->group_out);
+  OCLNN__CONV_ARG(k, arg, err, blocks);
+  OCLNN__CONV_ARG(k, arg, err, per_run);
+  OCLNN__CONV_ARG(k, arg, err, conv->groups);
+  for (int i = 0; i < 3; i++)
+    OCLNN__CONV_ARG(k, arg, err, call->in[i]);
+  for (int i = 0; i < 3; i++)
+    OCLNN__CONV_ARG(k, arg, err, call->out[i]);
+  OCLNN__CONV_ARG(k, arg, err, conv->kernel[0]);
+  OCLNN__CONV_ARG(k, arg, err, conv->kernel[1]);
+  for (int i = 0; i < 3; i++)
+    OCLNN__CONV_ARG(k, arg, err, conv->stride[i]);
+  for (int i = 0; i < 3; i++)
+    OCLNN__CONV_ARG(k, arg, err, conv->dilation[i]);
+  for (int i = 0; i < 3; i++)
+    OCLNN__CONV_ARG(k, arg, err, conv->pad_before[i]);
+  OCLNN__CONV_ARG(k, arg, err, conv->pad_after[2]);
+  OCLNN__CONV_ARG(k, arg, err, mode);
+  OCLNN__CONV_ARG(k, arg, err, chunk);
+  OCLNN__CONV_ARG(k, arg, err, span);
+  if (err == CL_SUCCESS)
+    err = clSetKernelArg(k, arg++, stage_bytes, NULL);
+  if (err != CL_SUCCESS)
+    return oclnn__fail_cl(ctx, fn, "clSetKernelArg (conv_direct)", err);
+  size_t global[3] = {tiles, (size_t)rows64, (size_t)call->batch * (size_t)conv->groups * runs};
+  size_t local[3] = {1, 1, 1};
+  return oclnn__enqueue(ctx, fn, conv->program[0], k, 3, global, local);
+}
+
+void oclnn__conv_direct_variants(oclnn__variant_fn each, void *user) {
+  /* Kernel widths of common layers, every stride class, the channel blocks channel_block
+   * picks. */
+  static const int widths[] = {1, 2, 3, 4, 5, 7, 9, 11};
+  static const int blocks[] = {1, 2, 4, 6};
+  for (size_t i = 0; i < sizeof widths / sizeof widths[0]; i++)
+    for (int sw = 0; sw <= 2; sw++)
+      for (size_t b = 0; b < sizeof blocks / sizeof blocks[0]; b++) {
+        char options[64];
+        direct_options(options, sizeof options, widths[i], sw, blocks[b]);
+        each(user, DIRECT_FILE, options);
+      }
+}
+
+const oclnn__conv_ops oclnn__conv_direct_ops = {
+    .algo = OCLNN_CONV_ALGO_DIRECT,
+    .supports = direct_supports,
+    .init = direct_init,
+    .packed_floats = direct_packed_floats,
+    .pack = direct_pack,
+    .scratch_floats = NULL,
+    .run = direct_run,
+};
