@@ -292,3 +292,13 @@ Test(conv_sweep, direct_depthwise, .timeout = 300) {
 Test(conv_sweep, direct_pointwise, .timeout = 300) {
   cr_assert_eq(run_sweep(OCLNN_CONV_ALGO_DIRECT, POINTWISE, TOL), build_sweep(POINTWISE)->count);
 }
+
+Test(conv_sweep, depthwise_general, .timeout = 300) {
+  cr_assert_geq(run_sweep(OCLNN_CONV_ALGO_DEPTHWISE, GENERAL, TOL), 20);
+}
+Test(conv_sweep, depthwise_depthwise, .timeout = 300) {
+  cr_assert_eq(run_sweep(OCLNN_CONV_ALGO_DEPTHWISE, DEPTHWISE, TOL), build_sweep(DEPTHWISE)->count);
+}
+Test(conv_sweep, depthwise_pointwise, .timeout = 300) {
+  cr_assert_geq(run_sweep(OCLNN_CONV_ALGO_DEPTHWISE, POINTWISE, TOL), 1);
+}

@@ -13,6 +13,7 @@ static const char *const ALGO_NAMES[] = {"auto",      "generic", "direct",
 
 /* Every implemented algorithm; AUTO tries them in this order of preference. */
 static const oclnn__conv_ops *const ALGORITHMS[] = {
+    &oclnn__conv_depthwise_ops,
     &oclnn__conv_direct_ops,
     &oclnn__conv_generic_ops,
 };
@@ -50,6 +51,7 @@ cl_int oclnn__conv_set_args(cl_kernel kernel, cl_uint *index, size_t size, const
 void oclnn__conv_variants(oclnn__variant_fn each, void *user) {
   oclnn__conv_generic_variants(each, user);
   oclnn__conv_direct_variants(each, user);
+  oclnn__conv_depthwise_variants(each, user);
 }
 
 /* ------------------------------------------------------------------------------------------ */

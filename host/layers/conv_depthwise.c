@@ -1,0 +1,125 @@
+/* Convolution, depthwise algorithm (kernels_cl/conv_depthwise.cl): groups == in_channels, any
+ * channel multiplier. One work-item: one output channel x 16 pixels x 4 rows, from an input
+ * window staged in local memory with the padding mode applied. Weights are read as given. One
+ * program per (kernel width, stride class). */
+#include "layers/conv_internal.h"
+
+#include <stdio.h>
+
+#define DEPTHWISE_FILE "conv_depthwise.cl"
+#define DEPTHWISE_MAX_KW 16
+#define TILE 16
+#define ROWS 4
+#define STAGE_LIMIT (32 * 1024)
+/* Output columns per work-item (fewer where the staged window would not fit STAGE_LIMIT). */
+#define SEGMENT 256
+
+static int stride_class(int stride) { return stride <= 2 ? stride : 0; }
+
+static void depthwise_options(char *buf, size_t size, int kw, int sw) {
+  snprintf(buf, size, "-DKW=%d -DSW=%d", kw, sw);
+}
+
+static int64_t window_rows(const oclnn_conv *conv) {
+  return (int64_t)(ROWS - 1) * conv->stride[1] +
+         (int64_t)(conv->kernel[1] - 1) * conv->dilation[1] + 1;
+}
+
+/* Staged columns for a segment of `segment` output columns (plus up to 15 before it). */
+static int64_t span_of(const oclnn_conv *conv, int64_t segment) {
+  return (segment + TILE - 1) * conv->stride[2] +
+         (int64_t)(conv->kernel[2] - 1) * conv->dilation[2] + 1;
+}
+
+static int64_t stage_floats(const oclnn_conv *conv, int64_t segment) {
+  return (int64_t)conv->kernel[0] * window_rows(conv) * span_of(conv, segment);
+}
+
+static bool depthwise_supports(const oclnn_conv *conv) {
+  if (conv->groups != conv->channels_in || conv->kernel[2] > DEPTHWISE_MAX_KW)
+    return false;
+  return stage_floats(conv, 1) * (int64_t)sizeof(float) <= STAGE_LIMIT;
+}
+
+static oclnn_status depthwise_init(oclnn_conv *conv, const char *fn) {
+  char options[64];
+  depthwise_options(options, sizeof options, conv->kernel[2], stride_class(conv->stride[2]));
+  oclnn_status status =
+      oclnn__program_get(conv->ctx, fn, DEPTHWISE_FILE, options, &conv->program[0]);
+  if (status == OCLNN_SUCCESS)
+    status = oclnn__kernel_create(conv->ctx, fn, conv->program[0], "conv_depthwise",
+                                  &conv->kernel_obj[0]);
+  return status;
+}
+
+static oclnn_status depthwise_run(oclnn_conv *conv, const char *fn, const oclnn__conv_call *call) {
+  oclnn_context *ctx = conv->ctx;
+  const cl_int wrows = (cl_int)window_rows(conv);
+  cl_int segment = SEGMENT;
+  while (segment > 1 && stage_floats(conv, segment) * (int64_t)sizeof(float) > STAGE_LIMIT)
+    segment /= 2;
+  const cl_int row_blocks = (call->out[1] + ROWS - 1) / ROWS;
+  const cl_int mode = (cl_int)conv->desc.padding_mode, multiplier = conv->group_out;
+  const size_t stage_bytes = (size_t)stage_floats(conv, segment) * sizeof(float);
+  cl_kernel k = conv->kernel_obj[0];
+  cl_int err = CL_SUCCESS;
+  cl_uint arg = 0;
+  OCLNN__CONV_ARG(k, arg, err, call->input);
+  OCLNN__CONV_ARG(k, arg, err, call->input_offset);
+  OCLNN__CONV_ARG(k, arg, err, call->weight);
+  OCLNN__CONV_ARG(k, arg, err, call->weight_offset);
+  OCLNN__CONV_ARG(k, arg, err, call->bias);
+  OCLNN__CONV_ARG(k, arg, err, call->bias_offset);
+  OCLNN__CONV_ARG(k, arg, err, call->has_bias);
+  OCLNN__CONV_ARG(k, arg, err, call->output);
+  OCLNN__CONV_ARG(k, arg, err, call->output_offset);
+  OCLNN__CONV_ARG(k, arg, err, conv->channels_in);
+  OCLNN__CONV_ARG(k, arg, err, conv->channels_out);
+  OCLNN__CONV_ARG(k, arg, err, multiplier);
+  for (int i = 0; i < 3; i++)
+    OCLNN__CONV_ARG(k, arg, err, call->in[i]);
+  for (int i = 0; i < 3; i++)
+    OCLNN__CONV_ARG(k, arg, err, call->out[i]);
+  OCLNN__CONV_ARG(k, arg, err, conv->kernel[0]);
+  OCLNN__CONV_ARG(k, arg, err, conv->kernel[1]);
+  for (int i = 0; i < 3; i++)
+    OCLNN__CONV_ARG(k, arg, err, conv->stride[i]);
+  for (int i = 0; i < 3; i++)
+    OCLNN__CONV_ARG(k, arg, err, conv->dilation[i]);
+  for (int i = 0; i < 3; i++)
+    OCLNN__CONV_ARG(k, arg, err, conv->pad_before[i]);
+  OCLNN__CONV_ARG(k, arg, err, conv->pad_after[2]);
+  OCLNN__CONV_ARG(k, arg, err, mode);
+  OCLNN__CONV_ARG(k, arg, err, row_blocks);
+  OCLNN__CONV_ARG(k, arg, err, wrows);
+  OCLNN__CONV_ARG(k, arg, err, segment);
+  if (err == CL_SUCCESS)
+    err = clSetKernelArg(k, arg++, stage_bytes, NULL);
+  if (err != CL_SUCCESS)
+    return oclnn__fail_cl(ctx, fn, "clSetKernelArg (conv_depthwise)", err);
+  size_t global[3] = {((size_t)call->out[2] + (size_t)segment - 1) / (size_t)segment,
+                      (size_t)call->out[0] * (size_t)row_blocks,
+                      (size_t)call->batch * (size_t)conv->channels_out};
+  size_t local[3] = {1, 1, 1};
+  return oclnn__enqueue(ctx, fn, conv->program[0], k, 3, global, local);
+}
+
+void oclnn__conv_depthwise_variants(oclnn__variant_fn each, void *user) {
+  static const int widths[] = {1, 3, 5, 7, 9};
+  for (size_t i = 0; i < sizeof widths / sizeof widths[0]; i++)
+    for (int sw = 0; sw <= 2; sw++) {
+      char options[64];
+      depthwise_options(options, sizeof options, widths[i], sw);
+      each(user, DEPTHWISE_FILE, options);
+    }
+}
+
+const oclnn__conv_ops oclnn__conv_depthwise_ops = {
+    .algo = OCLNN_CONV_ALGO_DEPTHWISE,
+    .supports = depthwise_supports,
+    .init = depthwise_init,
+    .packed_floats = NULL,
+    .pack = NULL,
+    .scratch_floats = NULL,
+    .run = depthwise_run,
+};
