@@ -5,9 +5,15 @@
 #    its test has passed, so LeakSanitizer's report at process exit would otherwise be printed
 #    and the test still counted as passing; a signal makes Criterion fail the run ("crashed
 #    during its setup or teardown");
-#  - LSan suppressions for the OpenCL runtime's own allocations only (tests/suppressions/lsan.supp).
+#  - LSan suppressions for the OpenCL runtime's own allocations only (tests/suppressions/lsan.supp);
+#  - no leak check in Criterion's runner process, which runs no test code and leaks on its own
+#    (tests/suppressions/criterion_runner_lsan.c says why a suppression cannot do it).
 if(NOT OCLNN_SANITIZE)
   return()
+endif()
+if(TARGET oclnn_test_support)
+  target_sources(oclnn_test_support
+    INTERFACE ${CMAKE_CURRENT_SOURCE_DIR}/suppressions/criterion_runner_lsan.c)
 endif()
 set(OCLNN_SANITIZER_TEST_ENVIRONMENT
   "ASAN_OPTIONS=halt_on_error=1:abort_on_error=1:detect_leaks=1:detect_stack_use_after_return=1:strict_string_checks=1"
