@@ -728,4 +728,5 @@ static void run_torch_cases(oclnn_conv_algo algo, double tol, int minimum) {
 Test(conv_torch, generic) { run_torch_cases(OCLNN_CONV_ALGO_GENERIC, 1e-4, 55); }
 Test(conv_torch, direct) { run_torch_cases(OCLNN_CONV_ALGO_DIRECT, 1e-4, 55); }
 Test(conv_torch, depthwise) { run_torch_cases(OCLNN_CONV_ALGO_DEPTHWISE, 1e-4, 4); }
+Test(conv_torch, gemm) { run_torch_cases(OCLNN_CONV_ALGO_GEMM, 1e-4, 1); }
 Test(conv_torch, automatic) { run_torch_cases(OCLNN_CONV_ALGO_AUTO, 1e-4, 55); }

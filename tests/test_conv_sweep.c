@@ -302,3 +302,13 @@ Test(conv_sweep, depthwise_depthwise, .timeout = 300) {
 Test(conv_sweep, depthwise_pointwise, .timeout = 300) {
   cr_assert_geq(run_sweep(OCLNN_CONV_ALGO_DEPTHWISE, POINTWISE, TOL), 1);
 }
+
+Test(conv_sweep, gemm_general, .timeout = 300) {
+  cr_assert_geq(run_sweep(OCLNN_CONV_ALGO_GEMM, GENERAL, TOL), 5);
+}
+Test(conv_sweep, gemm_depthwise, .timeout = 300) {
+  cr_assert_geq(run_sweep(OCLNN_CONV_ALGO_GEMM, DEPTHWISE, TOL), 1);
+}
+Test(conv_sweep, gemm_pointwise, .timeout = 300) {
+  cr_assert_geq(run_sweep(OCLNN_CONV_ALGO_GEMM, POINTWISE, TOL), 30);
+}

@@ -14,6 +14,7 @@ static const char *const ALGO_NAMES[] = {"auto",      "generic", "direct",
 /* Every implemented algorithm; AUTO tries them in this order of preference. */
 static const oclnn__conv_ops *const ALGORITHMS[] = {
     &oclnn__conv_depthwise_ops,
+    &oclnn__conv_gemm_ops,
     &oclnn__conv_direct_ops,
     &oclnn__conv_generic_ops,
 };
@@ -52,6 +53,7 @@ void oclnn__conv_variants(oclnn__variant_fn each, void *user) {
   oclnn__conv_generic_variants(each, user);
   oclnn__conv_direct_variants(each, user);
   oclnn__conv_depthwise_variants(each, user);
+  oclnn__conv_gemm_variants(each, user);
 }
 
 /* ------------------------------------------------------------------------------------------ */
