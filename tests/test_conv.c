@@ -313,6 +313,10 @@ static void winograd_5x5(oclnn_conv_desc *d) {
   d->kernel_size[0] = d->kernel_size[1] = 5;
   d->algo = OCLNN_CONV_ALGO_WINOGRAD;
 }
+static void winograd_strided(oclnn_conv_desc *d) {
+  d->stride[1] = 2;
+  d->algo = OCLNN_CONV_ALGO_WINOGRAD;
+}
 static void gemm_3x3(oclnn_conv_desc *d) { d->algo = OCLNN_CONV_ALGO_GEMM; }
 
 Test(conv_invalid, descriptors) {
@@ -338,6 +342,7 @@ Test(conv_invalid, descriptors) {
       {"padding 2^30", huge_pad, OCLNN_ERR_OVERFLOW},
       {"weight too large", huge_weight, OCLNN_ERR_OVERFLOW},
       {"winograd on 5x5", winograd_5x5, OCLNN_ERR_UNSUPPORTED},
+      {"winograd with stride 2", winograd_strided, OCLNN_ERR_UNSUPPORTED},
       {"gemm on 3x3", gemm_3x3, OCLNN_ERR_UNSUPPORTED},
   };
   for (size_t i = 0; i < sizeof table / sizeof table[0]; i++) {
@@ -729,4 +734,5 @@ Test(conv_torch, generic) { run_torch_cases(OCLNN_CONV_ALGO_GENERIC, 1e-4, 55); 
 Test(conv_torch, direct) { run_torch_cases(OCLNN_CONV_ALGO_DIRECT, 1e-4, 55); }
 Test(conv_torch, depthwise) { run_torch_cases(OCLNN_CONV_ALGO_DEPTHWISE, 1e-4, 4); }
 Test(conv_torch, gemm) { run_torch_cases(OCLNN_CONV_ALGO_GEMM, 1e-4, 1); }
+Test(conv_torch, winograd) { run_torch_cases(OCLNN_CONV_ALGO_WINOGRAD, 1e-3, 8); }
 Test(conv_torch, automatic) { run_torch_cases(OCLNN_CONV_ALGO_AUTO, 1e-4, 55); }

@@ -312,3 +312,15 @@ Test(conv_sweep, gemm_depthwise, .timeout = 300) {
 Test(conv_sweep, gemm_pointwise, .timeout = 300) {
   cr_assert_geq(run_sweep(OCLNN_CONV_ALGO_GEMM, POINTWISE, TOL), 30);
 }
+
+#define WINOGRAD_TOL 1e-3
+
+Test(conv_sweep, winograd_general, .timeout = 300) {
+  cr_assert_geq(run_sweep(OCLNN_CONV_ALGO_WINOGRAD, GENERAL, WINOGRAD_TOL), 30);
+}
+Test(conv_sweep, winograd_depthwise, .timeout = 300) {
+  cr_assert_geq(run_sweep(OCLNN_CONV_ALGO_WINOGRAD, DEPTHWISE, WINOGRAD_TOL), 0);
+}
+Test(conv_sweep, winograd_pointwise, .timeout = 300) {
+  cr_assert_geq(run_sweep(OCLNN_CONV_ALGO_WINOGRAD, POINTWISE, WINOGRAD_TOL), 0);
+}

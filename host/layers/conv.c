@@ -11,12 +11,10 @@ static const char *const ALGO_NAMES[] = {"auto",      "generic", "direct",
                                          "depthwise", "gemm",    "winograd"};
 #define ALGO_COUNT ((int)(sizeof ALGO_NAMES / sizeof ALGO_NAMES[0]))
 
-/* Every implemented algorithm; AUTO tries them in this order of preference. */
+/* Every implemented algorithm (forced choices and OCLNN_CONV_ALGO look them up here). */
 static const oclnn__conv_ops *const ALGORITHMS[] = {
-    &oclnn__conv_depthwise_ops,
-    &oclnn__conv_gemm_ops,
-    &oclnn__conv_direct_ops,
-    &oclnn__conv_generic_ops,
+    &oclnn__conv_depthwise_ops, &oclnn__conv_gemm_ops,    &oclnn__conv_winograd_ops,
+    &oclnn__conv_direct_ops,    &oclnn__conv_generic_ops,
 };
 #define ALGORITHM_COUNT (sizeof ALGORITHMS / sizeof ALGORITHMS[0])
 
@@ -54,6 +52,7 @@ void oclnn__conv_variants(oclnn__variant_fn each, void *user) {
   oclnn__conv_direct_variants(each, user);
   oclnn__conv_depthwise_variants(each, user);
   oclnn__conv_gemm_variants(each, user);
+  oclnn__conv_winograd_variants(each, user);
 }
 
 /* ------------------------------------------------------------------------------------------ */
@@ -186,12 +185,22 @@ static const oclnn__conv_ops *find_ops(oclnn_conv_algo algo) {
   return NULL;
 }
 
-/* The automatic choice: the first algorithm in ALGORITHMS that supports the configuration (the
- * specialised ones first; docs/conv.md has the measurements). */
+/* The automatic choice (measurements in docs/conv.md): depthwise for depthwise layers (a single
+ * input channel with many outputs is better served by direct), the GEMM for 1x1 stride-1
+ * unpadded layers, Winograd for 3x3 stride-1 layers with enough channels, else the
+ * register-tiled direct kernel; generic only for what none of them takes (kernel wider than
+ * 16, or a dilated window too large to stage). */
 static const oclnn__conv_ops *choose_auto(const oclnn_conv *conv) {
-  for (size_t i = 0; i < ALGORITHM_COUNT; i++)
-    if (ALGORITHMS[i]->supports(conv))
-      return ALGORITHMS[i];
+  if (oclnn__conv_depthwise_ops.supports(conv) && (conv->channels_in > 1 || conv->group_out <= 4))
+    return &oclnn__conv_depthwise_ops;
+  if (oclnn__conv_gemm_ops.supports(conv))
+    return &oclnn__conv_gemm_ops;
+  /* Winograd's transforms cost about as much as the multiplies they save below ~24 channels. */
+  if (oclnn__conv_winograd_ops.supports(conv) && conv->channels_in >= 24 &&
+      conv->channels_out >= 16)
+    return &oclnn__conv_winograd_ops;
+  if (oclnn__conv_direct_ops.supports(conv))
+    return &oclnn__conv_direct_ops;
   return &oclnn__conv_generic_ops;
 }
 

@@ -7,7 +7,7 @@
 #include "core/internal.h"
 #include "program/program.h"
 
-#define OCLNN__CONV_MAX_KERNELS 4
+#define OCLNN__CONV_MAX_KERNELS 5
 
 struct oclnn_conv {
   oclnn_context *ctx;
@@ -22,7 +22,6 @@ struct oclnn_conv {
   /* The algorithm's programs and kernels. */
   oclnn__program *program[OCLNN__CONV_MAX_KERNELS];
   cl_kernel kernel_obj[OCLNN__CONV_MAX_KERNELS];
-  int ivalue[8]; /* algorithm-specific settings */
   /* Prepared weights (oclnn_conv_prepare_weights), in the algorithm's layout. */
   cl_mem prepared_weight;
   size_t prepared_weight_floats;
@@ -68,12 +67,14 @@ extern const oclnn__conv_ops oclnn__conv_generic_ops;
 extern const oclnn__conv_ops oclnn__conv_direct_ops;
 extern const oclnn__conv_ops oclnn__conv_depthwise_ops;
 extern const oclnn__conv_ops oclnn__conv_gemm_ops;
+extern const oclnn__conv_ops oclnn__conv_winograd_ops;
 
 /* Program variants per algorithm, for prebuild (conv.c's oclnn__conv_variants walks them). */
 void oclnn__conv_generic_variants(oclnn__variant_fn each, void *user);
 void oclnn__conv_direct_variants(oclnn__variant_fn each, void *user);
 void oclnn__conv_depthwise_variants(oclnn__variant_fn each, void *user);
 void oclnn__conv_gemm_variants(oclnn__variant_fn each, void *user);
+void oclnn__conv_winograd_variants(oclnn__variant_fn each, void *user);
 
 /* Sets kernel arguments in order; returns an OpenCL error code (0 on success). */
 cl_int oclnn__conv_set_args(cl_kernel kernel, cl_uint *index, size_t size, const void *value);

@@ -48,7 +48,8 @@ typedef enum oclnn_conv_algo {
                                     row per work-item, packed weights; every configuration */
   OCLNN_CONV_ALGO_DEPTHWISE = 3, /* "depthwise": groups == in_channels */
   OCLNN_CONV_ALGO_GEMM = 4,      /* "gemm": 1x1 kernel, stride 1, no padding, groups 1 */
-  OCLNN_CONV_ALGO_WINOGRAD = 5   /* "winograd": reserved; not implemented yet (unsupported) */
+  OCLNN_CONV_ALGO_WINOGRAD = 5   /* "winograd": F(4x4, 3x3); 2d 3x3 kernels, stride 1, dilation
+                                    1, groups 1; larger rounding error than the others */
 } oclnn_conv_algo;
 
 typedef struct oclnn_conv_desc {

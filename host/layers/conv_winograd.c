@@ -1,0 +1,241 @@
+/* Convolution, Winograd F(4x4, 3x3) (kernels_cl/conv_winograd.cl): 2d, 3x3, stride 1,
+ * dilation 1, groups 1, any padding and padding mode. Weights transformed and packed once
+ * (36 x [blocks][C][CB]); per call the input transform, 36 GEMMs and the output transform run
+ * through scratch from the context arena. One program per channel block. */
+#include "layers/conv_internal.h"
+
+#include <stdio.h>
+
+#define WINOGRAD_FILE "conv_winograd.cl"
+#define TILE 16
+#define XI 36
+#define STAGE_MAX (128 * 1024)
+#define STAGE_CHUNK (16 * 1024)
+#define ITEMS_PER_UNIT 64
+
+enum { K_WEIGHTS = 0, K_WEIGHTS_TAIL = 1, K_INPUT = 2, K_GEMM = 3, K_OUTPUT = 4 };
+
+/* As conv_direct.c. */
+static int channel_block(const oclnn_conv *conv) {
+  int go = conv->group_out;
+  if (go <= 2)
+    return go;
+  if (go <= 4)
+    return 4;
+  int waste6 = (6 - go % 6) % 6, waste4 = (4 - go % 4) % 4;
+  return (waste6 * 4 > go && waste4 == 0) ? 4 : 6;
+}
+
+static int blocks_of(const oclnn_conv *conv) {
+  int cb = channel_block(conv);
+  return (conv->channels_out + cb - 1) / cb;
+}
+
+static void winograd_options(char *buf, size_t size, int cb) { snprintf(buf, size, "-DCB=%d", cb); }
+
+static bool winograd_supports(const oclnn_conv *conv) {
+  return conv->desc.dims == 2 && conv->groups == 1 && conv->kernel[1] == 3 &&
+         conv->kernel[2] == 3 && conv->stride[1] == 1 && conv->stride[2] == 1 &&
+         conv->dilation[1] == 1 && conv->dilation[2] == 1;
+}
+
+static oclnn_status winograd_init(oclnn_conv *conv, const char *fn) {
+  char options[32];
+  winograd_options(options, sizeof options, channel_block(conv));
+  oclnn_status status =
+      oclnn__program_get(conv->ctx, fn, WINOGRAD_FILE, options, &conv->program[0]);
+  static const char *const names[] = {"conv_winograd_weights", "conv_winograd_weights_tail",
+                                      "conv_winograd_input", "conv_winograd_gemm",
+                                      "conv_winograd_output"};
+  for (int i = 0; i < 5 && status == OCLNN_SUCCESS; i++)
+    status = oclnn__kernel_create(conv->ctx, fn, conv->program[0], names[i], &conv->kernel_obj[i]);
+  return status;
+}
+
+static size_t winograd_packed_floats(const oclnn_conv *conv) {
+  return (size_t)XI * (size_t)blocks_of(conv) * (size_t)conv->channels_in *
+         (size_t)channel_block(conv);
+}
+
+static oclnn_status winograd_pack(oclnn_conv *conv, const char *fn, cl_mem src, cl_ulong src_offset,
+                                  cl_mem dst, cl_ulong dst_offset) {
+  oclnn_context *ctx = conv->ctx;
+  cl_int blocks = blocks_of(conv);
+  cl_kernel k = conv->kernel_obj[K_WEIGHTS];
+  cl_int err = CL_SUCCESS;
+  cl_uint arg = 0;
+  OCLNN__CONV_ARG(k, arg, err, src);
+  OCLNN__CONV_ARG(k, arg, err, src_offset);
+  OCLNN__CONV_ARG(k, arg, err, dst);
+  OCLNN__CONV_ARG(k, arg, err, dst_offset);
+  OCLNN__CONV_ARG(k, arg, err, conv->channels_in);
+  OCLNN__CONV_ARG(k, arg, err, conv->channels_out);
+  OCLNN__CONV_ARG(k, arg, err, blocks);
+  if (err != CL_SUCCESS)
+    return oclnn__fail_cl(ctx, fn, "clSetKernelArg (conv_winograd_weights)", err);
+  size_t local[2] = {16, 1};
+  size_t global[2] = {oclnn__conv_round_up((size_t)conv->channels_in, 16),
+                      (size_t)conv->channels_out};
+  oclnn_status status = oclnn__enqueue(ctx, fn, conv->program[0], k, 2, global, local);
+  const int cb = channel_block(conv);
+  if (status != OCLNN_SUCCESS || conv->channels_out % cb == 0)
+    return status;
+  k = conv->kernel_obj[K_WEIGHTS_TAIL];
+  arg = 0;
+  OCLNN__CONV_ARG(k, arg, err, dst);
+  OCLNN__CONV_ARG(k, arg, err, dst_offset);
+  OCLNN__CONV_ARG(k, arg, err, conv->channels_in);
+  OCLNN__CONV_ARG(k, arg, err, conv->channels_out);
+  OCLNN__CONV_ARG(k, arg, err, blocks);
+  if (err != CL_SUCCESS)
+    return oclnn__fail_cl(ctx, fn, "clSetKernelArg (conv_winograd_weights_tail)", err);
+  size_t tail_local[3] = {16, 1, 1};
+  size_t tail_global[3] = {oclnn__conv_round_up((size_t)conv->channels_in, 16), (size_t)cb, XI};
+  return oclnn__enqueue(ctx, fn, conv->program[0], k, 3, tail_global, tail_local);
+}
+
+/* Tile rows, tile columns rounded up to 8 (the transforms take 8 tiles per work-item), and
+ * the tile count. */
+static void tile_counts(const oclnn__conv_call *call, int *tiles_h, int *tiles_wp, size_t *tiles) {
+  *tiles_h = (call->out[1] + 3) / 4;
+  *tiles_wp = ((call->out[2] + 3) / 4 + 7) / 8 * 8;
+  *tiles = (size_t)call->batch * (size_t)*tiles_h * (size_t)*tiles_wp;
+}
+
+/* Row pitch of V and M: the tile count rounded up to whole 64-byte lines, an odd number of
+ * them, so that consecutive channel rows never sit a power of two apart. */
+static size_t pitch_of(size_t tiles) {
+  size_t lines = (tiles + 15) / 16;
+  return (lines | 1) * 16;
+}
+
+static size_t winograd_scratch_floats(const oclnn_conv *conv, const oclnn__conv_call *call) {
+  int th, tw;
+  size_t tiles;
+  tile_counts(call, &th, &tw, &tiles);
+  return (size_t)XI * pitch_of(tiles) * ((size_t)conv->channels_in + (size_t)conv->channels_out);
+}
+
+static oclnn_status winograd_run(oclnn_conv *conv, const char *fn, const oclnn__conv_call *call) {
+  oclnn_context *ctx = conv->ctx;
+  int th, tw;
+  size_t tiles_count;
+  tile_counts(call, &th, &tw, &tiles_count);
+  const cl_ulong tiles = tiles_count, pitch = pitch_of(tiles_count);
+  const cl_ulong v_offset = call->scratch_offset;
+  const cl_ulong m_offset = v_offset + (cl_ulong)XI * pitch * (cl_ulong)conv->channels_in;
+  const cl_int mode = (cl_int)conv->desc.padding_mode;
+  cl_int err = CL_SUCCESS;
+  cl_uint arg = 0;
+
+  /* 1. Input transform. */
+  cl_kernel k = conv->kernel_obj[K_INPUT];
+  OCLNN__CONV_ARG(k, arg, err, call->input);
+  OCLNN__CONV_ARG(k, arg, err, call->input_offset);
+  OCLNN__CONV_ARG(k, arg, err, call->scratch);
+  OCLNN__CONV_ARG(k, arg, err, v_offset);
+  OCLNN__CONV_ARG(k, arg, err, conv->channels_in);
+  OCLNN__CONV_ARG(k, arg, err, call->in[1]);
+  OCLNN__CONV_ARG(k, arg, err, call->in[2]);
+  OCLNN__CONV_ARG(k, arg, err, th);
+  OCLNN__CONV_ARG(k, arg, err, tw);
+  OCLNN__CONV_ARG(k, arg, err, pitch);
+  OCLNN__CONV_ARG(k, arg, err, conv->pad_before[1]);
+  OCLNN__CONV_ARG(k, arg, err, conv->pad_before[2]);
+  OCLNN__CONV_ARG(k, arg, err, conv->pad_after[1]);
+  OCLNN__CONV_ARG(k, arg, err, conv->pad_after[2]);
+  OCLNN__CONV_ARG(k, arg, err, mode);
+  if (err != CL_SUCCESS)
+    return oclnn__fail_cl(ctx, fn, "clSetKernelArg (conv_winograd_input)", err);
+  size_t local[3] = {1, 1, 1};
+  size_t global[3] = {(size_t)tw / 8, (size_t)th, (size_t)call->batch * (size_t)conv->channels_in};
+  oclnn_status status = oclnn__enqueue(ctx, fn, conv->program[0], k, 3, global, local);
+  if (status != OCLNN_SUCCESS)
+    return status;
+
+  /* 2. 36 GEMMs. */
+  cl_ulong local_mem = 0;
+  cl_uint units = 0;
+  clGetDeviceInfo(ctx->device, CL_DEVICE_LOCAL_MEM_SIZE, sizeof local_mem, &local_mem, NULL);
+  clGetDeviceInfo(ctx->device, CL_DEVICE_MAX_COMPUTE_UNITS, sizeof units, &units, NULL);
+  size_t budget = STAGE_MAX;
+  if (local_mem && local_mem / 2 < budget)
+    budget = (size_t)local_mem / 2;
+  if (budget < STAGE_CHUNK)
+    budget = STAGE_CHUNK;
+  const size_t one = TILE * sizeof(float);
+  cl_int chunk =
+      (size_t)conv->channels_in * one <= budget ? conv->channels_in : (cl_int)(STAGE_CHUNK / one);
+  const cl_int blocks = blocks_of(conv);
+  const size_t groups16 = (size_t)((tiles + TILE - 1) / TILE);
+  cl_int per_run = blocks;
+  while (per_run > 1 && groups16 * XI * (size_t)((blocks + per_run - 1) / per_run) <
+                            ITEMS_PER_UNIT * (units ? units : 1))
+    per_run = (per_run + 1) / 2;
+  const size_t runs = (size_t)((blocks + per_run - 1) / per_run);
+  k = conv->kernel_obj[K_GEMM];
+  arg = 0;
+  OCLNN__CONV_ARG(k, arg, err, call->weight);
+  OCLNN__CONV_ARG(k, arg, err, call->weight_offset);
+  OCLNN__CONV_ARG(k, arg, err, call->scratch);
+  OCLNN__CONV_ARG(k, arg, err, v_offset);
+  OCLNN__CONV_ARG(k, arg, err, call->scratch);
+  OCLNN__CONV_ARG(k, arg, err, m_offset);
+  OCLNN__CONV_ARG(k, arg, err, conv->channels_in);
+  OCLNN__CONV_ARG(k, arg, err, conv->channels_out);
+  OCLNN__CONV_ARG(k, arg, err, blocks);
+  OCLNN__CONV_ARG(k, arg, err, per_run);
+  OCLNN__CONV_ARG(k, arg, err, tiles);
+  OCLNN__CONV_ARG(k, arg, err, pitch);
+  OCLNN__CONV_ARG(k, arg, err, chunk);
+  if (err == CL_SUCCESS)
+    err = clSetKernelArg(k, arg++, (size_t)chunk * one, NULL);
+  if (err != CL_SUCCESS)
+    return oclnn__fail_cl(ctx, fn, "clSetKernelArg (conv_winograd_gemm)", err);
+  size_t gemm_local[2] = {1, 1};
+  size_t gemm_global[2] = {groups16, XI * runs};
+  status = oclnn__enqueue(ctx, fn, conv->program[0], k, 2, gemm_global, gemm_local);
+  if (status != OCLNN_SUCCESS)
+    return status;
+
+  /* 3. Output transform. */
+  k = conv->kernel_obj[K_OUTPUT];
+  arg = 0;
+  OCLNN__CONV_ARG(k, arg, err, call->scratch);
+  OCLNN__CONV_ARG(k, arg, err, m_offset);
+  OCLNN__CONV_ARG(k, arg, err, call->bias);
+  OCLNN__CONV_ARG(k, arg, err, call->bias_offset);
+  OCLNN__CONV_ARG(k, arg, err, call->has_bias);
+  OCLNN__CONV_ARG(k, arg, err, call->output);
+  OCLNN__CONV_ARG(k, arg, err, call->output_offset);
+  OCLNN__CONV_ARG(k, arg, err, conv->channels_out);
+  OCLNN__CONV_ARG(k, arg, err, call->out[1]);
+  OCLNN__CONV_ARG(k, arg, err, call->out[2]);
+  OCLNN__CONV_ARG(k, arg, err, th);
+  OCLNN__CONV_ARG(k, arg, err, tw);
+  OCLNN__CONV_ARG(k, arg, err, pitch);
+  if (err != CL_SUCCESS)
+    return oclnn__fail_cl(ctx, fn, "clSetKernelArg (conv_winograd_output)", err);
+  size_t out_global[3] = {(size_t)tw / 8, (size_t)th,
+                          (size_t)call->batch * (size_t)conv->channels_out};
+  return oclnn__enqueue(ctx, fn, conv->program[0], k, 3, out_global, local);
+}
+
+void oclnn__conv_winograd_variants(oclnn__variant_fn each, void *user) {
+  static const int blocks[] = {1, 2, 4, 6};
+  for (size_t b = 0; b < sizeof blocks / sizeof blocks[0]; b++) {
+    char options[32];
+    winograd_options(options, sizeof options, blocks[b]);
+    each(user, WINOGRAD_FILE, options);
+  }
+}
+
+const oclnn__conv_ops oclnn__conv_winograd_ops = {
+    .algo = OCLNN_CONV_ALGO_WINOGRAD,
+    .supports = winograd_supports,
+    .init = winograd_init,
+    .packed_floats = winograd_packed_floats,
+    .pack = winograd_pack,
+    .scratch_floats = winograd_scratch_floats,
+    .run = winograd_run,
+};

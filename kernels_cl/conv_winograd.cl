@@ -1,0 +1,319 @@
+/* Convolution, Winograd F(4x4, 3x3) for 2d 3x3 kernels with stride 1, dilation 1, groups 1:
+ * Y = A^T [(G g G^T) . (B^T d B)] A over 6x6 input tiles giving 4x4 output tiles (Lavin and
+ * Gray, "Fast Algorithms for Convolutional Neural Networks", 2016), 36 multiplies per tile and
+ * channel pair instead of 144. Four kernels:
+ *  - conv_winograd_weights: U[xi][block][c][CB] = (G g G^T)[xi] for each (k, c), packed in
+ *    blocks of CB output channels (once per prepare, or per call into scratch);
+ *  - conv_winograd_input: V[xi][c][t] = (B^T d B)[xi] for each input channel and tile t (rows of
+ *    `pitch` floats, the tile count rounded to an odd number of 64-byte lines so that the
+ *    channels of a GEMM panel do not share cache sets; M likewise). The 6x6
+ *    tile is read through conv_source, so the padding mode costs nothing and no padded copy is
+ *    made;
+ *  - conv_winograd_gemm: M[xi][k][t] = sum_c U[xi][k][c] V[xi][c][t], 36 GEMMs, tiled as
+ *    conv_gemm.cl (CB channels x 16 tiles per work-item, the 16-tile panel staged in local
+ *    memory);
+ *  - conv_winograd_output: Y = A^T M A + bias, storing the part of the 4x4 tile inside the
+ *    output.
+ *
+ * Build option: CB (output channels per work-item in the GEMM, 1..8). */
+
+#ifndef CB
+#error "CB must be defined"
+#endif
+
+#define TILE 16
+#define MODE_REFLECT 1
+#define MODE_REPLICATE 2
+#define MODE_CIRCULAR 3
+
+inline int conv_source(int x, int n, int mode) {
+  if (x >= 0 && x < n)
+    return x;
+  switch (mode) {
+  case MODE_REFLECT:
+    return x < 0 ? -x : 2 * (n - 1) - x;
+  case MODE_REPLICATE:
+    return x < 0 ? 0 : n - 1;
+  case MODE_CIRCULAR:
+    return x < 0 ? x + n : x - n;
+  default:
+    return -1;
+  }
+}
+
+/* One (k, c) pair per work-item: u = G g G^T (6x6) from the 3x3 g. */
+__kernel void conv_winograd_weights(__global const float *restrict weight, ulong weight_offset,
+                                    __global float *restrict packed, ulong packed_offset,
+                                    int channels, int out_channels, int blocks) {
+  const int c = (int)get_global_id(0), k = (int)get_global_id(1);
+  if (c >= channels || k >= out_channels)
+    return;
+  __global const float *g = weight + weight_offset + ((ulong)k * (ulong)channels + (ulong)c) * 9;
+  float tmp[6][3]; /* G g */
+  for (int j = 0; j < 3; j++) {
+    const float g0 = g[j], g1 = g[3 + j], g2 = g[6 + j];
+    tmp[0][j] = g0 / 4.0f;
+    tmp[1][j] = -(g0 + g1 + g2) / 6.0f;
+    tmp[2][j] = -(g0 - g1 + g2) / 6.0f;
+    tmp[3][j] = g0 / 24.0f + g1 / 12.0f + g2 / 6.0f;
+    tmp[4][j] = g0 / 24.0f - g1 / 12.0f + g2 / 6.0f;
+    tmp[5][j] = g2;
+  }
+  const int kb = k / CB, lane = k % CB;
+  const ulong xi_stride = (ulong)blocks * (ulong)channels * CB;
+  __global float *dst =
+      packed + packed_offset + ((ulong)kb * (ulong)channels + (ulong)c) * CB + (ulong)lane;
+  for (int i = 0; i < 6; i++) {
+    const float t0 = tmp[i][0], t1 = tmp[i][1], t2 = tmp[i][2];
+    const float u[6] = {t0 / 4.0f,
+                        -(t0 + t1 + t2) / 6.0f,
+                        -(t0 - t1 + t2) / 6.0f,
+                        t0 / 24.0f + t1 / 12.0f + t2 / 6.0f,
+                        t0 / 24.0f - t1 / 12.0f + t2 / 6.0f,
+                        t2};
+    for (int j = 0; j < 6; j++)
+      dst[(ulong)(i * 6 + j) * xi_stride] = u[j];
+  }
+}
+
+/* Zero lanes of blocks past out_channels (the GEMM reads whole blocks). */
+__kernel void conv_winograd_weights_tail(__global float *restrict packed, ulong packed_offset,
+                                         int channels, int out_channels, int blocks) {
+  const int c = (int)get_global_id(0), lane = (int)get_global_id(1), xi = (int)get_global_id(2);
+  const int k = (blocks - 1) * CB + lane;
+  if (c >= channels || k < out_channels)
+    return;
+  packed[packed_offset +
+         (((ulong)xi * (ulong)blocks + (ulong)(blocks - 1)) * (ulong)channels + (ulong)c) * CB +
+         (ulong)lane] = 0.0f;
+}
+
+/* B^T d on 6 vectors (8 tiles side by side): the 1d input transform. */
+inline void bt6(const float8 *d, float8 *v) {
+  v[0] = 4.0f * d[0] - 5.0f * d[2] + d[4];
+  v[1] = -4.0f * (d[1] + d[2]) + d[3] + d[4];
+  v[2] = 4.0f * (d[1] - d[2]) - d[3] + d[4];
+  v[3] = -2.0f * (d[1] - d[3]) - d[2] + d[4];
+  v[4] = 2.0f * (d[1] - d[3]) - d[2] + d[4];
+  v[5] = 4.0f * d[1] - 5.0f * d[3] + d[5];
+}
+
+/* Eight horizontally adjacent tiles per work-item, one per vector lane: gid 0 = group of 8 tile
+ * columns, gid 1 = tile row, gid 2 = n * channels + c. Tiles are numbered
+ * t = (n * tiles_h + ty) * tiles_wp + tx with tiles_wp = tiles_w rounded up to 8; the tiles past
+ * tiles_w read zeros (or what the padding gives) and only feed outputs that are not stored. */
+__kernel void conv_winograd_input(__global const float *restrict in, ulong in_offset,
+                                  __global float *restrict v_out, ulong v_offset, int channels,
+                                  int in_h, int in_w, int tiles_h, int tiles_wp, ulong pitch,
+                                  int ph, int pw, int ph_after, int pw_after, int mode) {
+  const int tx0 = (int)get_global_id(0) * 8, ty = (int)get_global_id(1);
+  const ulong nc = get_global_id(2);
+  const int c = (int)(nc % (ulong)channels);
+  const ulong n = nc / (ulong)channels;
+  __global const float *src = in + in_offset + nc * (ulong)in_h * (ulong)in_w;
+  const int y0 = ty * 4 - ph, x0 = tx0 * 4 - pw;
+  const int lo = clamp(-x0, 0, 34), hi = clamp(in_w - x0, lo, 34);
+  float8 t[6][6]; /* B^T d, [row of the transform][column j] */
+  float8 d[6][6]; /* [row i][column j], lanes = tiles */
+  for (int i = 0; i < 6; i++) {
+    const int y = y0 + i;
+    const int sy = (y >= -ph && y < in_h + ph_after) ? conv_source(y, in_h, mode) : -1;
+    float seg[34];
+    if (sy < 0) {
+      for (int j = 0; j < 34; j++)
+        seg[j] = 0.0f;
+    } else {
+      __global const float *line = src + (ulong)sy * (ulong)in_w;
+      /* Columns [lo, hi) lie inside the row: a vector copy; the few others are mapped. */
+      int j = lo;
+      for (; j + 8 <= hi; j += 8)
+        vstore8(vload8(0, line + x0 + j), 0, seg + j);
+      for (; j < hi; j++)
+        seg[j] = line[x0 + j];
+      for (j = 0; j < lo; j++) {
+        const int x = x0 + j;
+        const int m = x >= -pw ? conv_source(x, in_w, mode) : -1;
+        seg[j] = m >= 0 ? line[m] : 0.0f;
+      }
+      for (j = hi; j < 34; j++) {
+        const int x = x0 + j;
+        /* Beyond the padded input: only feeds outputs that are not stored. */
+        const int m = x < in_w + pw_after ? conv_source(x, in_w, mode) : -1;
+        seg[j] = m >= 0 ? line[m] : 0.0f;
+      }
+    }
+    for (int j = 0; j < 6; j++)
+      d[i][j] = (float8)(seg[j], seg[4 + j], seg[8 + j], seg[12 + j], seg[16 + j], seg[20 + j],
+                         seg[24 + j], seg[28 + j]);
+  }
+  for (int j = 0; j < 6; j++) {
+    float8 col[6], r[6];
+    for (int i = 0; i < 6; i++)
+      col[i] = d[i][j];
+    bt6(col, r);
+    for (int i = 0; i < 6; i++)
+      t[i][j] = r[i];
+  }
+  const ulong t_index = (n * (ulong)tiles_h + (ulong)ty) * (ulong)tiles_wp + (ulong)tx0;
+  const ulong xi_stride = (ulong)channels * pitch;
+  __global float *dst = v_out + v_offset + (ulong)c * pitch + t_index;
+  for (int i = 0; i < 6; i++) {
+    float8 r[6];
+    bt6(t[i], r);
+    for (int j = 0; j < 6; j++)
+      vstore8(r[j], 0, dst + (ulong)(i * 6 + j) * xi_stride);
+  }
+}
+
+#define TAP(j) acc##j = fma(x, (float16)(wv[j]), acc##j)
+
+/* gid 0: 16 tiles (the last group moved back to end at `tiles`, or partial); gid 1: xi * runs +
+ * run of `per_run` channel blocks. stage: chunk * 16 floats. */
+__kernel void conv_winograd_gemm(__global const float *restrict u, ulong u_offset,
+                                 __global const float *restrict v, ulong v_offset,
+                                 __global float *restrict m, ulong m_offset, int channels,
+                                 int out_channels, int blocks, int per_run, ulong tiles,
+                                 ulong pitch, int chunk, __local float *restrict stage) {
+  ulong t0 = get_global_id(0) * TILE;
+  int first_lane = 0;
+  if (tiles >= TILE && t0 + TILE > tiles) {
+    first_lane = (int)(t0 + TILE - tiles);
+    t0 = tiles - TILE;
+  }
+  const int last_lane = (int)min((ulong)TILE, tiles - t0);
+  const bool full = last_lane == TILE;
+  const int runs = (blocks + per_run - 1) / per_run;
+  const int run = (int)(get_global_id(1) % (size_t)runs);
+  const ulong xi = get_global_id(1) / (size_t)runs;
+  __global const float *src = v + v_offset + xi * (ulong)channels * pitch + t0;
+  const bool one_chunk = chunk >= channels;
+
+  const int kb_end = min(blocks, (run + 1) * per_run);
+  for (int kb = run * per_run; kb < kb_end; kb++) {
+    __global const float *w =
+        u + u_offset + ((xi * (ulong)blocks + (ulong)kb) * (ulong)channels) * CB;
+    float16 acc0 = 0.0f, acc1 = 0.0f, acc2 = 0.0f, acc3 = 0.0f;
+    float16 acc4 = 0.0f, acc5 = 0.0f, acc6 = 0.0f, acc7 = 0.0f;
+    for (int c0 = 0; c0 < channels; c0 += chunk) {
+      const int count = min(chunk, channels - c0);
+      if (!one_chunk || kb == run * per_run) {
+        for (int c = 0; c < count; c++) {
+          __global const float *s = src + (ulong)(c0 + c) * pitch;
+          if (full) {
+            vstore16(vload16(0, s), c, stage);
+          } else {
+            for (int j = 0; j < TILE; j++)
+              stage[c * TILE + j] = j < last_lane ? s[j] : 0.0f;
+          }
+        }
+      }
+      for (int c = 0; c < count; c++) {
+        const float16 x = vload16(c, stage);
+        __global const float *wv = w;
+        TAP(0);
+#if CB > 1
+        TAP(1);
+#endif
+#if CB > 2
+        TAP(2);
+#endif
+#if CB > 3
+        TAP(3);
+#endif
+#if CB > 4
+        TAP(4);
+#endif
+#if CB > 5
+        TAP(5);
+#endif
+#if CB > 6
+        TAP(6);
+#endif
+#if CB > 7
+        TAP(7);
+#endif
+        w += CB;
+      }
+    }
+    const int k0 = kb * CB;
+    const int valid = min(CB, out_channels - k0);
+    __global float *dst = m + m_offset + (xi * (ulong)out_channels + (ulong)k0) * pitch + t0;
+    const float16 accs[8] = {acc0, acc1, acc2, acc3, acc4, acc5, acc6, acc7};
+    for (int j = 0; j < valid; j++) {
+      __global float *d = dst + (ulong)j * pitch;
+      if (first_lane == 0 && full) {
+        vstore16(accs[j], 0, d);
+      } else {
+        float tmp[TILE];
+        vstore16(accs[j], 0, tmp);
+        for (int i = first_lane; i < last_lane; i++)
+          d[i] = tmp[i];
+      }
+    }
+  }
+}
+
+/* A^T m on 6 vectors: the 1d output transform. */
+inline void at6(const float8 *m, float8 *y) {
+  y[0] = m[0] + m[1] + m[2] + m[3] + m[4];
+  y[1] = m[1] - m[2] + 2.0f * (m[3] - m[4]);
+  y[2] = m[1] + m[2] + 4.0f * (m[3] + m[4]);
+  y[3] = m[1] - m[2] + 8.0f * (m[3] - m[4]) + m[5];
+}
+
+/* Eight horizontally adjacent tiles per work-item: gid 0 = group of 8 tile columns, gid 1 = tile
+ * row, gid 2 = n * out_channels + k. */
+__kernel void conv_winograd_output(__global const float *restrict m, ulong m_offset,
+                                   __global const float *restrict bias, ulong bias_offset,
+                                   int has_bias, __global float *restrict out, ulong out_offset,
+                                   int out_channels, int out_h, int out_w, int tiles_h,
+                                   int tiles_wp, ulong pitch) {
+  const int tx0 = (int)get_global_id(0) * 8, ty = (int)get_global_id(1);
+  const ulong nk = get_global_id(2);
+  const int k = (int)(nk % (ulong)out_channels);
+  const ulong n = nk / (ulong)out_channels;
+  const ulong t_index = (n * (ulong)tiles_h + (ulong)ty) * (ulong)tiles_wp + (ulong)tx0;
+  const ulong xi_stride = (ulong)out_channels * pitch;
+  __global const float *src = m + m_offset + (ulong)k * pitch + t_index;
+  float8 t[4][6];
+  for (int j = 0; j < 6; j++) {
+    float8 col[6], y[4];
+    for (int i = 0; i < 6; i++)
+      col[i] = vload8(0, src + (ulong)(i * 6 + j) * xi_stride);
+    at6(col, y);
+    for (int i = 0; i < 4; i++)
+      t[i][j] = y[i];
+  }
+  const float b = has_bias ? bias[bias_offset + (ulong)k] : 0.0f;
+  __global float *dst = out + out_offset + nk * (ulong)out_h * (ulong)out_w;
+  const int oy0 = ty * 4, ox0 = tx0 * 4;
+  const int width = min(32, out_w - ox0);
+  for (int i = 0; i < 4; i++) {
+    const int oy = oy0 + i;
+    if (oy >= out_h)
+      break;
+    float8 y[4];
+    at6(t[i], y);
+    /* Lane l of y[j] is pixel 4 l + j. */
+    float row[32];
+    for (int j = 0; j < 4; j++) {
+      const float8 v = y[j] + (float8)(b);
+      row[j] = v.s0;
+      row[4 + j] = v.s1;
+      row[8 + j] = v.s2;
+      row[12 + j] = v.s3;
+      row[16 + j] = v.s4;
+      row[20 + j] = v.s5;
+      row[24 + j] = v.s6;
+      row[28 + j] = v.s7;
+    }
+    __global float *line = dst + (ulong)oy * (ulong)out_w + (ulong)ox0;
+    if (width == 32) {
+      for (int j = 0; j < 32; j += 8)
+        vstore8(vload8(0, row + j), 0, line + j);
+    } else {
+      for (int j = 0; j < width; j++)
+        line[j] = row[j];
+    }
+  }
+}
