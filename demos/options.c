@@ -33,8 +33,8 @@ int demo_options_parse(int argc, char **argv, demo_options *o, demo_err *err) {
       snprintf(name, sizeof name, "%s", a);
     }
     static const char *const takes_value[] = {
-        "--camera", "--input",  "--style-image", "--size",   "--effect",
-        "--param",  "--frames", "--output",      "--device", "--screenshot"};
+        "--camera", "--input",  "--style-image", "--size",       "--effect", "--param",
+        "--frames", "--output", "--device",      "--screenshot", "--keys"};
     int needs = 0;
     for (size_t k = 0; k < sizeof takes_value / sizeof takes_value[0]; k++)
       needs |= strcmp(name, takes_value[k]) == 0;
@@ -77,6 +77,8 @@ int demo_options_parse(int argc, char **argv, demo_options *o, demo_err *err) {
       o->device = value;
     } else if (strcmp(name, "--screenshot") == 0) {
       o->screenshot = value;
+    } else if (strcmp(name, "--keys") == 0) {
+      o->keys = value;
     } else if (strcmp(name, "--headless") == 0) {
       o->headless = 1;
     } else if (strcmp(name, "--benchmark") == 0) {

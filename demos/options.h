@@ -33,6 +33,7 @@ typedef struct demo_options {
   const char *output_dir; /* --output DIR */
   const char *screenshot; /* --screenshot FILE: the window's content after the last frame */
   const char *device;     /* --device STR: OpenCL device (as OCLNN_DEVICE) */
+  const char *keys;       /* --keys LIST: key presses to replay, one per frame (window runs) */
 } demo_options;
 
 /* Parses argv into *o (which it initialises). -1 with a message on a usage error. */

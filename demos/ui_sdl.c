@@ -10,6 +10,13 @@
 #include <string.h>
 
 #define BAR_LINES 4
+#define MAX_SCRIPT_KEYS 64
+
+/* A key press from --keys. */
+typedef struct script_key {
+  SDL_Keycode sym;
+  Uint16 mod;
+} script_key;
 
 typedef struct window_state {
   demo_session s;
@@ -26,7 +33,55 @@ typedef struct window_state {
   demo_frame frame;
   demo_bench bench;
   int measured; /* frames since the effect was set (benchmark warm-up) */
+  script_key script[MAX_SCRIPT_KEYS];
+  int script_count, script_next;
 } window_state;
+
+/* Parses --keys: SDL key names separated by commas or spaces, each optionally "Shift+". */
+static int parse_keys(window_state *w, const char *list, demo_err *err) {
+  const char *p = list;
+  while (*p) {
+    while (*p == ',' || *p == ' ')
+      p++;
+    if (!*p)
+      break;
+    /* A lone "," or " " cannot be a key here; every other name runs to the next separator. */
+    size_t len = strcspn(p, ", ");
+    char name[64];
+    if (len >= sizeof name || w->script_count >= MAX_SCRIPT_KEYS)
+      return demo_fail(err, "--keys: too many keys or too long a name in '%.64s'", list);
+    memcpy(name, p, len);
+    name[len] = '\0';
+    p += len;
+    script_key key = {SDLK_UNKNOWN, KMOD_NONE};
+    const char *base = name;
+    if (strncmp(name, "Shift+", 6) == 0) {
+      key.mod = KMOD_LSHIFT;
+      base = name + 6;
+    }
+    key.sym = SDL_GetKeyFromName(base);
+    if (key.sym == SDLK_UNKNOWN)
+      return demo_fail(err, "--keys: unknown key '%s' (SDL key names: Up, Space, Tab, V, 3...)",
+                       name);
+    w->script[w->script_count++] = key;
+  }
+  return 0;
+}
+
+/* Queues the next scripted key press, if any. */
+static void push_script_key(window_state *w) {
+  if (w->script_next >= w->script_count)
+    return;
+  SDL_Event event;
+  memset(&event, 0, sizeof event);
+  event.type = SDL_KEYDOWN;
+  event.key.state = SDL_PRESSED;
+  event.key.keysym.sym = w->script[w->script_next].sym;
+  event.key.keysym.mod = w->script[w->script_next].mod;
+  event.key.keysym.scancode = SDL_GetScancodeFromKey(event.key.keysym.sym);
+  w->script_next++;
+  SDL_PushEvent(&event);
+}
 
 /* Resizes the canvas, texture and window for a view of vw x vh. */
 static int fit_canvas(window_state *w, int vw, int vh, demo_err *err) {
@@ -227,6 +282,8 @@ static int run(window_state *w, const demo_options *o, demo_err *err) {
   for (;;) {
     SDL_Event event;
     int quit = 0;
+    if (w->frame.rgb) /* one scripted key per frame, after the first */
+      push_script_key(w);
     while (!quit &&
            (w->paused && !dirty ? SDL_WaitEventTimeout(&event, 100) : SDL_PollEvent(&event))) {
       if (event.type == SDL_QUIT)
@@ -336,6 +393,11 @@ int demo_run_window(const demo_options *o, demo_err *err) {
   int status = -1;
   if ((o->output_dir && demo_make_dirs(o->output_dir, err) != 0) ||
       (o->screenshot && demo_make_parent_dirs(o->screenshot, err) != 0)) {
+    free(w);
+    SDL_Quit();
+    return -1;
+  }
+  if (o->keys && parse_keys(w, o->keys, err) != 0) {
     free(w);
     SDL_Quit();
     return -1;
