@@ -1,9 +1,13 @@
 #!/bin/bash
 # oclnn.sh: the two commands of the README, for a Debian 12 machine.
 #
-#   tools/oclnn.sh demo [INPUT [OUTPUT.png [PAD]]]
-#       installs what is missing, builds examples/pad_image and runs it on a photo
-#       (default ../shared/images/chelsea.png), writing the padded image to build-demo/.
+#   tools/oclnn.sh demo [OCLNN-DEMO OPTIONS]
+#       installs what is missing, builds demos/oclnn-demo in build-demo/ and runs it: a window
+#       with live frames through oclnn layers, or without a display a headless run that writes
+#       frames to build-demo/demo-output/ (options: tools/oclnn.sh demo --help).
+#   tools/oclnn.sh pad-image [INPUT [OUTPUT.png [PAD]]]
+#       the smaller example: examples/pad_image pads a photo (default
+#       ../shared/images/chelsea.png) with every padding mode, writing build-demo/pad_image.png.
 #   tools/oclnn.sh test
 #       installs what is missing, checks the formatting, then builds and runs every test twice:
 #       build-ci/ (warnings as errors; the host-side suites also under valgrind, the install and
@@ -19,14 +23,16 @@ set -euo pipefail
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 JOBS=${JOBS:-$(nproc)}
 
-# What the library, its kernels' runtime (PoCL, the CPU OpenCL device the tests run on) and the
-# example need. libc6-dev: gcc only recommends it, and recommends are not installed.
+# What the library, its kernels' runtime (PoCL, the CPU OpenCL device the tests run on), the
+# example and the demo (SDL2, libv4l2 for cameras, stb for images) need. libc6-dev: gcc only
+# recommends it, and recommends are not installed.
 BUILD_PACKAGES=(cmake make gcc libc6-dev pkg-config ocl-icd-opencl-dev opencl-headers
-  pocl-opencl-icd libstb-dev)
-# And the tests: Criterion, valgrind, Oclgrind (tests/oclgrind.cmake), clang-format, nm (binutils)
-# for the export check, git to list the sources to format-check, clinfo to log the platforms.
-TEST_PACKAGES=("${BUILD_PACKAGES[@]}" libcriterion-dev valgrind oclgrind clang-format binutils git
-  clinfo)
+  pocl-opencl-icd libstb-dev libsdl2-dev libv4l-dev)
+# And the tests: Criterion, valgrind, Oclgrind (tests/oclgrind.cmake), Xvfb for the demo's window
+# test, clang-format, nm (binutils) for the export check, git to list the sources to
+# format-check, clinfo to log the platforms.
+TEST_PACKAGES=("${BUILD_PACKAGES[@]}" libcriterion-dev valgrind oclgrind xvfb xauth clang-format
+  binutils git clinfo)
 
 log() { printf '\n==> %s\n' "$*"; }
 
@@ -137,16 +143,31 @@ cmd_test() {
   echo "all passed"
 }
 
-cmd_demo() {
+build_demo_tree() { # targets...
   local build=$ROOT/build-demo
-  local input=${1:-$ROOT/../shared/images/chelsea.png} output=${2:-$build/pad_image.png} pad=${3:-64}
   log "packages"
   ensure_packages "${BUILD_PACKAGES[@]}"
   log "build $build"
   cmake -S "$ROOT" -B "$build" -DOCLNN_BUILD_TESTS=OFF
-  cmake --build "$build" --parallel "$JOBS" --target pad_image
+  cmake --build "$build" --parallel "$JOBS" --target "$@"
+}
+
+cmd_demo() {
+  local build=$ROOT/build-demo
+  build_demo_tree oclnn-demo
+  log "run demos/oclnn-demo"
+  if [ $# -eq 0 ]; then
+    set -- --output "$build/demo-output"
+  fi
+  "$build/demos/oclnn-demo" "$@"
+}
+
+cmd_pad_image() {
+  local build=$ROOT/build-demo
+  local input=${1:-$ROOT/../shared/images/chelsea.png} output=${2:-$build/pad_image.png} pad=${3:-64}
+  build_demo_tree pad_image
   if [ ! -f "$input" ]; then
-    echo "no input image $input: pass one, e.g. tools/oclnn.sh demo photo.jpg out.png 32" >&2
+    echo "no input image $input: pass one, e.g. tools/oclnn.sh pad-image photo.jpg out.png 32" >&2
     return 1
   fi
   log "run examples/pad_image"
@@ -160,9 +181,13 @@ demo)
   shift
   cmd_demo "$@"
   ;;
+pad-image)
+  shift
+  cmd_pad_image "$@"
+  ;;
 format) check_format ;;
 *)
-  sed -n '2,16p' "$0" | sed 's/^# \{0,1\}//'
+  sed -n '2,20p' "$0" | sed 's/^# \{0,1\}//'
   [ "${1:-}" = help ] || [ "${1:-}" = -h ] || [ "${1:-}" = --help ]
   ;;
 esac
