@@ -134,8 +134,8 @@ double demo_bench_median_total(const demo_bench *b) {
 }
 
 void demo_bench_print_header(FILE *out) {
-  fprintf(out, "%-9s %7s %7s %8s %7s %7s %8s %8s %7s %8s  %s\n", "effect", "fps", "fps_med",
-          "capture", "upload", "layers", "download", "present", "total", "total_md",
+  fprintf(out, "%-9s %7s %7s %8s %7s %7s %8s %8s %6s %7s %8s  %s\n", "effect", "fps", "fps_med",
+          "capture", "upload", "layers", "download", "present", "other", "total", "total_md",
           "layers: device ms each");
 }
 
@@ -145,13 +145,18 @@ void demo_bench_print_row(FILE *out, const char *effect, const demo_bench *b,
     return;
   const double n = b->frames, median = demo_bench_median_total(b);
   const demo_stage_times *s = &b->sum;
-  fprintf(out, "%-9s %7.1f %7.1f %8.2f %7.2f %7.2f %8.2f %8.2f %7.2f %8.2f ", effect,
+  /* other: what the stages leave out of the frame time: queue latency, the device waiting for
+   * the host and the host for the device, scheduling on a busy machine. */
+  const double other = s->total - s->capture - s->upload - s->layers - s->download - s->present;
+  fprintf(out, "%-9s %7.1f %7.1f %8.2f %7.2f %7.2f %8.2f %8.2f %6.2f %7.2f %8.2f ", effect,
           s->total > 0 ? 1000.0 * n / s->total : 0.0, median > 0 ? 1000.0 / median : 0.0,
           s->capture / n, s->upload / n, s->layers / n, s->download / n, s->present / n,
-          s->total / n, median);
-  for (int i = 0; i < s->step_count && chain && i < chain->step_count; i++)
-    fprintf(out, " %s %.2f%s", chain->steps[i].label, s->step_ms[i] / n,
-            i + 1 < s->step_count ? "," : "");
+          other > 0 ? other / n : 0.0, s->total / n, median);
+  for (int i = 0; i < s->step_count && chain && i < chain->step_count; i++) {
+    char name[64];
+    fprintf(out, " %s %.2f%s", demo_step_name(&chain->steps[i], name, sizeof name),
+            s->step_ms[i] / n, i + 1 < s->step_count ? "," : "");
+  }
   if (s->step_count == 0)
     fprintf(out, " (none)");
   fputc('\n', out);

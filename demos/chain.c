@@ -30,6 +30,14 @@ demo_step *demo_chain_add_step(demo_chain *chain, demo_step_kind kind, const cha
   return step;
 }
 
+const char *demo_step_name(const demo_step *step, char *buf, size_t size) {
+  if (step->algo[0])
+    snprintf(buf, size, "%s/%s", step->label, step->algo);
+  else
+    snprintf(buf, size, "%s", step->label);
+  return buf;
+}
+
 demo_view demo_view_of(int slot, size_t offset, int rank, const int64_t *shape) {
   demo_view view;
   memset(&view, 0, sizeof view);
@@ -106,6 +114,9 @@ static int realize_step(demo_chain *chain, demo_step *step, oclnn_context *ctx, 
     status = oclnn_conv_create(ctx, &step->conv, &step->conv_layer);
     if (status != OCLNN_SUCCESS)
       break;
+    oclnn_conv_algo algo = OCLNN_CONV_ALGO_AUTO;
+    if (oclnn_conv_algorithm(step->conv_layer, &algo) == OCLNN_SUCCESS)
+      snprintf(step->algo, sizeof step->algo, "%s", oclnn_conv_algo_name(algo));
     call = "oclnn_conv_output_shape";
     status = oclnn_conv_output_shape(step->conv_layer, step->in.rank, step->in.shape, shape);
     if (status != OCLNN_SUCCESS)

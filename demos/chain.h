@@ -55,7 +55,11 @@ typedef struct demo_step {
   oclnn_instance_norm *norm_layer;
   oclnn_lrn *lrn_layer;
   oclnn_tensor dev_weight, dev_bias;
+  char algo[16]; /* convolutions: the algorithm oclnn chose ("direct", "depthwise"...) */
 } demo_step;
+
+/* "label" or "label/algorithm" (for convolutions), for tables and the status bar. */
+const char *demo_step_name(const demo_step *step, char *buf, size_t size);
 
 typedef struct demo_chain {
   int width, height; /* of the input frame */

@@ -21,10 +21,13 @@ static const double OPPONENT[3][3] = {{INV_SQRT3, INV_SQRT3, INV_SQRT3},
 
 /* ---- parameter tables ---- */
 
-/* Taps: 2 * ceil(2.5 sigma) + 1, at most 15: oclnn's register-tiled convolution takes kernels up
- * to 16 wide, and the generic path is ~8x slower (a 1x31 depthwise conv: 40 ms at 640x480). */
-static const double BLUR_SIGMAS[] = {0.6, 1.0, 1.5, 2.0, 2.8};
+/* Taps: 2 * ceil(2.5 sigma) + 1. oclnn's depthwise and register-tiled convolutions take kernels
+ * up to 16 wide, and its generic path is ~8x slower (a 1x31 depthwise conv: 40 ms at 640x480),
+ * so sigmas above BLUR_MAX_SIGMA (15 taps) run as several passes of at most that sigma (two
+ * passes at most here: three, sigma 4.8, fell to ~34 fps at 640x480 on a busy machine). */
+static const double BLUR_SIGMAS[] = {0.6, 1.0, 1.5, 2.0, 2.8, 3.9};
 #define BLUR_TRUNCATE 2.5
+#define BLUR_MAX_SIGMA 2.8
 static const double EDGE_THRESHOLDS[] = {0.0, 0.25, 0.5, 0.75, 1.0, 1.5, 2.0};
 static const struct {
   int dx, dy;
@@ -44,17 +47,16 @@ static const double CONTRAST_GAINS[] = {0.5, 1.0, 1.5, 2.0, 3.0, 4.0};
 
 #define COUNT(a) ((int)(sizeof(a) / sizeof((a)[0])))
 
-/* Detail: levels of output per unit of normalised detail at gain 1. */
-#define CONTRAST_LEVELS 16.0
-/* Base/detail split: a 3x3 Gaussian (a 5x5 one costs twice as much for little visible change). */
+/* Contrast: output levels per unit of normalised detail at gain 1; the detail is the frame minus
+ * a 3x3 Gaussian blur; LocalResponseNorm's window (pixels) and its floor on the local mean
+ * square (an RMS of 4 levels, so flat areas stay flat); InstanceNorm's eps (a floor of 0.5 on
+ * the spread of the normalised detail). */
+#define CONTRAST_LEVELS 10.0
 #define CONTRAST_KERNEL 3
 #define CONTRAST_SIGMA 0.85
-/* LocalResponseNorm windows (rows, then columns) and the floors of the local energy: the first
- * works on detail in pixel levels (floor: an RMS of 4 levels, so flat areas stay flat), the
- * second on its result (floor: unit RMS). */
-#define CONTRAST_WINDOW 9
-#define CONTRAST_FLOOR_LEVELS 16.0
-#define CONTRAST_FLOOR_UNIT 1.0
+#define CONTRAST_WINDOW 11
+#define CONTRAST_FLOOR 16.0
+#define CONTRAST_EPS 0.25
 /* Edges: output levels per unit of |gradient| / its spread. */
 #define EDGE_GAIN 40.0f
 /* Emboss: output = EMBOSS_BIAS + EMBOSS_KEEP * colour + EMBOSS_GAIN * directional difference of
@@ -172,38 +174,52 @@ static int build_input(demo_chain *chain, int param, const demo_effect_env *env,
   return 0; /* no steps: the output is the uploaded frame */
 }
 
+/* Blur passes for sigma: each pass has at most BLUR_MAX_SIGMA, and passes add variances. */
+static int blur_passes(double sigma) {
+  int passes = (int)ceil((sigma / BLUR_MAX_SIGMA) * (sigma / BLUR_MAX_SIGMA) - 1e-9);
+  return passes < 1 ? 1 : passes;
+}
+
+static int blur_taps(double sigma) {
+  const double pass_sigma = sigma / sqrt((double)blur_passes(sigma));
+  return 2 * (int)ceil(BLUR_TRUNCATE * pass_sigma) + 1;
+}
+
 static int build_blur(demo_chain *chain, int param, const demo_effect_env *env, demo_err *err) {
   (void)env;
   const int64_t h = chain->height, w = chain->width;
   const double sigma = BLUR_SIGMAS[param];
-  const int radius = (int)ceil(BLUR_TRUNCATE * sigma), k = 2 * radius + 1;
-  float taps[64];
+  const int passes = blur_passes(sigma), k = blur_taps(sigma), radius = k / 2;
+  const double pass_sigma = sigma / sqrt((double)passes);
+  float taps[2 * 16 + 1];
   double total = 0;
   for (int i = 0; i < k; i++)
-    total += exp(-(double)((i - radius) * (i - radius)) / (2.0 * sigma * sigma));
+    total += exp(-(double)((i - radius) * (i - radius)) / (2.0 * pass_sigma * pass_sigma));
   for (int i = 0; i < k; i++)
-    taps[i] = (float)(exp(-(double)((i - radius) * (i - radius)) / (2.0 * sigma * sigma)) / total);
+    taps[i] =
+        (float)(exp(-(double)((i - radius) * (i - radius)) / (2.0 * pass_sigma * pass_sigma)) /
+                total);
+  /* Ping-pong between two buffers: frame -> s1 -> s2 -> s1 ... */
   const int s1 = add_slot(chain, (size_t)(3 * h * w), err);
   const int s2 = add_slot(chain, (size_t)(3 * h * w), err);
   if (s1 < 0 || s2 < 0)
     return -1;
-  char label[40];
-  float *wx = alloc_floats((size_t)3 * (size_t)k), *wy = alloc_floats((size_t)3 * (size_t)k);
-  for (int c = 0; wx && wy && c < 3; c++)
-    for (int i = 0; i < k; i++)
-      wx[c * k + i] = wy[c * k + i] = taps[i];
-  oclnn_conv_desc row = conv_same(3, 3, 1, k, 3), column = conv_same(3, 3, k, 1, 3);
-  snprintf(label, sizeof label, "conv 1x%d dw", k);
-  if (add_conv(chain, label, &row, demo_view_nchw(0, 0, 3, h, w), demo_view_nchw(s1, 0, 3, h, w),
-               wx, NULL, err) != 0) {
-    free(wy);
-    return -1;
+  int from = 0;
+  for (int step = 0; step < 2 * passes; step++) {
+    const int to = from == s1 ? s2 : s1, vertical = step % 2;
+    float *weight = alloc_floats((size_t)3 * (size_t)k);
+    for (int c = 0; weight && c < 3; c++)
+      for (int i = 0; i < k; i++)
+        weight[c * k + i] = taps[i];
+    oclnn_conv_desc desc = vertical ? conv_same(3, 3, k, 1, 3) : conv_same(3, 3, 1, k, 3);
+    char label[40];
+    snprintf(label, sizeof label, vertical ? "conv %dx1 dw" : "conv 1x%d dw", k);
+    if (add_conv(chain, label, &desc, demo_view_nchw(from, 0, 3, h, w),
+                 demo_view_nchw(to, 0, 3, h, w), weight, NULL, err) != 0)
+      return -1;
+    from = to;
   }
-  snprintf(label, sizeof label, "conv %dx1 dw", k);
-  if (add_conv(chain, label, &column, demo_view_nchw(s1, 0, 3, h, w),
-               demo_view_nchw(s2, 0, 3, h, w), wy, NULL, err) != 0)
-    return -1;
-  chain->output = demo_view_nchw(s2, 0, 3, h, w);
+  chain->output = demo_view_nchw(from, 0, 3, h, w);
   return 0;
 }
 
@@ -318,12 +334,13 @@ static int build_padding(demo_chain *chain, int param, const demo_effect_env *en
 
 static int build_contrast(demo_chain *chain, int param, const demo_effect_env *env, demo_err *err) {
   (void)env;
-  const int64_t h = chain->height, w = chain->width, plane = h * w;
-  const int s1 = add_slot(chain, (size_t)(6 * plane), err); /* base (0..2), detail (3..5) */
-  const int s2 = add_slot(chain, (size_t)(3 * plane), err);
-  const int s3 = add_slot(chain, (size_t)(3 * plane), err);
+  const int64_t h = chain->height, w = chain->width;
+  const int s1 = add_slot(chain, (size_t)(3 * h * w), err);
+  const int s2 = add_slot(chain, (size_t)(3 * h * w), err);
+  const int s3 = add_slot(chain, (size_t)(3 * h * w), err);
   if (s1 < 0 || s2 < 0 || s3 < 0)
     return -1;
+  /* Detail: the frame minus its 3x3 Gaussian blur, per channel (depthwise). */
   const int k = CONTRAST_KERNEL, r = k / 2;
   double g[CONTRAST_KERNEL * CONTRAST_KERNEL], total = 0;
   for (int y = 0; y < k; y++)
@@ -332,49 +349,48 @@ static int build_contrast(demo_chain *chain, int param, const demo_effect_env *e
                          (2 * CONTRAST_SIGMA * CONTRAST_SIGMA));
       total += g[y * k + x];
     }
-  float *split = alloc_floats((size_t)6 * 3 * (size_t)(k * k));
-  for (int o = 0; split && o < 6; o++) {
-    const int c = o % 3;
-    for (int i = 0; i < k * k; i++) {
-      double base = g[i] / total;
-      split[(o * 3 + c) * k * k + i] = (float)(o < 3 ? base : (i == r * k + r) - base);
-    }
-  }
-  oclnn_conv_desc d1 = conv_same(3, 6, k, k, 1);
+  float *detail = alloc_floats((size_t)3 * (size_t)(k * k));
+  for (int c = 0; detail && c < 3; c++)
+    for (int i = 0; i < k * k; i++)
+      detail[c * k * k + i] = (float)((i == r * k + r) - g[i] / total);
+  oclnn_conv_desc d1 = conv_same(3, 3, k, k, 3);
   char label[40];
-  snprintf(label, sizeof label, "conv %dx%d split", k, k);
-  if (add_conv(chain, label, &d1, demo_view_nchw(0, 0, 3, h, w), demo_view_nchw(s1, 0, 6, h, w),
-               split, NULL, err) != 0)
+  snprintf(label, sizeof label, "conv %dx%d detail dw", k, k);
+  if (add_conv(chain, label, &d1, demo_view_nchw(0, 0, 3, h, w), demo_view_nchw(s1, 0, 3, h, w),
+               detail, NULL, err) != 0)
     return -1;
-  /* LocalResponseNorm normalises across its second dim: seen as (3, H, W) that is the rows of a
-   * column; seen as (3H, W, 1), the columns of a row. The second writes the detail back next to
-   * the base, so one 1x1 convolution over the six channels recombines them. */
-  const int64_t by_rows[3] = {3, h, w}, by_columns[3] = {3 * h, w, 1};
-  demo_step *lrn1 = demo_chain_add_step(chain, DEMO_STEP_LRN, "lrn rows");
-  demo_step *lrn2 = demo_chain_add_step(chain, DEMO_STEP_LRN, "lrn cols");
-  if (!lrn1 || !lrn2)
+  /* LocalResponseNorm normalises across its second dim; the frame seen as (3, H, W) makes that
+   * the rows, so each detail value is divided by the RMS of the detail in the CONTRAST_WINDOW
+   * pixels around it in its column. (Seen as (3H, W, 1) the same layer would normalise along
+   * rows, but oclnn's LRN vectorises along the trailing dims, and with one trailing element it
+   * runs 5-10x slower: 9-23 ms at 640x480 here, against 2.) */
+  const int64_t by_rows[3] = {3, h, w};
+  demo_step *lrn = demo_chain_add_step(chain, DEMO_STEP_LRN, "lrn columns");
+  demo_step *norm = demo_chain_add_step(chain, DEMO_STEP_INSTANCE_NORM, "instnorm+frame");
+  if (!lrn || !norm)
     return demo_fail(err, "too many steps");
-  lrn1->lrn = oclnn_lrn_desc_default(CONTRAST_WINDOW);
-  lrn1->lrn.alpha = 1.0; /* alpha / size * sum = the mean square over the window */
-  lrn1->lrn.beta = 0.5;  /* divide by the local RMS */
-  lrn1->lrn.k = CONTRAST_FLOOR_LEVELS;
-  lrn1->in = demo_view_of(s1, (size_t)(3 * plane), 3, by_rows);
-  lrn1->out = demo_view_of(s2, 0, 3, by_rows);
-  lrn2->lrn = lrn1->lrn;
-  lrn2->lrn.k = CONTRAST_FLOOR_UNIT;
-  lrn2->in = demo_view_of(s2, 0, 3, by_columns);
-  lrn2->out = demo_view_of(s1, (size_t)(3 * plane), 3, by_columns);
-  float *mix = alloc_floats(3 * 6);
-  for (int o = 0; mix && o < 3; o++) {
-    mix[o * 6 + o] = 1.0f;
-    mix[o * 6 + 3 + o] = (float)(CONTRAST_LEVELS * CONTRAST_GAINS[param]);
-  }
-  oclnn_conv_desc d4 = oclnn_conv_desc_default(2, 6, 3, 1);
-  d4.bias = 0;
-  if (add_conv(chain, "conv 1x1 mix", &d4, demo_view_nchw(s1, 0, 6, h, w),
-               demo_view_nchw(s3, 0, 3, h, w), mix, NULL, err) != 0)
-    return -1;
-  chain->output = demo_view_nchw(s3, 0, 3, h, w);
+  lrn->lrn = oclnn_lrn_desc_default(CONTRAST_WINDOW);
+  lrn->lrn.alpha = 1.0; /* alpha / size * sum = the mean square over the window */
+  lrn->lrn.beta = 0.5;  /* divide by the local RMS */
+  lrn->lrn.k = CONTRAST_FLOOR;
+  lrn->in = demo_view_of(s1, 0, 3, by_rows);
+  lrn->out = demo_view_of(s2, 0, 3, by_rows);
+  /* out = frame + gain * normalised detail: InstanceNorm's affine and fused residual. Its eps
+   * floors the spread it divides by, so a nearly flat frame is not amplified into noise. */
+  norm->norm = oclnn_instance_norm_desc_default(2, 3);
+  norm->norm.affine = 1;
+  norm->norm.eps = CONTRAST_EPS;
+  norm->norm_weight = alloc_floats(3);
+  norm->norm_bias = alloc_floats(3);
+  if (!norm->norm_weight || !norm->norm_bias)
+    return demo_fail(err, "out of memory");
+  for (int c = 0; c < 3; c++)
+    norm->norm_weight[c] = (float)(CONTRAST_LEVELS * CONTRAST_GAINS[param]);
+  norm->in = demo_view_nchw(s2, 0, 3, h, w);
+  norm->out = demo_view_nchw(s3, 0, 3, h, w);
+  norm->has_residual = 1;
+  norm->residual = demo_view_nchw(0, 0, 3, h, w);
+  chain->output = norm->out;
   return 0;
 }
 
@@ -437,7 +453,7 @@ static const struct {
     {{"input", "the frame as uploaded, no layers (upload/download baseline)", "-", 0},
      1,
      build_input},
-    {{"blur", "Gaussian blur: depthwise convs 1xk then kx1", "sigma", 3},
+    {{"blur", "Gaussian blur: depthwise convs 1xk then kx1 (1 or 2 passes)", "sigma", 3},
      COUNT(BLUR_SIGMAS),
      build_blur},
     {{"edges", "Sobel convs + InstanceNorm/ReLU + 1x1 conv", "threshold", 2},
@@ -449,7 +465,7 @@ static const struct {
     {{"padding", "frame shrunk by a stride-2 conv inside pad borders", "mode", 0},
      COUNT(PAD_MODES),
      build_padding},
-    {{"contrast", "local contrast: conv split, LocalResponseNorm on rows and columns, 1x1 conv",
+    {{"contrast", "local contrast: depthwise detail conv, LocalResponseNorm, InstanceNorm + frame",
       "detail", 3},
      COUNT(CONTRAST_GAINS),
      build_contrast},
@@ -489,8 +505,9 @@ void demo_effect_param_label(int effect, int param, const demo_effect_env *env, 
   param = clamp_param(effect, param, env);
   const char *name = effect >= 0 && effect < COUNT(EFFECTS) ? EFFECTS[effect].info.name : "";
   if (strcmp(name, "blur") == 0)
-    snprintf(buf, size, "sigma %.1f (%d taps)", BLUR_SIGMAS[param],
-             2 * (int)ceil(BLUR_TRUNCATE * BLUR_SIGMAS[param]) + 1);
+    snprintf(buf, size, "sigma %.1f (%d pass%s of %d taps)", BLUR_SIGMAS[param],
+             blur_passes(BLUR_SIGMAS[param]), blur_passes(BLUR_SIGMAS[param]) > 1 ? "es" : "",
+             blur_taps(BLUR_SIGMAS[param]));
   else if (strcmp(name, "edges") == 0)
     snprintf(buf, size, "threshold %.2f", EDGE_THRESHOLDS[param]);
   else if (strcmp(name, "emboss") == 0)

@@ -11,10 +11,9 @@
  *             colour
  *   padding   the frame shrunk to half (2x2 stride-2 depthwise convolution) inside reflect,
  *             replicate, circular or constant borders (oclnn_pad)
- *   contrast  local contrast: a 3->6 convolution splits a smooth base from the detail, two
- *             LocalResponseNorms divide the detail by its local energy along columns, then
- *             along rows (the same buffer viewed two ways), a 1x1 convolution adds the amplified
- *             detail back to the base
+ *   contrast  local contrast: a depthwise 3x3 convolution takes the detail (frame minus blur),
+ *             LocalResponseNorm over a (3, H, W) view divides it by its RMS along the column,
+ *             InstanceNorm scales it and adds the frame back (fused residual)
  *   style     colour statistics transfer: 1x1 convolution to an opponent colour space,
  *             per-channel InstanceNorm whose affine is a style's mean and spread (a style image
  *             or a preset), 1x1 convolution back to RGB

@@ -139,9 +139,11 @@ static void draw_bar(window_state *w) {
                  text, fg);
   size_t used = (size_t)snprintf(text, sizeof text, "layers ms:");
   const demo_chain *chain = &w->s.pipeline->chain;
-  for (int i = 0; i < chain->step_count && used < sizeof text; i++)
+  for (int i = 0; i < chain->step_count && used < sizeof text; i++) {
+    char name[64];
     used += (size_t)snprintf(text + used, sizeof text - used, "%s %s %.2f", i ? " |" : "",
-                             chain->steps[i].label, t->step_ms[i]);
+                             demo_step_name(&chain->steps[i], name, sizeof name), t->step_ms[i]);
+  }
   if (chain->step_count == 0)
     snprintf(text + used, sizeof text - used, " none");
   demo_text_draw(bar, w->canvas_w, w->bar_h, stride, 4 * w->scale, 3 * w->scale + 2 * line,

@@ -241,7 +241,15 @@ Test(demo_effects, layer_chains) {
   demo_err err;
   cr_assert_eq(demo_effect_build(demo_effect_find("blur"), 2, 64, 48, &env, &chain, &err), 0);
   cr_assert_eq(chain.step_count, 2);
-  for (int i = 0; i < 2; i++) {
+  demo_chain_release(&chain);
+  /* The largest sigma: two passes of 15 taps (oclnn's fast paths take kernels <= 16 wide). */
+  const int blur = demo_effect_find("blur");
+  cr_assert_eq(
+      demo_effect_build(blur, demo_effect_param_count(blur, &env) - 1, 64, 48, &env, &chain, &err),
+      0);
+  cr_assert_eq(chain.step_count, 4);
+  for (int i = 0; i < chain.step_count; i++) {
+    cr_assert_leq(chain.steps[i].conv.kernel_size[1], 16);
     cr_assert_eq(chain.steps[i].kind, DEMO_STEP_CONV);
     cr_assert_eq(chain.steps[i].conv.groups, 3, "blur convs are depthwise");
     double sum = 0;
@@ -262,7 +270,9 @@ Test(demo_effects, layer_chains) {
   }
   cr_assert_eq(demo_effect_build(demo_effect_find("contrast"), 0, 64, 48, &env, &chain, &err), 0);
   cr_assert_eq(chain.steps[1].kind, DEMO_STEP_LRN);
-  cr_assert_eq(chain.steps[2].kind, DEMO_STEP_LRN);
+  cr_assert_eq(chain.steps[1].in.rank, 3, "LRN sees the frame as (3, H, W)");
+  cr_assert_eq(chain.steps[2].kind, DEMO_STEP_INSTANCE_NORM);
+  cr_assert(chain.steps[2].has_residual && chain.steps[2].residual.slot == 0, "adds the frame");
   demo_chain_release(&chain);
 }
 
