@@ -76,15 +76,13 @@ __kernel void conv_direct_pack(__global const float *restrict weight, ulong weig
   packed[packed_offset + index] = value;
 }
 
-/* The 16 pixels of a tile from a staged row: p[0], p[SW], .., p[15 SW]. */
+/* The 16 pixels of a tile from a staged row, for the tap at column offset o: p[o], p[o + SW], ..,
+ * p[o + 15 SW]. Stride 2 stages each row deinterleaved (even columns, then odd columns from
+ * `odd_at`), so its taps are plain vector loads too. */
 #if SW == 1
-#define LOAD_TILE(p) vload16(0, (p))
+#define LOAD_TAP(p, o) vload16(0, (p) + (o))
 #elif SW == 2
-inline float16 load_tile_s2(__local const float *p) {
-  const float16 a = vload16(0, p), b = vload16(0, p + 15);
-  return (float16)(a.even, b.odd);
-}
-#define LOAD_TILE(p) load_tile_s2(p)
+#define LOAD_TAP(p, o) vload16(0, (p) + ((o) >> 1) + ((o)&1) * odd_at)
 #else
 inline float16 load_tile_strided(__local const float *p, int s) {
   float16 v;
@@ -106,7 +104,14 @@ inline float16 load_tile_strided(__local const float *p, int s) {
   v.sf = p[15 * s];
   return v;
 }
-#define LOAD_TILE(p) load_tile_strided((p), sw)
+#define LOAD_TAP(p, o) load_tile_strided((p) + (o), sw)
+#endif
+
+/* Where column j of a staged row goes. */
+#if SW == 2
+#define AT(j) (((j) >> 1) + ((j)&1) * odd_at)
+#else
+#define AT(j) (j)
 #endif
 
 /* Accumulates one tap into the CB accumulators: acc_j += x * w[j]. */
@@ -121,6 +126,9 @@ inline void stage_window(__local float *restrict stage, __global const float *re
   /* Columns [lo, hi) of the window lie inside the input row: a vector copy; the few others are
    * mapped one by one. */
   const int lo = clamp(-x0, 0, span), hi = clamp(in_w - x0, lo, span);
+#if SW == 2
+  const int odd_at = (span + 1) >> 1;
+#endif
   for (int rk = 0; rk < rows_k; rk++) {
     const int a = rk / kh, b = rk % kh;
     const int z = conv_source(od * sd - pd + a * dd, in_d, mode);
@@ -136,20 +144,32 @@ inline void stage_window(__local float *restrict stage, __global const float *re
           src + (ulong)(c0 + c) * plane + ((ulong)z * (ulong)in_h + (ulong)y) * (ulong)in_w;
       __global const float *s = line + x0;
       int j = lo;
+#if SW == 2
+      if (j & 1 && j < hi) {
+        dst[AT(j)] = s[j];
+        j++;
+      }
+      for (; j + 16 <= hi; j += 16) {
+        const float16 v = vload16(0, s + j);
+        vstore8(v.even, 0, dst + (j >> 1));
+        vstore8(v.odd, 0, dst + odd_at + (j >> 1));
+      }
+#else
       for (; j + 8 <= hi; j += 8)
         vstore8(vload8(0, s + j), 0, dst + j);
+#endif
       for (; j < hi; j++)
-        dst[j] = s[j];
+        dst[AT(j)] = s[j];
       for (j = 0; j < lo; j++) {
         const int x = x0 + j;
         const int m = x >= -pw ? conv_source(x, in_w, mode) : -1;
-        dst[j] = m >= 0 ? line[m] : 0.0f;
+        dst[AT(j)] = m >= 0 ? line[m] : 0.0f;
       }
       for (j = hi; j < span; j++) {
         const int x = x0 + j;
         /* Columns past the padded row only feed lanes that are never stored. */
         const int m = x < in_w + pw_after ? conv_source(x, in_w, mode) : -1;
-        dst[j] = m >= 0 ? line[m] : 0.0f;
+        dst[AT(j)] = m >= 0 ? line[m] : 0.0f;
       }
     }
   }
@@ -195,6 +215,9 @@ __kernel void conv_direct(__global const float *restrict in, ulong in_offset,
 #endif
   const ulong out_plane = (ulong)out_d * (ulong)out_h * (ulong)out_w;
   const bool one_chunk = chunk >= group_in;
+#if SW == 2
+  const int odd_at = (span + 1) >> 1;
+#endif
   if (one_chunk)
     stage_window(stage, src, plane, 0, group_in, rows_k, kh, od, oh, sd, sh, dd, dh, pd, ph, pw,
                  pw_after, in_d, in_h, in_w, x0, span, mode);
@@ -215,7 +238,7 @@ __kernel void conv_direct(__global const float *restrict in, ulong in_offset,
       for (int i = 0; i < count * rows_k; i++) {
 #pragma unroll
         for (int e = 0; e < KW; e++) {
-          const float16 x = LOAD_TILE(p + e * dw);
+          const float16 x = LOAD_TAP(p, e * dw);
           __global const float *wv = w + e * CB;
           TAP(0);
 #if CB > 1
