@@ -1,5 +1,6 @@
 /* oclnn-demo: live frames through oclnn layers on the OpenCL device (see --help). */
 #include "app.h"
+#include "effects.h"
 #include "options.h"
 #include "ui_sdl.h"
 
@@ -37,8 +38,16 @@ int main(int argc, char **argv) {
       return 1;
     }
     const char *dir = o.output_dir ? o.output_dir : FALLBACK_OUTPUT;
-    printf("oclnn-demo: no display (%s): running headless, frames go to %s\n", err.msg, dir);
     o.headless = 1;
+    if (!o.effect_given) {
+      o.effect = -1;
+      o.side_by_side = 1;
+    }
+    if (!o.frames)
+      o.frames = DEMO_FALLBACK_FRAMES;
+    printf("oclnn-demo: no display (%s): running headless instead, %d frame%s of %s to %s\n",
+           err.msg, o.frames, o.frames == 1 ? "" : "s",
+           o.effect < 0 ? "every effect (input | result)" : demo_effect_get(o.effect)->name, dir);
     if (demo_run_headless(&o, FALLBACK_OUTPUT, stdout, &err) != 0) {
       fprintf(stderr, "oclnn-demo: %s\n", err.msg);
       return 1;

@@ -90,6 +90,7 @@ int demo_options_parse(int argc, char **argv, demo_options *o, demo_err *err) {
     }
   }
   if (effect_name) {
+    o->effect_given = 1;
     if (strcmp(effect_name, "all") == 0) {
       o->effect = -1;
     } else {
@@ -111,7 +112,9 @@ void demo_print_help(FILE *out) {
       "usage: oclnn-demo [SOURCE] [--effect NAME] [--param N] [--side-by-side] [OPTIONS]\n"
       "\n"
       "Shows frames processed live by oclnn layers on the OpenCL device in an SDL2 window.\n"
-      "Without a display it runs headless and says where it wrote the frames.\n"
+      "Without a display it runs headless instead (every effect unless --effect is given, 10\n"
+      "frames each unless --frames is, input | result) and says where it wrote the frames\n"
+      "(--output DIR, default ./oclnn-demo-output).\n"
       "\n"
       "Sources (default: the camera " DEMO_DEFAULT_CAMERA " if there is one, else the generated\n"
       "scene):\n"

@@ -17,6 +17,9 @@ typedef enum demo_source_kind {
 #define DEMO_DEFAULT_WIDTH 640
 #define DEMO_DEFAULT_HEIGHT 480
 #define DEMO_DEFAULT_HEADLESS_FRAMES 30
+/* A window run without a display falls back to headless: every effect (unless --effect says
+ * which), this many frames each (unless --frames says), side by side with the input. */
+#define DEMO_FALLBACK_FRAMES 10
 #define DEMO_DEFAULT_BENCHMARK_FRAMES 100
 #define DEMO_BENCHMARK_WARMUP 5
 
@@ -27,6 +30,7 @@ typedef struct demo_options {
   const char *style_image; /* --style-image FILE */
   int width, height;       /* --size WxH (0: the source's own for images, else 640x480) */
   int effect;              /* --effect NAME: index; -1 is "all" (headless runs only) */
+  int effect_given;        /* --effect was on the command line */
   int param;               /* --param N: parameter step, -1: the effect's default */
   int headless, benchmark, side_by_side, list_effects, help;
   int frames;             /* --frames N; 0: unlimited (window) or the default (headless) */

@@ -738,15 +738,28 @@ Test(demo_executable, headless_run_and_benchmark) {
 }
 
 Test(demo_executable, without_a_display_it_runs_headless) {
-  char dir[4096], out[4200];
+  char dir[4096], out[4200], expect[64], path[4400];
   make_temp_dir(dir, sizeof dir, "exe-nodisplay");
   snprintf(out, sizeof out, "%s/frames", dir);
   char **env = environment_without_display();
+  /* No --effect: every effect, side by side with the input. */
   run_result r =
       run_demo(env, dir, "--synthetic", "--size", "64x48", "--frames", "2", "--output", out, NULL);
+  cr_assert_eq(r.status, 0, "stderr: %s", r.err);
+  snprintf(expect, sizeof expect, "wrote %d frames", 2 * demo_effect_count());
+  cr_assert(strstr(r.out, "no display") && strstr(r.out, expect) && strstr(r.out, out), "%s",
+            r.out);
+  demo_frame_path(path, sizeof path, out, "style", 1);
+  int w = 0, h = 0, channels = 0;
+  cr_assert(stbi_info(path, &w, &h, &channels), "%s missing", path);
+  cr_assert(w == 2 * 64 + DEMO_SIDE_GAP && h == 48, "%s is %dx%d", path, w, h);
+  free_result(&r);
+  /* An explicit effect is respected. */
+  r = run_demo(env, dir, "--synthetic", "--size", "64x48", "--effect", "blur", "--frames", "3",
+               "--output", out, NULL);
   free(env);
   cr_assert_eq(r.status, 0, "stderr: %s", r.err);
-  cr_assert(strstr(r.out, "no display") && strstr(r.out, "wrote 2 frames"), "%s", r.out);
+  cr_assert(strstr(r.out, "no display") && strstr(r.out, "wrote 3 frames"), "%s", r.out);
   free_result(&r);
   remove_tree(dir);
 }
