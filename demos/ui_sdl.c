@@ -274,6 +274,9 @@ static void smooth(double *shown, double value) {
 static int run(window_state *w, const demo_options *o, demo_err *err) {
   const double start = demo_now_ms();
   int dirty = 1, shown_frames = 0, benchmark_effect = w->effect;
+  /* A paused window waits for keys; a run with a frame limit keeps processing the paused frame,
+   * so that it always ends. */
+  const int idle_when_paused = o->frames == 0;
   w->fps_since = start;
   if (o->benchmark) {
     printf("oclnn-demo benchmark (window): %s on %s; milliseconds per frame (mean) after %d "
@@ -286,8 +289,8 @@ static int run(window_state *w, const demo_options *o, demo_err *err) {
     int quit = 0;
     if (w->frame.rgb) /* one scripted key per frame, after the first */
       push_script_key(w);
-    while (!quit &&
-           (w->paused && !dirty ? SDL_WaitEventTimeout(&event, 100) : SDL_PollEvent(&event))) {
+    while (!quit && (w->paused && !dirty && idle_when_paused ? SDL_WaitEventTimeout(&event, 100)
+                                                             : SDL_PollEvent(&event))) {
       if (event.type == SDL_QUIT)
         quit = 1;
       else if (event.type == SDL_KEYDOWN) {
@@ -307,7 +310,7 @@ static int run(window_state *w, const demo_options *o, demo_err *err) {
     }
     if (quit)
       break;
-    if (w->paused && !dirty)
+    if (w->paused && !dirty && idle_when_paused)
       continue;
     demo_stage_times t;
     const double t0 = demo_now_ms();

@@ -196,9 +196,10 @@ Test(demo_window, keys_switch_effect_parameter_view_and_save_screenshots) {
   cr_assert_eq(demo_png_write(image, frame.rgb, 120, 90, 360, &err), 0, "%s", err.msg);
   demo_source_close(source);
 
-  /* 3: emboss; Up: its parameter 1; V: side by side; S: screenshot; then the frame limit. */
+  /* 3: emboss; Up: its parameter 1; Space: pause (the frame limit still ends the run); V: side
+   * by side; S: screenshot. */
   const char *set[] = {"SDL_VIDEODRIVER=dummy", "SDL_RENDER_DRIVER=software"};
-  char *window[] = {OCLNN_DEMO_EXE, "--input", image,      "--keys",   "3,Up,V,S",
+  char *window[] = {OCLNN_DEMO_EXE, "--input", image,      "--keys",   "3,Up,Space,V,S",
                     "--frames",     "6",       "--output", window_dir, NULL};
   run_ok(window, environment_with(set, 2), log, "oclnn-demo-screenshot-000.png");
   char *headless[] = {OCLNN_DEMO_EXE,   "--headless", "--input",    image,      "--effect",
