@@ -384,6 +384,294 @@ static int run_pad_suite(oclnn_context *ctx, const options *opt, const char *dev
 }
 
 /* ------------------------------------------------------------------------------------------ */
+/* Suite "norm": the normalization layers of norm.h on 8x64x128x128                          */
+/* ------------------------------------------------------------------------------------------ */
+
+typedef enum norm_kind {
+  NORM_BATCH,
+  NORM_INSTANCE,
+  NORM_LAYER,
+  NORM_GROUP,
+  NORM_LRN,
+  NORM_SWITCH
+} norm_kind;
+
+static const char *const NORM_KIND_NAMES[] = {"batch", "instance", "layer",
+                                              "group", "lrn",      "switch"};
+
+typedef struct norm_case {
+  const char *name;
+  const char *torch; /* the PyTorch module as a reader would write it */
+  norm_kind kind;
+  bool training;
+  int64_t param; /* BatchNorm/InstanceNorm/SwitchNorm: C; GroupNorm: groups; LRN: size;
+                    LayerNorm: how many trailing dims are normalised */
+  /* Tensor passes of the minimal algorithm (bytes = passes * input bytes): 2 = read the input
+   * once and write the output once; 3 = batch statistics over the whole tensor (which does not
+   * fit in the caches) before any output can be written: read, read again, write. */
+  int passes;
+  int rank;
+  int64_t shape[OCLNN_MAX_RANK];
+} norm_case;
+
+/* clang-format off */
+static const norm_case NORM_CASES[] = {
+    {"batchnorm2d_eval_8x64x128x128", "BatchNorm2d(64).eval()", NORM_BATCH, false, 64, 2,
+     4, {8, 64, 128, 128}},
+    {"batchnorm2d_train_8x64x128x128", "BatchNorm2d(64).train()", NORM_BATCH, true, 64, 3,
+     4, {8, 64, 128, 128}},
+    {"instancenorm2d_aff_8x64x128x128", "InstanceNorm2d(64, affine=True)", NORM_INSTANCE, true,
+     64, 2, 4, {8, 64, 128, 128}},
+    {"layernorm_chw_8x64x128x128", "LayerNorm([64, 128, 128])", NORM_LAYER, false, 3, 2,
+     4, {8, 64, 128, 128}},
+    {"groupnorm_g8_8x64x128x128", "GroupNorm(8, 64)", NORM_GROUP, false, 8, 2,
+     4, {8, 64, 128, 128}},
+    {"lrn5_8x64x128x128", "LocalResponseNorm(5)", NORM_LRN, false, 5, 2,
+     4, {8, 64, 128, 128}},
+    {"switchnorm2d_train_8x64x128x128", "SwitchNorm2d(64).train() (authors' module)", NORM_SWITCH,
+     true, 64, 3, 4, {8, 64, 128, 128}},
+};
+/* clang-format on */
+
+typedef struct norm_run {
+  const norm_case *c;
+  void *layer;
+  oclnn_tensor in, out, weight, bias, running_mean, running_var, mean_weight, var_weight;
+  int64_t num_batches_tracked;
+} norm_run;
+
+static const oclnn_tensor *opt_tensor(const oclnn_tensor *t) { return t->buffer ? t : NULL; }
+
+static oclnn_status norm_forward_thunk(void *arg) {
+  norm_run *r = arg;
+  int train = r->c->training ? 1 : 0;
+  switch (r->c->kind) {
+  case NORM_BATCH:
+    return oclnn_batch_norm_forward(r->layer, train, &r->in, &r->weight, &r->bias, &r->running_mean,
+                                    &r->running_var, &r->num_batches_tracked, NULL, &r->out);
+  case NORM_INSTANCE:
+    return oclnn_instance_norm_forward(r->layer, train, &r->in, &r->weight, &r->bias, NULL, NULL,
+                                       NULL, &r->out);
+  case NORM_LAYER:
+    return oclnn_layer_norm_forward(r->layer, &r->in, opt_tensor(&r->weight), opt_tensor(&r->bias),
+                                    NULL, &r->out);
+  case NORM_GROUP:
+    return oclnn_group_norm_forward(r->layer, &r->in, &r->weight, &r->bias, NULL, &r->out);
+  case NORM_LRN:
+    return oclnn_lrn_forward(r->layer, &r->in, &r->out);
+  default:
+    return oclnn_switchable_norm_forward(r->layer, train, &r->in, &r->weight, &r->bias,
+                                         &r->mean_weight, &r->var_weight, &r->running_mean,
+                                         &r->running_var, NULL, &r->out);
+  }
+}
+
+static oclnn_status norm_create(oclnn_context *ctx, const norm_case *c, void **layer) {
+  int dims = c->rank - 2;
+  switch (c->kind) {
+  case NORM_BATCH: {
+    oclnn_batch_norm_desc d = oclnn_batch_norm_desc_default(dims, c->param);
+    return oclnn_batch_norm_create(ctx, &d, (oclnn_batch_norm **)layer);
+  }
+  case NORM_INSTANCE: {
+    oclnn_instance_norm_desc d = oclnn_instance_norm_desc_default(dims, c->param);
+    d.affine = 1;
+    return oclnn_instance_norm_create(ctx, &d, (oclnn_instance_norm **)layer);
+  }
+  case NORM_LAYER: {
+    oclnn_layer_norm_desc d =
+        oclnn_layer_norm_desc_default((int)c->param, c->shape + c->rank - c->param);
+    return oclnn_layer_norm_create(ctx, &d, (oclnn_layer_norm **)layer);
+  }
+  case NORM_GROUP: {
+    oclnn_group_norm_desc d = oclnn_group_norm_desc_default(c->param, c->shape[1]);
+    return oclnn_group_norm_create(ctx, &d, (oclnn_group_norm **)layer);
+  }
+  case NORM_LRN: {
+    oclnn_lrn_desc d = oclnn_lrn_desc_default(c->param);
+    return oclnn_lrn_create(ctx, &d, (oclnn_lrn **)layer);
+  }
+  default: {
+    oclnn_switchable_norm_desc d = oclnn_switchable_norm_desc_default(dims, c->param);
+    return oclnn_switchable_norm_create(ctx, &d, (oclnn_switchable_norm **)layer);
+  }
+  }
+}
+
+static void norm_free(const norm_case *c, void *layer) {
+  switch (c->kind) {
+  case NORM_BATCH:
+    oclnn_batch_norm_free(layer);
+    break;
+  case NORM_INSTANCE:
+    oclnn_instance_norm_free(layer);
+    break;
+  case NORM_LAYER:
+    oclnn_layer_norm_free(layer);
+    break;
+  case NORM_GROUP:
+    oclnn_group_norm_free(layer);
+    break;
+  case NORM_LRN:
+    oclnn_lrn_free(layer);
+    break;
+  default:
+    oclnn_switchable_norm_free(layer);
+    break;
+  }
+}
+
+/* Allocates a parameter tensor and fills it with scale * [-1, 1) + offset. */
+static oclnn_status norm_param(oclnn_context *ctx, int rank, const int64_t *shape, float scale,
+                               float offset, uint64_t seed, oclnn_tensor *t) {
+  int64_t count = 1;
+  for (int i = 0; i < rank; i++)
+    count *= shape[i];
+  float *host = malloc((size_t)count * sizeof *host);
+  if (!host)
+    return OCLNN_ERR_OUT_OF_MEMORY;
+  fill_random(host, (size_t)count, seed);
+  for (int64_t i = 0; i < count; i++)
+    host[i] = host[i] * scale + offset;
+  oclnn_status s = oclnn_tensor_alloc(ctx, rank, shape, t);
+  if (s == OCLNN_SUCCESS)
+    s = oclnn_tensor_upload(ctx, t, host, (size_t)count);
+  free(host);
+  return s;
+}
+
+/* The parameters each case's layer takes: weight and bias (C, or normalized_shape for
+ * LayerNorm), running statistics for BatchNorm and SwitchNorm, SwitchNorm's logits (3). */
+static oclnn_status norm_params(oclnn_context *ctx, norm_run *r) {
+  const norm_case *c = r->c;
+  int64_t channels[1] = {c->shape[1]}, three[1] = {3};
+  oclnn_status s = OCLNN_SUCCESS;
+  if (c->kind == NORM_LRN)
+    return s;
+  if (c->kind == NORM_LAYER) {
+    int rank = (int)c->param;
+    const int64_t *shape = c->shape + c->rank - rank;
+    s = norm_param(ctx, rank, shape, 0.5f, 1.0f, 11, &r->weight);
+    if (s == OCLNN_SUCCESS)
+      s = norm_param(ctx, rank, shape, 0.5f, 0.0f, 12, &r->bias);
+    return s;
+  }
+  s = norm_param(ctx, 1, channels, 0.5f, 1.0f, 11, &r->weight);
+  if (s == OCLNN_SUCCESS)
+    s = norm_param(ctx, 1, channels, 0.5f, 0.0f, 12, &r->bias);
+  if (s == OCLNN_SUCCESS && (c->kind == NORM_BATCH || c->kind == NORM_SWITCH))
+    s = norm_param(ctx, 1, channels, 0.1f, 0.0f, 13, &r->running_mean);
+  if (s == OCLNN_SUCCESS && (c->kind == NORM_BATCH || c->kind == NORM_SWITCH))
+    s = norm_param(ctx, 1, channels, 0.25f, 1.0f, 14, &r->running_var);
+  if (s == OCLNN_SUCCESS && c->kind == NORM_SWITCH)
+    s = norm_param(ctx, 1, three, 0.5f, 0.0f, 15, &r->mean_weight);
+  if (s == OCLNN_SUCCESS && c->kind == NORM_SWITCH)
+    s = norm_param(ctx, 1, three, 0.5f, 0.0f, 16, &r->var_weight);
+  return s;
+}
+
+static int run_norm_case(oclnn_context *ctx, const options *opt, const norm_case *c,
+                         const char *device_name) {
+  norm_run r;
+  memset(&r, 0, sizeof r);
+  r.c = c;
+  float *host_in = NULL;
+  timing t;
+  memset(&t, 0, sizeof t);
+  int result = 1;
+  int64_t count = 1;
+  for (int i = 0; i < c->rank; i++)
+    count *= c->shape[i];
+
+  double start = now_ms();
+  oclnn_status s = norm_create(ctx, c, &r.layer);
+  t.create_ms = now_ms() - start;
+  if (s == OCLNN_SUCCESS) {
+    host_in = malloc((size_t)count * sizeof *host_in);
+    if (!host_in) {
+      fprintf(stderr, "oclnn-bench: %s: out of host memory\n", c->name);
+      goto done;
+    }
+    fill_random(host_in, (size_t)count, 0x5eed ^ (uint64_t)count);
+    s = oclnn_tensor_alloc(ctx, c->rank, c->shape, &r.in);
+  }
+  if (s == OCLNN_SUCCESS)
+    s = oclnn_tensor_alloc(ctx, c->rank, c->shape, &r.out);
+  if (s == OCLNN_SUCCESS)
+    s = oclnn_tensor_upload(ctx, &r.in, host_in, (size_t)count);
+  if (s == OCLNN_SUCCESS)
+    s = norm_params(ctx, &r);
+  if (s == OCLNN_SUCCESS) {
+    start = now_ms();
+    s = norm_forward_thunk(&r);
+    if (s == OCLNN_SUCCESS)
+      s = oclnn_context_finish(ctx);
+    t.first_ms = now_ms() - start;
+  }
+  if (s != OCLNN_SUCCESS) {
+    fprintf(stderr, "oclnn-bench: %s: %s: %s\n", c->name, oclnn_status_string(s),
+            oclnn_context_error(ctx));
+    goto done;
+  }
+  if (!time_launches(ctx, opt, norm_forward_thunk, &r, &t)) {
+    fprintf(stderr, "oclnn-bench: %s: %s\n", c->name, oclnn_context_error(ctx));
+    goto done;
+  }
+
+  double bytes = (double)c->passes * (double)count * sizeof(float);
+  double gbps = bytes / (t.median_ms * 1e-3) / 1e9;
+  char in_text[96];
+  shape_text(in_text, sizeof in_text, c->shape, c->rank);
+  if (opt->text) {
+    printf("%-32s %-24s %-16s %10.4f %10.4f %8.2f %9.2f %9.2f\n", c->name, in_text, in_text,
+           t.median_ms, t.min_ms, gbps, t.create_ms, t.first_ms);
+  } else {
+    printf("{\"suite\": \"norm\", \"case\": ");
+    print_json_string(c->name);
+    printf(", \"torch\": ");
+    print_json_string(c->torch);
+    printf(", \"layer\": \"%s\", \"training\": %s, \"param\": %lld, \"in_shape\": ",
+           NORM_KIND_NAMES[c->kind], c->training ? "true" : "false", (long long)c->param);
+    print_json_ints(c->shape, c->rank);
+    printf(", \"out_shape\": ");
+    print_json_ints(c->shape, c->rank);
+    printf(", \"passes\": %d, \"bytes\": %.0f, \"median_ms\": %.6f, \"min_ms\": %.6f, "
+           "\"gbps\": %.3f, \"reps\": %d, \"samples\": %d, \"create_ms\": %.3f, "
+           "\"first_ms\": %.3f",
+           c->passes, bytes, t.median_ms, t.min_ms, gbps, t.reps, t.samples, t.create_ms,
+           t.first_ms);
+    printf(", \"device\": ");
+    print_json_string(device_name);
+    printf("}\n");
+  }
+  fflush(stdout);
+  result = 0;
+done:
+  norm_free(c, r.layer);
+  oclnn_tensor *tensors[] = {&r.in,           &r.out,         &r.weight,      &r.bias,
+                             &r.running_mean, &r.running_var, &r.mean_weight, &r.var_weight};
+  for (size_t i = 0; i < sizeof tensors / sizeof tensors[0]; i++)
+    oclnn_tensor_free(tensors[i]);
+  free(host_in);
+  return result;
+}
+
+static int run_norm_suite(oclnn_context *ctx, const options *opt, const char *device_name) {
+  int failures = 0;
+  for (size_t i = 0; i < sizeof NORM_CASES / sizeof NORM_CASES[0]; i++) {
+    const norm_case *c = &NORM_CASES[i];
+    if (!case_selected(opt, c->name))
+      continue;
+    if (opt->list) {
+      printf("norm %s %s\n", c->name, c->torch);
+      continue;
+    }
+    failures += run_norm_case(ctx, opt, c, device_name);
+  }
+  return failures;
+}
+
+/* ------------------------------------------------------------------------------------------ */
 
 typedef struct suite {
   const char *name;
@@ -392,11 +680,12 @@ typedef struct suite {
 
 static const suite SUITES[] = {
     {"pad", run_pad_suite},
+    {"norm", run_norm_suite},
 };
 
 static void usage(FILE *to) {
   fprintf(to, "usage: oclnn-bench [options]\n"
-              "  --suite NAME     run one suite (pad); default: all\n"
+              "  --suite NAME     run one suite (pad, norm); default: all\n"
               "  --case TEXT      run the cases whose name contains TEXT (repeatable)\n"
               "  --exact          --case names must match whole names\n"
               "  --list           list the cases and exit\n"
@@ -405,9 +694,11 @@ static void usage(FILE *to) {
               "  --target-ms MS   length of one sample when --reps is not given (default 40)\n"
               "  --device SPEC    device as in OCLNN_DEVICE (\"P:D\" or a name substring)\n"
               "  --check          compare each output bit for bit with a host reference\n"
+              "                   (pad suite; norm is checked by ctest -R norm)\n"
               "  --text           a table instead of JSON lines\n"
               "Prints one JSON object per case; median_ms is per launch of back-to-back launches\n"
-              "synchronised once per sample; gbps counts bytes read + written.\n");
+              "synchronised once per sample; gbps counts bytes read + written by the minimal\n"
+              "algorithm (norm: \"passes\" over the input, 2 or 3).\n");
 }
 
 static bool parse_int(const char *text, int lo, int hi, int *out) {
@@ -465,7 +756,7 @@ int main(int argc, char **argv) {
   for (size_t i = 0; i < sizeof SUITES / sizeof SUITES[0]; i++)
     known = known || strcmp(opt.suite, SUITES[i].name) == 0;
   if (!known) {
-    fprintf(stderr, "oclnn-bench: unknown suite \"%s\" (suites: pad)\n", opt.suite);
+    fprintf(stderr, "oclnn-bench: unknown suite \"%s\" (suites: pad, norm)\n", opt.suite);
     return 2;
   }
 
