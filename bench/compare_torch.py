@@ -3,12 +3,14 @@
 
     bench/compare_torch.py SUITE [--json] [--case TEXT ...] [--bench PATH] [--samples N]
 
-SUITE is a suite of oclnn-bench (pad). For each case in turn, oclnn is timed by oclnn-bench (one
+SUITE is a suite of oclnn-bench (pad, norm). For each case in turn, oclnn is timed by oclnn-bench (one
 JSON line: shapes, parameters, median per-launch time), then the same case is built in torch and
 timed two ways:
 
   warm   allocation excluded: the op's out= variant into a preallocated tensor where torch has
-         one (reflection_padNd, replication_padNd); otherwise the plain call in a worker process
+         one (pad: reflection_padNd, replication_padNd; norm: aten native_layer_norm.out,
+         native_group_norm.out);
+         otherwise the plain call in a worker process
          whose glibc keeps freed memory (MALLOC_MMAP_THRESHOLD_/MALLOC_TRIM_THRESHOLD_), so each
          output reuses the previous call's pages instead of faulting in fresh ones.
   as-is  the plain module call (nn.ReflectionPad2d(4)(x) ...) in a default process, allocation
@@ -17,7 +19,9 @@ timed two ways:
 The three measurements of a case run back to back, so that load from other processes on a
 shared machine hits them alike. Each time is the median over samples of (batch wall time /
 calls). The ratio is torch / oclnn (> 1 means oclnn is faster); GB/s counts bytes read +
-written. Exit status 0 when it ran, whatever the ratios. Run it with Debian's torch:
+written by the minimal algorithm (pad: input + output; norm: 2 or 3 passes over the tensor, see
+bench/README.md), %copy compares oclnn's GB/s with the memory copy bandwidth (--copy-gbps, 34).
+The target column shows the issues' ratio targets (on ratio warm) where a case has one. Exit status 0 when it ran, whatever the ratios. Run it with Debian's torch:
 /usr/bin/python3 (torch 1.13), 2 threads by default.
 """
 
@@ -144,7 +148,164 @@ def pad_torch(case, torch):
     return (lambda: module(x)), (lambda: out_op(x, pad, out=out))
 
 
-TORCH_SUITES = {"pad": pad_torch}
+# ------------------------------------------------------------------------------------------------
+# Suite "norm"
+
+
+def switch_norm_class(torch):
+    """The authors' SwitchNorm2d (github.com/switchablenorms/Switchable-Normalization,
+    devkit/ops/switchable_norm.py), as in tools/gen_norm_cases.py: x.view(N, C, -1) for any
+    spatial rank. Replicated here so that bench/ does not import the test-data generator."""
+    nn = torch.nn
+
+    class SwitchNorm(nn.Module):
+        def __init__(self, num_features, eps=1e-5, momentum=0.9, using_moving_average=True,
+                     using_bn=True, dims=2):
+            super().__init__()
+            self.eps, self.momentum = eps, momentum
+            self.using_moving_average, self.using_bn, self.dims = using_moving_average, using_bn, dims
+            self.weight = nn.Parameter(torch.ones(1, num_features, *([1] * dims)))
+            self.bias = nn.Parameter(torch.zeros(1, num_features, *([1] * dims)))
+            k = 3 if using_bn else 2
+            self.mean_weight = nn.Parameter(torch.ones(k))
+            self.var_weight = nn.Parameter(torch.ones(k))
+            if using_bn:
+                self.register_buffer("running_mean", torch.zeros(1, num_features, 1))
+                self.register_buffer("running_var", torch.zeros(1, num_features, 1))
+
+        def forward(self, x):
+            if x.dim() != self.dims + 2:
+                raise ValueError("expected {}D input (got {}D input)"
+                                 .format(self.dims + 2, x.dim()))
+            shape = x.size()
+            N, C = shape[0], shape[1]
+            x = x.view(N, C, -1)
+            mean_in = x.mean(-1, keepdim=True)
+            var_in = x.var(-1, keepdim=True)
+            mean_ln = mean_in.mean(1, keepdim=True)
+            temp = var_in + mean_in ** 2
+            var_ln = temp.mean(1, keepdim=True) - mean_ln ** 2
+            if self.using_bn:
+                if self.training:
+                    mean_bn = mean_in.mean(0, keepdim=True)
+                    var_bn = temp.mean(0, keepdim=True) - mean_bn ** 2
+                    if self.using_moving_average:
+                        self.running_mean.mul_(self.momentum)
+                        self.running_mean.add_((1 - self.momentum) * mean_bn.data)
+                        self.running_var.mul_(self.momentum)
+                        self.running_var.add_((1 - self.momentum) * var_bn.data)
+                    else:
+                        self.running_mean.add_(mean_bn.data)
+                        self.running_var.add_(mean_bn.data ** 2 + var_bn.data)
+                else:
+                    mean_bn = torch.autograd.Variable(self.running_mean)
+                    var_bn = torch.autograd.Variable(self.running_var)
+            softmax = nn.Softmax(0)
+            mean_weight = softmax(self.mean_weight)
+            var_weight = softmax(self.var_weight)
+            if self.using_bn:
+                mean = mean_weight[0] * mean_in + mean_weight[1] * mean_ln + mean_weight[2] * mean_bn
+                var = var_weight[0] * var_in + var_weight[1] * var_ln + var_weight[2] * var_bn
+            else:
+                mean = mean_weight[0] * mean_in + mean_weight[1] * mean_ln
+                var = var_weight[0] * var_in + var_weight[1] * var_ln
+            x = (x - mean) / (var + self.eps).sqrt()
+            x = x.view(shape)
+            return x * self.weight + self.bias
+
+    return SwitchNorm
+
+
+def no_grad(torch, fn):
+    """fn run without autograd: oclnn's layers are forward-only, so torch builds no graph."""
+    def call():
+        with torch.no_grad():
+            return fn()
+    return call
+
+
+def norm_torch(case, torch):
+    """(as-is callable, out= callable or None) for one oclnn-bench norm case. Modules run under
+    torch.no_grad(); training cases in module.train() (running statistics updated per call)."""
+    nn = torch.nn
+    aten = torch.ops.aten
+    layer, param, shape = case["layer"], case["param"], case["in_shape"]
+    n, c = shape[0], shape[1]
+    x = torch.rand(shape) * 2 - 1
+    eps = 1e-5
+    if layer == "batch":
+        module = nn.BatchNorm2d(param)
+    elif layer == "instance":
+        module = nn.InstanceNorm2d(param, affine=True)
+    elif layer == "layer":
+        module = nn.LayerNorm(shape[len(shape) - param:])
+    elif layer == "group":
+        module = nn.GroupNorm(param, c)
+    elif layer == "lrn":
+        module = nn.LocalResponseNorm(param)
+    elif layer == "switch":
+        module = switch_norm_class(torch)(param)
+    else:
+        raise ValueError("unknown norm layer %r" % layer)
+    with torch.no_grad():
+        for name, tensor in module.named_parameters():
+            tensor.copy_(torch.rand(tensor.shape) * (0.5 if "_weight" in name else 1.0)
+                         + (0.5 if name == "weight" else -0.5))
+        if getattr(module, "running_var", None) is not None:
+            module.running_mean.copy_(torch.rand(module.running_mean.shape) * 0.2 - 0.1)
+            module.running_var.copy_(torch.rand(module.running_var.shape) * 0.5 + 0.75)
+    module.train(case["training"])
+    as_is = no_grad(torch, lambda: module(x))
+    y = as_is()
+    if list(y.shape) != case["out_shape"]:
+        raise RuntimeError("%s: torch gives shape %s, oclnn %s"
+                           % (case["case"], list(y.shape), case["out_shape"]))
+
+    # out=: the native op the module calls, into preallocated outputs (statistics included).
+    out_call = None
+    w, b = getattr(module, "weight", None), getattr(module, "bias", None)
+    # BatchNorm and InstanceNorm: aten::native_batch_norm.out has no CPU kernel in torch 1.13
+    # ("Could not run 'aten::native_batch_norm.out' with arguments from the 'CPU' backend").
+    if layer == "layer":
+        outs = [torch.empty(0) for _ in range(3)]
+
+        def out_call():
+            aten.native_layer_norm.out(x, list(module.normalized_shape), w, b, eps, out0=outs[0],
+                                       out1=outs[1], out2=outs[2])
+            return outs[0]
+    elif layer == "group":
+        hxw = 1
+        for d in shape[2:]:
+            hxw *= d
+        outs = [torch.empty(0) for _ in range(3)]
+
+        def out_call():
+            aten.native_group_norm.out(x, w, b, n, c, hxw, param, eps, out0=outs[0], out1=outs[1],
+                                       out2=outs[2])
+            return outs[0]
+    if out_call is None:  # LocalResponseNorm, SwitchNorm: composite, no out= variant
+        return as_is, None
+    out_call = no_grad(torch, out_call)
+    try:
+        got = out_call()
+    except (NotImplementedError, RuntimeError):  # no CPU kernel for the .out overload
+        return as_is, None
+    if not torch.allclose(got, y, rtol=1e-5, atol=1e-5):
+        raise RuntimeError("%s: the out= variant differs from the module" % case["case"])
+    return as_is, out_call
+
+
+# Targets of the issues, on ratio warm (torch warm / oclnn).
+TARGETS = {
+    "reflect2d_p4_1x64x256x256": 2.5, "replicate2d_p4_1x64x256x256": 2.5,
+    "batchnorm2d_eval_8x64x128x128": 0.9, "batchnorm2d_train_8x64x128x128": 3.0,
+    "instancenorm2d_aff_8x64x128x128": 3.0, "layernorm_chw_8x64x128x128": 1.3,
+    "groupnorm_g8_8x64x128x128": 1.3, "lrn5_8x64x128x128": 20.0,
+    "switchnorm2d_train_8x64x128x128": 5.0,
+}
+
+
+TORCH_SUITES = {"pad": pad_torch, "norm": norm_torch}
 
 
 def worker(args):
@@ -176,6 +337,8 @@ def main():
     parser.add_argument("--target-ms", type=int, default=40,
                         help="length of one timed sample in ms (40)")
     parser.add_argument("--threads", type=int, default=2, help="torch threads (2)")
+    parser.add_argument("--copy-gbps", type=float, default=34.0,
+                        help="memory copy bandwidth that %%copy compares with, GB/s (34)")
     parser.add_argument("--worker", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.suite not in TORCH_SUITES:
@@ -199,9 +362,9 @@ def main():
         print("# oclnn: %s; torch %s, %d threads; median time per call in ms; "
               "ratio = torch / oclnn (> 1: oclnn faster)"
               % (os.path.relpath(bench), torch.__version__, torch.get_num_threads()))
-        print("%-32s %9s %10s %11s %10s %11s %10s %9s  %s" % (
+        print("%-32s %9s %10s %11s %10s %11s %10s %6s %9s  %-12s %s" % (
             "case", "oclnn", "torch warm", "torch as-is", "ratio warm", "ratio as-is",
-            "oclnn GB/s", "warm GB/s", "warm via"))
+            "oclnn GB/s", "%copy", "warm GB/s", "warm via", "target (warm)"))
         sys.stdout.flush()
     device = None
     for name in names:
@@ -231,20 +394,30 @@ def main():
             "torch_as_is_min_ms": as_is_min, "warm_method": warm["warm_method"],
             "bytes": bytes_moved, "oclnn_first_ms": row.get("first_ms"),
             "oclnn_device": row.get("device", ""), "torch_version": torch.__version__,
-            "torch_threads": torch.get_num_threads(),
+            "torch_threads": torch.get_num_threads(), "passes": row.get("passes"),
+            "copy_gbps": args.copy_gbps,
+            "oclnn_copy_fraction": bytes_moved / (oclnn_ms * 1e-3) / 1e9 / args.copy_gbps,
         }
+        if name in TARGETS:
+            result["target_ratio_warm"] = TARGETS[name]
+            result["target_met"] = result["ratio_warm"] >= TARGETS[name]
         if args.json:
             print(json.dumps(result))
         else:
-            print("%-32s %9.4f %10.4f %11.4f %9.2fx %10.2fx %10.1f %9.1f  %s" % (
+            target = ""
+            if "target_ratio_warm" in result:
+                target = ">= %.2gx %s" % (result["target_ratio_warm"],
+                                         "met" if result["target_met"] else "MISSED")
+            print("%-32s %9.4f %10.4f %11.4f %9.2fx %10.2fx %10.1f %5.0f%% %9.1f  %-12s %s" % (
                 name, oclnn_ms, result["torch_warm_ms"], as_is_ms, result["ratio_warm"],
-                result["ratio_as_is"], result["oclnn_gbps"], result["torch_warm_gbps"],
-                result["warm_method"]))
+                result["ratio_as_is"], result["oclnn_gbps"], result["oclnn_copy_fraction"] * 100,
+                result["torch_warm_gbps"], result["warm_method"], target))
         sys.stdout.flush()
     warm_worker.stdin.close()
     warm_worker.wait()
     if not args.json and device:
-        print("# oclnn device: %s" % device)
+        print("# oclnn device: %s; %%copy = oclnn GB/s / %.0f GB/s (memory copy bandwidth); "
+              "GB/s = bytes of the minimal algorithm / median time" % (device, args.copy_gbps))
     return 0
 
 
