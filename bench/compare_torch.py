@@ -283,7 +283,7 @@ def norm_torch(case, torch):
             aten.native_group_norm.out(x, w, b, n, c, hxw, param, eps, out0=outs[0], out1=outs[1],
                                        out2=outs[2])
             return outs[0]
-    if out_call is None:  # LocalResponseNorm, SwitchNorm: composite, no out= variant
+    if out_call is None:  # BatchNorm, InstanceNorm, LocalResponseNorm, SwitchNorm
         return as_is, None
     out_call = no_grad(torch, out_call)
     try:
