@@ -9,7 +9,8 @@
  * Tolerance (mixed, |got - want| <= atol + rtol |want|, inputs and weights in [-1, 1)):
  *   generic, direct, depthwise, gemm: atol 1e-4, rtol 1e-4 (fp32 accumulation of at most a
  *   few hundred products; the error is ~1e-6 typically);
- *   winograd: atol 1e-3, rtol 1e-3 (its transforms add rounding). */
+ *   winograd: atol 1e-3, rtol 1e-3 (its transforms add rounding).
+ * CONV_SWEEP_TRACE=1 prints each case before it runs (to find one that hangs or crashes). */
 #include "conv_reference.h"
 #include "test_support.h"
 
