@@ -125,6 +125,14 @@ static void corner_cases(sweep *s) {
     int64_t sp[1] = {75}, shape[OCLNN_MAX_RANK];
     add_case(s, &d, make_shape(1, 2, 4, sp, shape), shape);
   }
+  /* Enough channels for AUTO to pick Winograd, every mode, odd sizes. */
+  for (int m = 0; m < 4; m++) {
+    oclnn_conv_desc d = oclnn_conv_desc_default(2, 40, 24, 3);
+    d.padding_mode = modes[m];
+    set_all(d.padding, 2, 1);
+    int64_t sp[2] = {13, 19 + m}, shape[OCLNN_MAX_RANK];
+    add_case(s, &d, make_shape(2, 2, 40, sp, shape), shape);
+  }
   /* An empty batch. */
   oclnn_conv_desc d = oclnn_conv_desc_default(2, 2, 3, 3);
   int64_t sp[2] = {4, 4}, shape[OCLNN_MAX_RANK];
@@ -256,6 +264,7 @@ static int run_sweep(oclnn_conv_algo algo, family f, double tol) {
     options.in_offset = (size_t)(i % 4) * 3;
     options.out_offset = (size_t)(i % 5);
     options.atol = options.rtol = tol;
+    options.winograd_tol = 1e-3;
     if (getenv("CONV_SWEEP_TRACE")) {
       char what[256];
       fprintf(stderr, "case %d: %s\n", i,
@@ -282,6 +291,12 @@ Test(conv_sweep, generic_pointwise, .timeout = 300) {
 }
 Test(conv_sweep, auto_general, .timeout = 300) {
   cr_assert_eq(run_sweep(OCLNN_CONV_ALGO_AUTO, GENERAL, TOL), build_sweep(GENERAL)->count);
+}
+Test(conv_sweep, auto_depthwise, .timeout = 300) {
+  cr_assert_eq(run_sweep(OCLNN_CONV_ALGO_AUTO, DEPTHWISE, TOL), build_sweep(DEPTHWISE)->count);
+}
+Test(conv_sweep, auto_pointwise, .timeout = 300) {
+  cr_assert_eq(run_sweep(OCLNN_CONV_ALGO_AUTO, POINTWISE, TOL), build_sweep(POINTWISE)->count);
 }
 
 Test(conv_sweep, direct_general, .timeout = 300) {

@@ -285,8 +285,12 @@ conv_check_result conv_check(oclnn_context *ctx, const oclnn_conv_desc *desc, in
     cr_assert(out_host[i] == SENTINEL, "%s: float %zu before the output was overwritten", what, i);
   for (size_t i = options->out_offset + GUARD + out_count; i < out_total; i++)
     cr_assert(out_host[i] == SENTINEL, "%s: float %zu after the output was overwritten", what, i);
-  test_assert_close(what, out_host + options->out_offset + GUARD, expected, out_count,
-                    options->atol, options->rtol);
+  double atol = options->atol, rtol = options->rtol;
+  oclnn_conv_algo algo = OCLNN_CONV_ALGO_AUTO;
+  TEST_OK(ctx, oclnn_conv_algorithm(conv, &algo));
+  if (algo == OCLNN_CONV_ALGO_WINOGRAD && options->winograd_tol > 0)
+    atol = rtol = options->winograd_tol;
+  test_assert_close(what, out_host + options->out_offset + GUARD, expected, out_count, atol, rtol);
 
   oclnn_conv_free(conv);
   oclnn_tensor_free(&in_buf);

@@ -44,7 +44,8 @@ typedef struct conv_check_options {
   bool prepared;    /* run with oclnn_conv_prepare_weights instead of per-call weights */
   size_t in_offset; /* element offsets of the input and output views in their buffers */
   size_t out_offset;
-  double atol, rtol;                  /* |got - want| <= atol + rtol * |want| */
+  double atol, rtol;   /* |got - want| <= atol + rtol * |want| */
+  double winograd_tol; /* when > 0: atol = rtol = this where the layer runs Winograd (AUTO) */
   const float *input, *weight, *bias; /* NULL: random data from the seed */
   const double *want;                 /* NULL: the reference's result */
 } conv_check_options;
