@@ -113,7 +113,7 @@ oclnn_status oclnn_batch_norm_output_shape(oclnn_batch_norm *layer, int training
                        !layer      ? "layer"
                        : !in_shape ? "in_shape"
                                    : "out_shape");
-  bn_shape s;
+  bn_shape s = {0};
   oclnn_status status = check_input(layer, fn, training, rank, in_shape, &s);
   if (status == OCLNN_SUCCESS)
     memcpy(out_shape, in_shape, (size_t)rank * sizeof *in_shape);
@@ -136,7 +136,7 @@ oclnn_status oclnn_batch_norm_forward(oclnn_batch_norm *layer, int training, con
   oclnn_status status = oclnn__check_tensor(ctx, fn, "in", in, NULL);
   if (status != OCLNN_SUCCESS)
     return status;
-  bn_shape s;
+  bn_shape s = {0};
   status = check_input(layer, fn, training, in->rank, in->shape, &s);
   if (status != OCLNN_SUCCESS)
     return status;

@@ -113,7 +113,7 @@ oclnn_status oclnn_group_norm_output_shape(oclnn_group_norm *layer, int rank,
                        !layer      ? "layer"
                        : !in_shape ? "in_shape"
                                    : "out_shape");
-  gn_shape s;
+  gn_shape s = {0};
   oclnn_status status = check_input(layer, fn, rank, in_shape, &s);
   if (status == OCLNN_SUCCESS)
     memcpy(out_shape, in_shape, (size_t)rank * sizeof *in_shape);
@@ -134,7 +134,7 @@ oclnn_status oclnn_group_norm_forward(oclnn_group_norm *layer, const oclnn_tenso
   oclnn_status status = oclnn__check_tensor(ctx, fn, "in", in, NULL);
   if (status != OCLNN_SUCCESS)
     return status;
-  gn_shape s;
+  gn_shape s = {0};
   status = check_input(layer, fn, in->rank, in->shape, &s);
   if (status != OCLNN_SUCCESS)
     return status;

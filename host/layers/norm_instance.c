@@ -109,7 +109,7 @@ oclnn_status oclnn_instance_norm_output_shape(oclnn_instance_norm *layer, int tr
                        !layer      ? "layer"
                        : !in_shape ? "in_shape"
                                    : "out_shape");
-  inst_shape s;
+  inst_shape s = {0};
   oclnn_status status = check_input(layer, fn, training, rank, in_shape, &s);
   if (status == OCLNN_SUCCESS)
     memcpy(out_shape, in_shape, (size_t)rank * sizeof *in_shape);
@@ -132,7 +132,7 @@ oclnn_status oclnn_instance_norm_forward(oclnn_instance_norm *layer, int trainin
   oclnn_status status = oclnn__check_tensor(ctx, fn, "in", in, NULL);
   if (status != OCLNN_SUCCESS)
     return status;
-  inst_shape s;
+  inst_shape s = {0};
   status = check_input(layer, fn, training, in->rank, in->shape, &s);
   if (status != OCLNN_SUCCESS)
     return status;

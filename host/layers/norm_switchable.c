@@ -107,7 +107,7 @@ oclnn_status oclnn_switchable_norm_output_shape(oclnn_switchable_norm *layer, in
                        !layer      ? "layer"
                        : !in_shape ? "in_shape"
                                    : "out_shape");
-  sn_shape s;
+  sn_shape s = {0};
   oclnn_status status = check_input(layer, fn, rank, in_shape, &s);
   if (status == OCLNN_SUCCESS)
     memcpy(out_shape, in_shape, (size_t)rank * sizeof *in_shape);
@@ -173,7 +173,7 @@ oclnn_switchable_norm_forward(oclnn_switchable_norm *layer, int training, const 
   oclnn_status status = oclnn__check_tensor(ctx, fn, "in", in, NULL);
   if (status != OCLNN_SUCCESS)
     return status;
-  sn_shape s;
+  sn_shape s = {0};
   status = check_input(layer, fn, in->rank, in->shape, &s);
   if (status != OCLNN_SUCCESS)
     return status;
