@@ -336,6 +336,7 @@ def worker(args):
     torch.set_num_threads(args.threads)
     torch.manual_seed(0)
     build = TORCH_SUITES[args.suite]
+    print(json.dumps({"ready": True}), flush=True)  # torch is loaded: timing may start
     for line in sys.stdin:
         case = json.loads(line)
         as_is, out_call = build(case, torch)
@@ -379,6 +380,10 @@ def main():
                       "--target-ms", str(args.target_ms)]
     warm_worker = subprocess.Popen(worker_command, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
                                    text=True, env=warm_worker_env(args.suite)[0])
+    # Wait until the worker has imported torch (a second or two of CPU), so that its start-up
+    # does not overlap the first case's timings.
+    if not warm_worker.stdout.readline():
+        sys.exit("compare_torch.py: the torch worker did not start")
 
     if not args.json:
         print("# oclnn: %s; torch %s, %d threads; median time per call in ms; "
