@@ -10,6 +10,7 @@
 
 #define PAD_FILE "pad.cl"
 #define ROWS_PER_GROUP 64
+#define MAX_GRID_DIM 65535 /* work-items per dim of the range, see oclnn_pad_forward */
 
 static const char *const MODE_NAMES[] = {"constant", "reflect", "replicate", "circular"};
 
@@ -32,14 +33,23 @@ oclnn_pad_desc oclnn_pad_desc_default(int dims, oclnn_pad_mode mode, int64_t pad
   return desc;
 }
 
-/* Vector width and lanes per row, by device type (portable defaults; CPUs run one work-item
- * per row with wide vectors, GPUs spread a row over a warp's worth of work-items). */
-static int vector_width(const oclnn_context *ctx) {
-  return (ctx->device_type & CL_DEVICE_TYPE_CPU) ? 8 : 4;
+/* Launch configurations, chosen by device type (portable defaults, no vendor assumed). CPUs: one
+ * work-item per row whose copy loops the compiler vectorises (VEC 1); PoCL turns them into
+ * full-width AVX loads and stores, where its vload8/vstore8 are split into 16-byte halves.
+ * GPUs: a row spread over a warp's worth of lanes, float4 per lane. */
+typedef struct pad_config {
+  int vec;   /* VEC: 1 = element loops, else vloadN/vstoreN width */
+  int lanes; /* LANES: work-items per output row */
+} pad_config;
+
+static const pad_config CONFIG_CPU = {1, 1}, CONFIG_GPU = {4, 32};
+
+static pad_config device_config(const oclnn_context *ctx) {
+  return (ctx->device_type & CL_DEVICE_TYPE_CPU) ? CONFIG_CPU : CONFIG_GPU;
 }
 
-static void pad_options(char *buf, size_t size, int mode, int vec) {
-  snprintf(buf, size, "-DMODE=%d -DVEC=%d", mode, vec);
+static void pad_options(char *buf, size_t size, int mode, pad_config config) {
+  snprintf(buf, size, "-DMODE=%d -DVEC=%d -DLANES=%d", mode, config.vec, config.lanes);
 }
 
 typedef struct variant_context {
@@ -48,12 +58,12 @@ typedef struct variant_context {
 } variant_context;
 
 void oclnn__pad_variants(oclnn__variant_fn each, void *user) {
-  /* Both vector widths: prebuild must not depend on which device asks. */
-  static const int widths[] = {4, 8};
-  for (size_t w = 0; w < sizeof widths / sizeof widths[0]; w++) {
+  /* Every configuration: prebuild must not depend on which device asks. */
+  const pad_config configs[] = {CONFIG_CPU, CONFIG_GPU};
+  for (size_t c = 0; c < sizeof configs / sizeof configs[0]; c++) {
     for (int mode = 0; mode < 4; mode++) {
       char options[64];
-      pad_options(options, sizeof options, mode, widths[w]);
+      pad_options(options, sizeof options, mode, configs[c]);
       each(user, PAD_FILE, options);
     }
   }
@@ -80,8 +90,8 @@ oclnn_status oclnn_pad_create(oclnn_context *ctx, const oclnn_pad_desc *desc, oc
                          (long long)desc->padding[i]);
 
   char options[64];
-  int vec = vector_width(ctx);
-  pad_options(options, sizeof options, (int)desc->mode, vec);
+  pad_config config = device_config(ctx);
+  pad_options(options, sizeof options, (int)desc->mode, config);
   oclnn__program *program = NULL;
   oclnn_status status = oclnn__program_get(ctx, fn, PAD_FILE, options, &program);
   if (status != OCLNN_SUCCESS)
@@ -97,7 +107,7 @@ oclnn_status oclnn_pad_create(oclnn_context *ctx, const oclnn_pad_desc *desc, oc
   pad->ctx = ctx;
   pad->desc = *desc;
   pad->program = program;
-  pad->lanes = (ctx->device_type & CL_DEVICE_TYPE_CPU) ? 1 : 32;
+  pad->lanes = (size_t)config.lanes;
   *out = pad;
   return OCLNN_SUCCESS;
 }
@@ -272,7 +282,15 @@ oclnn_status oclnn_pad_forward(oclnn_pad *pad, const oclnn_tensor *in, const ocl
     return oclnn__fail(ctx, OCLNN_ERR_OVERFLOW, "%s: %llu output rows are too many to launch", fn,
                        (unsigned long long)rows);
   size_t groups = ((size_t)rows + rows_per_group - 1) / rows_per_group;
-  size_t global[2] = {pad->lanes, groups * rows_per_group};
-  size_t local[2] = {pad->lanes, rows_per_group};
-  return oclnn__enqueue(ctx, fn, pad->program, k, 2, global, local);
+  /* The groups are spread over dims 1 and 2 so that each dim stays within MAX_GRID_DIM
+   * work-items (up to 2^32 rows): PoCL compiles a kernel's work-group function per local size
+   * and, separately, for ranges with a dim of 65536 or more, at the first such launch (0.15 s
+   * on an idle machine). So every shape shares one compiled function, the one the tiny launches
+   * of oclnn-info --prebuild leave in PoCL's cache. Balanced: at most groups_z - 1 idle groups. */
+  size_t max_y = MAX_GRID_DIM / rows_per_group ? MAX_GRID_DIM / rows_per_group : 1;
+  size_t groups_z = (groups + max_y - 1) / max_y;
+  size_t groups_y = (groups + groups_z - 1) / groups_z;
+  size_t global[3] = {pad->lanes, groups_y * rows_per_group, groups_z};
+  size_t local[3] = {pad->lanes, rows_per_group, 1};
+  return oclnn__enqueue(ctx, fn, pad->program, k, 3, global, local);
 }
