@@ -49,7 +49,10 @@ static char **environment_with(const char *const *set, int count) {
       env[n++] = *e;
   }
   for (int i = 0; i < count && i < 16; i++) {
-    snprintf(storage[i], sizeof storage[i], "%s", set[i]);
+    size_t len = strlen(set[i]);
+    len = len < sizeof storage[i] ? len : sizeof storage[i] - 1;
+    memcpy(storage[i], set[i], len);
+    storage[i][len] = '\0';
     env[n++] = storage[i];
   }
   env[n] = NULL;
