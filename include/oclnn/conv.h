@@ -54,11 +54,12 @@ typedef enum oclnn_conv_algo {
   OCLNN_CONV_ALGO_DEPTHWISE = 3, /* "depthwise": groups == in_channels (any multiplier), kernel
                                     width <= 16, a 4-row window within 32 KiB */
   OCLNN_CONV_ALGO_GEMM = 4,      /* "gemm": 1x1 kernel, stride 1, no padding, any groups */
-  OCLNN_CONV_ALGO_WINOGRAD = 5   /* "winograd": F(4x4, 3x3); 2d 3x3 kernels, stride 1, dilation
-                                    1, groups 1; larger rounding error than the others (tests
-                                    use a 1e-3 mixed tolerance, 1e-4 elsewhere); per call 36 * tiles *
-                                    (in + out channels) floats   of scratch, tiles = N * ceil(H_out / 4)
-                                    * (ceil(W_out / 4)   rounded up to 8) */
+  OCLNN_CONV_ALGO_WINOGRAD =
+      5 /* "winograd": F(4x4, 3x3); 2d 3x3 kernels, stride 1, dilation
+           1, groups 1; larger rounding error than the others (tests
+           use a 1e-3 mixed tolerance, 1e-4 elsewhere); per call 36 * tiles *
+           (in + out channels) floats   of scratch, tiles = N * ceil(H_out / 4)
+           * (ceil(W_out / 4)   rounded up to 8) */
 } oclnn_conv_algo;
 
 typedef struct oclnn_conv_desc {
