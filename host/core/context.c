@@ -203,6 +203,10 @@ static oclnn_status finish_setup(oclnn_context *ctx, const oclnn_context_options
   clGetDeviceInfo(ctx->device, CL_DEVICE_TYPE, sizeof ctx->device_type, &ctx->device_type, NULL);
   clGetDeviceInfo(ctx->device, CL_DEVICE_MAX_WORK_GROUP_SIZE, sizeof ctx->max_work_group_size,
                   &ctx->max_work_group_size, NULL);
+  clGetDeviceInfo(ctx->device, CL_DEVICE_LOCAL_MEM_SIZE, sizeof ctx->local_mem_size,
+                  &ctx->local_mem_size, NULL);
+  clGetDeviceInfo(ctx->device, CL_DEVICE_MAX_COMPUTE_UNITS, sizeof ctx->compute_units,
+                  &ctx->compute_units, NULL);
   ctx->quirk_options = quirk_options_for(ctx->device);
   ctx->cache_key_device = describe_device_for_cache(ctx->device);
   if (!ctx->cache_key_device)

@@ -24,6 +24,8 @@ struct oclnn_context {
   cl_mem scratch; /* the arena: one buffer, grown on demand, reused by every layer call */
   size_t scratch_bytes;
   size_t max_work_group_size;
+  cl_ulong local_mem_size; /* CL_DEVICE_LOCAL_MEM_SIZE, queried once (0 if unknown) */
+  cl_uint compute_units;   /* CL_DEVICE_MAX_COMPUTE_UNITS, queried once (0 if unknown) */
   cl_device_type device_type;
   char message[OCLNN__MESSAGE_SIZE];
 };

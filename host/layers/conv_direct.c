@@ -100,14 +100,10 @@ static oclnn_status direct_pack(oclnn_conv *conv, const char *fn, cl_mem src, cl
   return oclnn__enqueue(conv->ctx, fn, conv->program[0], k, 1, &global, &local);
 }
 
-/* Local memory size and compute units of the device (queried once per layer). */
+/* Local memory size and compute units of the device (queried once by the context). */
 static void device_limits(const oclnn_conv *conv, size_t *local_mem, size_t *units) {
-  cl_ulong mem = 0;
-  cl_uint cu = 0;
-  clGetDeviceInfo(conv->ctx->device, CL_DEVICE_LOCAL_MEM_SIZE, sizeof mem, &mem, NULL);
-  clGetDeviceInfo(conv->ctx->device, CL_DEVICE_MAX_COMPUTE_UNITS, sizeof cu, &cu, NULL);
-  *local_mem = mem ? (size_t)mem : STAGE_LIMIT;
-  *units = cu ? cu : 1;
+  *local_mem = conv->ctx->local_mem_size ? (size_t)conv->ctx->local_mem_size : STAGE_LIMIT;
+  *units = conv->ctx->compute_units ? conv->ctx->compute_units : 1;
 }
 
 static oclnn_status direct_run(oclnn_conv *conv, const char *fn, const oclnn__conv_call *call) {

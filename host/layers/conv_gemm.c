@@ -81,10 +81,8 @@ static oclnn_status gemm_pack(oclnn_conv *conv, const char *fn, cl_mem src, cl_u
 static oclnn_status gemm_run(oclnn_conv *conv, const char *fn, const oclnn__conv_call *call) {
   oclnn_context *ctx = conv->ctx;
   const cl_ulong pixels = (cl_ulong)call->out[0] * (cl_ulong)call->out[1] * (cl_ulong)call->out[2];
-  cl_ulong local_mem = 0;
-  cl_uint units = 0;
-  clGetDeviceInfo(ctx->device, CL_DEVICE_LOCAL_MEM_SIZE, sizeof local_mem, &local_mem, NULL);
-  clGetDeviceInfo(ctx->device, CL_DEVICE_MAX_COMPUTE_UNITS, sizeof units, &units, NULL);
+  const cl_ulong local_mem = ctx->local_mem_size;
+  const cl_uint units = ctx->compute_units;
   size_t budget = STAGE_MAX;
   if (local_mem && local_mem / 2 < budget)
     budget = (size_t)local_mem / 2;

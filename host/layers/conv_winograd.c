@@ -154,10 +154,8 @@ static oclnn_status winograd_run(oclnn_conv *conv, const char *fn, const oclnn__
     return status;
 
   /* 2. 36 GEMMs. */
-  cl_ulong local_mem = 0;
-  cl_uint units = 0;
-  clGetDeviceInfo(ctx->device, CL_DEVICE_LOCAL_MEM_SIZE, sizeof local_mem, &local_mem, NULL);
-  clGetDeviceInfo(ctx->device, CL_DEVICE_MAX_COMPUTE_UNITS, sizeof units, &units, NULL);
+  const cl_ulong local_mem = ctx->local_mem_size;
+  const cl_uint units = ctx->compute_units;
   size_t budget = STAGE_MAX;
   if (local_mem && local_mem / 2 < budget)
     budget = (size_t)local_mem / 2;
