@@ -96,7 +96,9 @@ typedef struct oclnn_context_options {
   const char *device;
   /* Program cache directory. NULL: $OCLNN_CACHE_DIR, else $XDG_CACHE_HOME/oclnn, else
    * ~/.cache/oclnn. "off" disables the on-disk cache (the in-memory cache always works).
-   * A missing directory is created; an unwritable one only disables saving. */
+   * A missing directory is created; an unwritable one only disables saving. The directory's
+   * entries are kept within $OCLNN_CACHE_MAX_MB MiB (default 256, 0: no limit) by removing the
+   * least recently used ones after a context's first new entry. */
   const char *cache_dir;
 } oclnn_context_options;
 

@@ -24,6 +24,7 @@
 #include <sys/stat.h>
 #include <sys/types.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
 extern char **environ;
@@ -1161,4 +1162,66 @@ Test(cache, free_stores_what_finish_would_have) {
   cr_assert(after.exists);
   cr_assert_neq(after.ino, built.ino, "oclnn_context_free did not store the launched program");
   cr_assert_eq(list_dir(dir).temporary, 0);
+}
+
+/* A fake entry of `kib` KiB whose last write and last use lie `age` seconds in the past. */
+static void old_file(const char *path, size_t kib, time_t written_ago, time_t used_ago) {
+  char *data = calloc(kib, 1024);
+  cr_assert_not_null(data);
+  write_file(path, data, kib * 1024);
+  free(data);
+  time_t now = time(NULL);
+  struct timespec times[2] = {{now - used_ago, 0}, {now - written_ago, 0}};
+  cr_assert_eq(utimensat(AT_FDCWD, path, times, 0), 0, "utimensat %s: %s", path, strerror(errno));
+}
+
+Test(cache, least_recently_used_entries_are_trimmed_to_the_limit) {
+  const char *dir = fresh_dir();
+  cr_assert_eq(setenv("OCLNN_CACHE_MAX_MB", "1", 1), 0);
+  /* 1.5 MiB of older entries: the directory is over its 1 MiB limit once a new entry lands.
+   * The trim frees down to 768 KiB, least recently used first: b (written long ago, loaded an
+   * hour ago) counts as more recent than a and c. */
+  old_file(path_in(dir, "00000000000000a0.oclnnbin"), 512, 3 * 86400, 3 * 86400);
+  old_file(path_in(dir, "00000000000000b0.oclnnbin"), 256, 4 * 86400, 3600);
+  old_file(path_in(dir, "00000000000000c0.oclnnbin"), 512, 2 * 86400, 2 * 86400);
+  old_file(path_in(dir, "00000000000000d0.oclnnbin"), 256, 1800, 1800);
+  /* Not entries: never removed, except a temporary file whose writer is long gone. */
+  old_file(path_in(dir, "notes.txt"), 600, 5 * 86400, 5 * 86400);
+  old_file(path_in(dir, "00000000000000e0.oclnnbin.tmp.1.0"), 1, 86400, 86400);
+  old_file(path_in(dir, "00000000000000f0.oclnnbin.tmp.2.0"), 1, 0, 0);
+
+  char entry[512];
+  build_entry(dir, OCLNN_PAD_REFLECT, entry, sizeof entry);
+  cr_assert(file_stat(entry).exists, "the new entry itself was trimmed");
+  cr_assert_not(file_stat(path_in(dir, "00000000000000a0.oclnnbin")).exists);
+  cr_assert_not(file_stat(path_in(dir, "00000000000000c0.oclnnbin")).exists);
+  cr_assert(file_stat(path_in(dir, "00000000000000b0.oclnnbin")).exists,
+            "a recently loaded entry was trimmed before older ones");
+  cr_assert(file_stat(path_in(dir, "00000000000000d0.oclnnbin")).exists);
+  cr_assert(file_stat(path_in(dir, "notes.txt")).exists, "a file that is not an entry was removed");
+  cr_assert_not(file_stat(path_in(dir, "00000000000000e0.oclnnbin.tmp.1.0")).exists);
+  cr_assert(file_stat(path_in(dir, "00000000000000f0.oclnnbin.tmp.2.0")).exists,
+            "a live writer's temporary file was removed");
+
+  /* Loading marks an entry as used (access time), without rewriting it (nothing is launched:
+   * a launch would store the entry again). */
+  struct timespec long_ago[2] = {{time(NULL) - 86400, 0}, {time(NULL) - 86400, 0}};
+  cr_assert_eq(utimensat(AT_FDCWD, entry, long_ago, 0), 0);
+  file_state before = file_stat(entry);
+  oclnn_context *ctx = context_on(dir);
+  oclnn_pad_free(pad_on(ctx, OCLNN_PAD_REFLECT));
+  oclnn_context_free(ctx);
+  struct stat st;
+  cr_assert_eq(stat(entry, &st), 0);
+  cr_assert(same_file(before, file_stat(entry)), "a disk hit rewrote the entry");
+  cr_assert_geq(st.st_atime, time(NULL) - 600, "a disk hit did not mark the entry as used");
+}
+
+Test(cache, limit_zero_means_no_limit) {
+  const char *dir = fresh_dir();
+  cr_assert_eq(setenv("OCLNN_CACHE_MAX_MB", "0", 1), 0);
+  old_file(path_in(dir, "00000000000000a0.oclnnbin"), 2048, 86400, 86400);
+  char entry[512];
+  build_entry(dir, OCLNN_PAD_REPLICATE, entry, sizeof entry);
+  cr_assert(file_stat(path_in(dir, "00000000000000a0.oclnnbin")).exists);
 }

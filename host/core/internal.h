@@ -16,8 +16,9 @@ struct oclnn_context {
   cl_context cl_ctx;
   cl_device_id device;
   cl_command_queue queue;
-  bool owns_cl;    /* false: wrapped caller objects, retained by us and released only by us */
-  char *cache_dir; /* NULL: on-disk cache disabled */
+  bool owns_cl;       /* false: wrapped caller objects, retained by us and released only by us */
+  char *cache_dir;    /* NULL: on-disk cache disabled */
+  bool cache_trimmed; /* the disk cache was trimmed after this context's first new entry */
   char *cache_key_device;    /* device/vendor/driver/platform part of every cache key */
   oclnn__program *programs;  /* in-memory program cache, a singly linked list */
   const char *quirk_options; /* build options a device needs (see device_quirks in context.c) */

@@ -4,16 +4,24 @@
  * validate is ignored and rebuilt. Failures here never fail a call: the cache only saves time. */
 #include "program/program.h"
 
+#include <dirent.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 static const char MAGIC[8] = {'O', 'C', 'L', 'N', 'N', 'P', 'C', '1'};
 #define HEADER_SIZE (8 + 8 + 8 + 8)
 #define MAX_ENTRY_SIZE ((uint64_t)1 << 30)
+#define ENTRY_SUFFIX ".oclnnbin"
+/* Default size limit of the directory's entries; OCLNN_CACHE_MAX_MB overrides it (0: none). */
+#define DEFAULT_MAX_MB 256
+/* A temporary file this old belongs to a writer that died: nobody will rename it. */
+#define STALE_TEMPORARY_SECONDS 600
 
 uint64_t oclnn__hash64(const void *data, size_t size, uint64_t seed) {
   const unsigned char *bytes = data;
@@ -93,7 +101,7 @@ char *oclnn__cache_resolve_dir(const char *requested) {
 
 char *oclnn__cache_path(const oclnn_context *ctx, const char *key) {
   char name[64];
-  snprintf(name, sizeof name, "%016llx.oclnnbin",
+  snprintf(name, sizeof name, "%016llx" ENTRY_SUFFIX,
            (unsigned long long)oclnn__hash64(key, strlen(key), OCLNN__HASH_SEED));
   return join(ctx->cache_dir, name);
 }
@@ -128,9 +136,10 @@ cl_program oclnn__cache_load(oclnn_context *ctx, const char *key) {
     return NULL;
   size_t size = 0;
   unsigned char *data = read_entry(path, &size);
-  free(path);
-  if (!data)
+  if (!data) {
+    free(path);
     return NULL;
+  }
   cl_program program = NULL;
   uint64_t key_length = get_u64(data + 8);
   uint64_t binary_length = get_u64(data + 16);
@@ -155,6 +164,14 @@ cl_program oclnn__cache_load(oclnn_context *ctx, const char *key) {
       program = NULL;
     }
   }
+  /* Marks the entry as used for oclnn__cache_trim's least-recently-used order. The access time
+   * is set explicitly because relatime/noatime mounts would not; the modification time stays
+   * the time the entry was written. */
+  if (program) {
+    const struct timespec times[2] = {{0, UTIME_NOW}, {0, UTIME_OMIT}};
+    (void)utimensat(AT_FDCWD, path, times, 0);
+  }
+  free(path);
   free(data);
   return program;
 }
@@ -200,4 +217,93 @@ void oclnn__cache_store(oclnn_context *ctx, const char *key, cl_program program)
   free(tmp);
   free(path);
   free(entry);
+}
+
+typedef struct cache_file {
+  char *path;
+  off_t size;
+  time_t used; /* the later of the last load and the last write */
+} cache_file;
+
+static int compare_least_recent_first(const void *a, const void *b) {
+  time_t x = ((const cache_file *)a)->used, y = ((const cache_file *)b)->used;
+  return (x > y) - (x < y);
+}
+
+static bool has_suffix(const char *name, const char *suffix) {
+  size_t n = strlen(name), s = strlen(suffix);
+  return n > s && strcmp(name + n - s, suffix) == 0;
+}
+
+static uint64_t cache_limit_bytes(void) {
+  const char *env = getenv("OCLNN_CACHE_MAX_MB");
+  if (!env || !*env)
+    return (uint64_t)DEFAULT_MAX_MB << 20;
+  char *end = NULL;
+  errno = 0;
+  unsigned long long mb = strtoull(env, &end, 10);
+  if (errno || *end || env[0] == '-')
+    return (uint64_t)DEFAULT_MAX_MB << 20;
+  if (mb == 0 || mb >= ((uint64_t)1 << 43))
+    return 0; /* no limit */
+  return (uint64_t)mb << 20;
+}
+
+void oclnn__cache_trim(const char *dir) {
+  uint64_t limit = cache_limit_bytes();
+  DIR *listing = dir ? opendir(dir) : NULL;
+  if (!listing)
+    return;
+  cache_file *files = NULL;
+  size_t count = 0, capacity = 0;
+  uint64_t total = 0;
+  time_t now = time(NULL);
+  struct dirent *item;
+  while ((item = readdir(listing)) != NULL) {
+    bool entry = has_suffix(item->d_name, ENTRY_SUFFIX);
+    bool temporary = strstr(item->d_name, ENTRY_SUFFIX ".tmp.") != NULL;
+    if (!entry && !temporary)
+      continue; /* never touch files that are not ours */
+    char *path = join(dir, item->d_name);
+    struct stat st;
+    if (!path || lstat(path, &st) != 0 || !S_ISREG(st.st_mode)) {
+      free(path);
+      continue;
+    }
+    if (temporary) {
+      if (now - st.st_mtime > STALE_TEMPORARY_SECONDS)
+        remove(path);
+      free(path);
+      continue;
+    }
+    if (count == capacity) {
+      size_t grown = capacity ? 2 * capacity : 64;
+      cache_file *bigger = realloc(files, grown * sizeof *files);
+      if (!bigger) {
+        free(path);
+        break;
+      }
+      files = bigger;
+      capacity = grown;
+    }
+    files[count].path = path;
+    files[count].size = st.st_size;
+    files[count].used = st.st_atime > st.st_mtime ? st.st_atime : st.st_mtime;
+    total += (uint64_t)st.st_size;
+    count++;
+  }
+  closedir(listing);
+  /* Over the limit: remove the least recently used entries until a quarter of the limit is
+   * free, so that a growing working set does not trim on every new program. */
+  if (limit && total > limit) {
+    qsort(files, count, sizeof *files, compare_least_recent_first);
+    uint64_t target = limit - limit / 4;
+    for (size_t i = 0; i < count && total > target; i++) {
+      if (remove(files[i].path) == 0)
+        total -= (uint64_t)files[i].size;
+    }
+  }
+  for (size_t i = 0; i < count; i++)
+    free(files[i].path);
+  free(files);
 }

@@ -121,8 +121,13 @@ oclnn_status oclnn__program_get(oclnn_context *ctx, const char *fn, const char *
       status = build_from_source(ctx, fn, file, full_options, source, &entry->program);
       /* Stored now so that a process that never synchronises still leaves an entry; stored
        * again after the first launches, when the binary also holds compiled work-groups. */
-      if (status == OCLNN_SUCCESS && entry->disk_key)
+      if (status == OCLNN_SUCCESS && entry->disk_key) {
         oclnn__cache_store(ctx, entry->disk_key, entry->program);
+        if (!ctx->cache_trimmed) {
+          ctx->cache_trimmed = true;
+          oclnn__cache_trim(ctx->cache_dir);
+        }
+      }
     }
   }
   free(source);

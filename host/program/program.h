@@ -36,6 +36,10 @@ void oclnn__programs_release(oclnn_context *ctx);
  * cache is an optimisation). */
 cl_program oclnn__cache_load(oclnn_context *ctx, const char *key);
 void oclnn__cache_store(oclnn_context *ctx, const char *key, cl_program program);
+/* Keeps the directory's entries within OCLNN_CACHE_MAX_MB (default 256; 0: no limit) by
+ * removing the least recently used ones, and removes temporary files left by dead writers. Only
+ * files named like entries are touched. Called once per context, after its first new entry. */
+void oclnn__cache_trim(const char *dir);
 /* The file an entry for key lives in (malloc'd). */
 char *oclnn__cache_path(const oclnn_context *ctx, const char *key);
 /* Resolves the directory per oclnn_context_options (malloc'd, NULL when disabled), creating
