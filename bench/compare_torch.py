@@ -3,7 +3,7 @@
 
     bench/compare_torch.py SUITE [--json] [--case TEXT ...] [--bench PATH] [--samples N]
 
-SUITE is a suite of oclnn-bench (pad, norm). For each case in turn, oclnn is timed by oclnn-bench (one
+SUITE is a suite of oclnn-bench (pad, norm, conv). For each case in turn, oclnn is timed by oclnn-bench (one
 JSON line: shapes, parameters, median per-launch time), then the same case is built in torch and
 timed two ways:
 
@@ -23,6 +23,9 @@ shared machine hits them alike. Each time is the median over samples of (batch w
 calls). The ratio is torch / oclnn (> 1 means oclnn is faster); GB/s counts bytes read +
 written by the minimal algorithm (pad: input + output; norm: 2 or 3 passes over the tensor, see
 bench/README.md), %copy compares oclnn's GB/s with the memory copy bandwidth (--copy-gbps, 34).
+conv prints GFLOP/s instead (2 x the direct convolution's products / time) and %peak against the
+fp32 peak (--peak-gflops, 231), the algorithm oclnn ran, and after the table each reflect case's
+time against its zeros twin.
 The target column shows the issues' ratio targets (on ratio warm) where a case has one. Exit status 0 when it ran, whatever the ratios. Run it with Debian's torch:
 /usr/bin/python3 (torch 1.13), 2 threads by default.
 """
@@ -317,6 +320,48 @@ def norm_torch(case, torch):
     return as_is, out_call
 
 
+# ------------------------------------------------------------------------------------------------
+# Suite "conv"
+
+
+def conv_torch(case, torch):
+    """(as-is callable, None) for one oclnn-bench conv case: torch.nn.Conv<d>d with the case's
+    parameters, eval() under no_grad (inference, as oclnn's prepared weights). Torch 1.13 has no
+    out= path for the convolution its modules run (mkldnn / thnn), so warm is the plain call in
+    the malloc-reuse worker. Non-zero padding modes are torch's own: F.pad, then the convolution."""
+    nn = torch.nn
+    dims = case["dims"]
+    module = getattr(nn, "Conv%dd" % dims)(
+        case["in_channels"], case["out_channels"], case["kernel_size"], stride=case["stride"],
+        padding=case["padding"], dilation=case["dilation"], groups=case["groups"],
+        bias=case["bias"], padding_mode=case["padding_mode"]).eval()
+    x = torch.rand(case["in_shape"]) * 2 - 1
+    as_is = no_grad(torch, lambda: module(x))
+    y = as_is()
+    if list(y.shape) != case["out_shape"]:
+        raise RuntimeError("%s: torch gives shape %s, oclnn %s"
+                           % (case["case"], list(y.shape), case["out_shape"]))
+    return as_is, None
+
+
+def conv_reflect_costs(results):
+    """Lines comparing each reflect case with its zeros twin (same name without "_reflect"):
+    the issue allows reflect at most 5 % more time than zeros."""
+    by_name = {r["case"]: r for r in results}
+    lines = []
+    for r in results:
+        if "_reflect" not in r["case"]:
+            continue
+        twin = by_name.get(r["case"].replace("_reflect", ""))
+        if twin is None:
+            continue
+        cost = r["oclnn_ms"] / twin["oclnn_ms"] - 1
+        lines.append("# reflect vs zeros: %-40s %+6.1f%% (%s; allowed +5%%)%s"
+                     % (r["case"], cost * 100, r.get("algo", ""),
+                        "" if cost <= 0.05 else "  OVER"))
+    return lines
+
+
 # Targets of the issues, on ratio warm (torch warm / oclnn).
 TARGETS = {
     "reflect2d_p4_1x64x256x256": 2.5, "replicate2d_p4_1x64x256x256": 2.5,
@@ -324,10 +369,14 @@ TARGETS = {
     "instancenorm2d_aff_8x64x128x128": 3.0, "layernorm_chw_8x64x128x128": 1.3,
     "groupnorm_g8_8x64x128x128": 1.3, "lrn5_8x64x128x128": 20.0,
     "switchnorm2d_train_8x64x128x128": 5.0,
+    "conv2d_64to64_k3p1_1x64x128x128": 1.2, "conv2d_128to128_k3p1_1x128x64x64": 1.2,
+    "conv2d_3to32_k9p4_reflect_1x3x256x256": 1.0, "conv2d_32to64_k3s2p1_1x32x256x256": 1.1,
+    "dwconv2d_64_k3p1_1x64x128x128": 2.0, "conv2d_64to64_k3d2p2_1x64x128x128": 1.0,
+    "conv2d_128to128_k1_1x128x64x64": 1.0, "conv1d_64to64_k5p2_8x64x4096": 1.0,
 }
 
 
-TORCH_SUITES = {"pad": pad_torch, "norm": norm_torch}
+TORCH_SUITES = {"pad": pad_torch, "norm": norm_torch, "conv": conv_torch}
 
 
 def worker(args):
@@ -362,6 +411,8 @@ def main():
     parser.add_argument("--threads", type=int, default=2, help="torch threads (2)")
     parser.add_argument("--copy-gbps", type=float, default=34.0,
                         help="memory copy bandwidth that %%copy compares with, GB/s (34)")
+    parser.add_argument("--peak-gflops", type=float, default=231.0,
+                        help="fp32 peak that conv's %%peak compares with, GFLOP/s (231)")
     parser.add_argument("--worker", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.suite not in TORCH_SUITES:
@@ -385,14 +436,22 @@ def main():
     if not warm_worker.stdout.readline():
         sys.exit("compare_torch.py: the torch worker did not start")
 
+    # conv is compute-bound: its columns are GFLOP/s and % of the fp32 peak instead of GB/s.
+    conv = args.suite == "conv"
     if not args.json:
         print("# oclnn: %s; torch %s, %d threads; median time per call in ms; "
               "ratio = torch / oclnn (> 1: oclnn faster)"
               % (os.path.relpath(bench), torch.__version__, torch.get_num_threads()))
-        print("%-32s %9s %10s %11s %10s %11s %10s %6s %9s  %-14s %s" % (
-            "case", "oclnn", "torch warm", "torch as-is", "ratio warm", "ratio as-is",
-            "oclnn GB/s", "%copy", "warm GB/s", "warm via", "target (warm)"))
+        if conv:
+            print("%-42s %9s %10s %11s %10s %11s %8s %6s %8s  %-10s %-14s %s" % (
+                "case", "oclnn", "torch warm", "torch as-is", "ratio warm", "ratio as-is",
+                "GFLOP/s", "%peak", "warm GF/s", "algo", "warm via", "target (warm)"))
+        else:
+            print("%-32s %9s %10s %11s %10s %11s %10s %6s %9s  %-14s %s" % (
+                "case", "oclnn", "torch warm", "torch as-is", "ratio warm", "ratio as-is",
+                "oclnn GB/s", "%copy", "warm GB/s", "warm via", "target (warm)"))
         sys.stdout.flush()
+    results = []
     device = None
     for name in names:
         row = run_oclnn_case(bench, args, name)
@@ -425,6 +484,17 @@ def main():
             "copy_gbps": args.copy_gbps,
             "oclnn_copy_fraction": bytes_moved / (oclnn_ms * 1e-3) / 1e9 / args.copy_gbps,
         }
+        if conv:
+            flops = row["flops"]
+            result.update({
+                "algo": row.get("algo"), "algo_requested": row.get("algo_requested"),
+                "flops": flops, "oclnn_create_ms": row.get("create_ms"),
+                "oclnn_gflops": flops / (oclnn_ms * 1e-3) / 1e9,
+                "torch_warm_gflops": flops / (warm["warm_ms"] * 1e-3) / 1e9,
+                "torch_as_is_gflops": flops / (as_is_ms * 1e-3) / 1e9,
+                "peak_gflops": args.peak_gflops,
+                "oclnn_peak_fraction": flops / (oclnn_ms * 1e-3) / 1e9 / args.peak_gflops})
+        results.append(result)
         if name in TARGETS:
             result["target_ratio_warm"] = TARGETS[name]
             result["target_met"] = result["ratio_warm"] >= TARGETS[name]
@@ -435,6 +505,14 @@ def main():
             if "target_ratio_warm" in result:
                 target = ">= %.2gx %s" % (result["target_ratio_warm"],
                                          "met" if result["target_met"] else "MISSED")
+            if conv:
+                print("%-42s %9.4f %10.4f %11.4f %9.2fx %10.2fx %8.1f %5.0f%% %8.1f  %-10s %-14s %s"
+                      % (name, oclnn_ms, result["torch_warm_ms"], as_is_ms, result["ratio_warm"],
+                         result["ratio_as_is"], result["oclnn_gflops"],
+                         result["oclnn_peak_fraction"] * 100, result["torch_warm_gflops"],
+                         result["algo"], result["warm_method"], target))
+                sys.stdout.flush()
+                continue
             print("%-32s %9.4f %10.4f %11.4f %9.2fx %10.2fx %10.1f %5.0f%% %9.1f  %-14s %s" % (
                 name, oclnn_ms, result["torch_warm_ms"], as_is_ms, result["ratio_warm"],
                 result["ratio_as_is"], result["oclnn_gbps"], result["oclnn_copy_fraction"] * 100,
@@ -442,7 +520,13 @@ def main():
         sys.stdout.flush()
     warm_worker.stdin.close()
     warm_worker.wait()
-    if not args.json and device:
+    if not args.json and conv:
+        for line in conv_reflect_costs(results):
+            print(line)
+    if not args.json and device and conv:
+        print("# oclnn device: %s; GFLOP/s = 2 x products of the direct convolution / median "
+              "time; %%peak = oclnn GFLOP/s / %.0f GFLOP/s (fp32 peak)" % (device, args.peak_gflops))
+    elif not args.json and device:
         print("# oclnn device: %s; %%copy = oclnn GB/s / %.0f GB/s (memory copy bandwidth); "
               "GB/s = bytes of the minimal algorithm / median time" % (device, args.copy_gbps))
     return 0

@@ -672,6 +672,340 @@ static int run_norm_suite(oclnn_context *ctx, const options *opt, const char *de
 }
 
 /* ------------------------------------------------------------------------------------------ */
+/* Suite "conv": the benchmark layers of issue 4, their reflect twins, forced algorithms       */
+/* ------------------------------------------------------------------------------------------ */
+
+/* Every dim of a case has the same kernel size, stride, padding and dilation. */
+typedef struct conv_case {
+  const char *name;
+  const char *torch; /* the PyTorch module as a reader would write it */
+  int dims;
+  int64_t in_channels, out_channels, kernel, stride, padding, dilation, groups;
+  oclnn_conv_padding_mode mode;
+  oclnn_conv_algo algo; /* AUTO, or the algorithm the case forces */
+  int rank;
+  int64_t shape[OCLNN_MAX_RANK];
+} conv_case;
+
+/* The issue's eight targets (AUTO), each padded one's twin in the other padding mode (the
+ * "reflect costs at most 5 % more than zeros" rule is read off these pairs, run next to each
+ * other so that load from other processes hits both alike), and the direct kernel forced where
+ * AUTO picks another algorithm, to show what the choice is worth. */
+/* clang-format off */
+static const conv_case CONV_CASES[] = {
+    /* Each target, then its twin in the other padding mode, then forced direct. */
+    {"conv2d_64to64_k3p1_1x64x128x128", "Conv2d(64, 64, 3, padding=1)",
+     2, 64, 64, 3, 1, 1, 1, 1, OCLNN_CONV_ZEROS, OCLNN_CONV_ALGO_AUTO, 4, {1, 64, 128, 128}},
+    {"conv2d_64to64_k3p1_reflect_1x64x128x128", "Conv2d(64, 64, 3, padding=1, padding_mode='reflect')",
+     2, 64, 64, 3, 1, 1, 1, 1, OCLNN_CONV_REFLECT, OCLNN_CONV_ALGO_AUTO, 4, {1, 64, 128, 128}},
+    {"conv2d_64to64_k3p1_1x64x128x128_direct", "Conv2d(64, 64, 3, padding=1)",
+     2, 64, 64, 3, 1, 1, 1, 1, OCLNN_CONV_ZEROS, OCLNN_CONV_ALGO_DIRECT, 4, {1, 64, 128, 128}},
+    {"conv2d_128to128_k3p1_1x128x64x64", "Conv2d(128, 128, 3, padding=1)",
+     2, 128, 128, 3, 1, 1, 1, 1, OCLNN_CONV_ZEROS, OCLNN_CONV_ALGO_AUTO, 4, {1, 128, 64, 64}},
+    {"conv2d_128to128_k3p1_reflect_1x128x64x64", "Conv2d(128, 128, 3, padding=1, padding_mode='reflect')",
+     2, 128, 128, 3, 1, 1, 1, 1, OCLNN_CONV_REFLECT, OCLNN_CONV_ALGO_AUTO, 4, {1, 128, 64, 64}},
+    {"conv2d_128to128_k3p1_1x128x64x64_direct", "Conv2d(128, 128, 3, padding=1)",
+     2, 128, 128, 3, 1, 1, 1, 1, OCLNN_CONV_ZEROS, OCLNN_CONV_ALGO_DIRECT, 4, {1, 128, 64, 64}},
+    {"conv2d_3to32_k9p4_reflect_1x3x256x256", "Conv2d(3, 32, 9, padding=4, padding_mode='reflect')",
+     2, 3, 32, 9, 1, 4, 1, 1, OCLNN_CONV_REFLECT, OCLNN_CONV_ALGO_AUTO, 4, {1, 3, 256, 256}},
+    {"conv2d_3to32_k9p4_1x3x256x256", "Conv2d(3, 32, 9, padding=4)",
+     2, 3, 32, 9, 1, 4, 1, 1, OCLNN_CONV_ZEROS, OCLNN_CONV_ALGO_AUTO, 4, {1, 3, 256, 256}},
+    {"conv2d_32to64_k3s2p1_1x32x256x256", "Conv2d(32, 64, 3, stride=2, padding=1)",
+     2, 32, 64, 3, 2, 1, 1, 1, OCLNN_CONV_ZEROS, OCLNN_CONV_ALGO_AUTO, 4, {1, 32, 256, 256}},
+    {"conv2d_32to64_k3s2p1_reflect_1x32x256x256", "Conv2d(32, 64, 3, stride=2, padding=1, padding_mode='reflect')",
+     2, 32, 64, 3, 2, 1, 1, 1, OCLNN_CONV_REFLECT, OCLNN_CONV_ALGO_AUTO, 4, {1, 32, 256, 256}},
+    {"dwconv2d_64_k3p1_1x64x128x128", "Conv2d(64, 64, 3, padding=1, groups=64)",
+     2, 64, 64, 3, 1, 1, 1, 64, OCLNN_CONV_ZEROS, OCLNN_CONV_ALGO_AUTO, 4, {1, 64, 128, 128}},
+    {"dwconv2d_64_k3p1_reflect_1x64x128x128", "Conv2d(64, 64, 3, padding=1, groups=64, padding_mode='reflect')",
+     2, 64, 64, 3, 1, 1, 1, 64, OCLNN_CONV_REFLECT, OCLNN_CONV_ALGO_AUTO, 4, {1, 64, 128, 128}},
+    {"conv2d_64to64_k3d2p2_1x64x128x128", "Conv2d(64, 64, 3, padding=2, dilation=2)",
+     2, 64, 64, 3, 1, 2, 2, 1, OCLNN_CONV_ZEROS, OCLNN_CONV_ALGO_AUTO, 4, {1, 64, 128, 128}},
+    {"conv2d_64to64_k3d2p2_reflect_1x64x128x128", "Conv2d(64, 64, 3, padding=2, dilation=2, padding_mode='reflect')",
+     2, 64, 64, 3, 1, 2, 2, 1, OCLNN_CONV_REFLECT, OCLNN_CONV_ALGO_AUTO, 4, {1, 64, 128, 128}},
+    {"conv2d_128to128_k1_1x128x64x64", "Conv2d(128, 128, 1)",
+     2, 128, 128, 1, 1, 0, 1, 1, OCLNN_CONV_ZEROS, OCLNN_CONV_ALGO_AUTO, 4, {1, 128, 64, 64}},
+    {"conv2d_128to128_k1_1x128x64x64_direct", "Conv2d(128, 128, 1)",
+     2, 128, 128, 1, 1, 0, 1, 1, OCLNN_CONV_ZEROS, OCLNN_CONV_ALGO_DIRECT, 4, {1, 128, 64, 64}},
+    {"conv1d_64to64_k5p2_8x64x4096", "Conv1d(64, 64, 5, padding=2)",
+     1, 64, 64, 5, 1, 2, 1, 1, OCLNN_CONV_ZEROS, OCLNN_CONV_ALGO_AUTO, 3, {8, 64, 4096}},
+    {"conv1d_64to64_k5p2_reflect_8x64x4096", "Conv1d(64, 64, 5, padding=2, padding_mode='reflect')",
+     1, 64, 64, 5, 1, 2, 1, 1, OCLNN_CONV_REFLECT, OCLNN_CONV_ALGO_AUTO, 3, {8, 64, 4096}},
+};
+/* clang-format on */
+
+static const char *const CONV_MODE_NAMES[] = {"zeros", "reflect", "replicate", "circular"};
+
+typedef struct conv_run {
+  oclnn_conv *conv;
+  oclnn_tensor in, out;
+} conv_run;
+
+static oclnn_status conv_forward_thunk(void *arg) {
+  conv_run *r = arg;
+  return oclnn_conv_forward(r->conv, &r->in, NULL, NULL, &r->out); /* prepared weights */
+}
+
+/* The input index for padded coordinate x (-1: zero), as PyTorch's padding modes define it. */
+static int64_t conv_source(oclnn_conv_padding_mode mode, int64_t x, int64_t n) {
+  if (x >= 0 && x < n)
+    return x;
+  switch (mode) {
+  case OCLNN_CONV_REFLECT:
+    return x < 0 ? -x : 2 * (n - 1) - x;
+  case OCLNN_CONV_REPLICATE:
+    return x < 0 ? 0 : n - 1;
+  case OCLNN_CONV_CIRCULAR:
+    return x < 0 ? x + n : x - n;
+  default:
+    return -1;
+  }
+}
+
+/* Without libm, which the tools do not link. */
+static double conv_abs(double x) { return x < 0 ? -x : x; }
+
+static double conv_sqrt(double x) {
+  double r = x > 1 ? x : 1;
+  for (int i = 0; i < 60; i++)
+    r = 0.5 * (r + x / r);
+  return r;
+}
+
+/* Whether output element i matches a double-precision sum within tol * (1 + sum of |terms|). */
+static bool conv_check_one(const conv_case *c, const int64_t *out_shape, const float *in,
+                           const float *weight, const float *bias, const float *out, int64_t i,
+                           double tol) {
+  const int dims = c->dims, first = c->rank - dims;
+  const int64_t cin_g = c->in_channels / c->groups, cout_g = c->out_channels / c->groups;
+  int64_t taps = 1, out_plane = 1, in_plane = 1;
+  for (int d = 0; d < dims; d++) {
+    taps *= c->kernel;
+    out_plane *= out_shape[first + d];
+    in_plane *= c->shape[first + d];
+  }
+  int64_t n = i / (c->out_channels * out_plane), k = i / out_plane % c->out_channels;
+  int64_t g = k / cout_g, pos[3] = {0, 0, 0}, rest = i % out_plane;
+  for (int d = dims - 1; d >= 0; d--) {
+    pos[d] = rest % out_shape[first + d];
+    rest /= out_shape[first + d];
+  }
+  double sum = bias[k], size = conv_abs((double)bias[k]);
+  for (int64_t ch = 0; ch < cin_g; ch++) {
+    const float *plane = in + (n * c->in_channels + g * cin_g + ch) * in_plane;
+    for (int64_t t = 0; t < taps; t++) {
+      int64_t src = 0, tap = t, tap_pos[3] = {0, 0, 0};
+      for (int d = dims - 1; d >= 0; d--) {
+        tap_pos[d] = tap % c->kernel;
+        tap /= c->kernel;
+      }
+      for (int d = 0; d < dims && src >= 0; d++) {
+        int64_t extent = c->shape[first + d];
+        int64_t x = conv_source(c->mode, pos[d] * c->stride - c->padding + tap_pos[d] * c->dilation,
+                                extent);
+        src = x < 0 ? -1 : src * extent + x;
+      }
+      if (src < 0)
+        continue;
+      double p = (double)plane[src] * (double)weight[(k * cin_g + ch) * taps + t];
+      sum += p;
+      size += conv_abs(p);
+    }
+  }
+  return conv_abs((double)out[i] - sum) <= tol * (1.0 + size);
+}
+
+/* Compares every 61st output element and the last with a double-precision sum (a sample keeps
+ * --check fast on layers of a GFLOP); tolerance 1e-3 for Winograd's rounding, 1e-5 otherwise.
+ * Returns the number of mismatches. */
+static int64_t conv_check(const conv_case *c, oclnn_conv_algo algo, const int64_t *out_shape,
+                          const float *in, const float *weight, const float *bias, const float *out,
+                          int64_t out_count) {
+  const double tol = algo == OCLNN_CONV_ALGO_WINOGRAD ? 1e-3 : 1e-5;
+  int64_t mismatches = 0;
+  for (int64_t i = 0; i < out_count; i += 61)
+    mismatches += !conv_check_one(c, out_shape, in, weight, bias, out, i, tol);
+  if (out_count > 0)
+    mismatches += !conv_check_one(c, out_shape, in, weight, bias, out, out_count - 1, tol);
+  return mismatches;
+}
+
+static int run_conv_case(oclnn_context *ctx, const options *opt, const conv_case *c,
+                         const char *device_name) {
+  oclnn_conv_desc desc =
+      oclnn_conv_desc_default(c->dims, c->in_channels, c->out_channels, c->kernel);
+  for (int d = 0; d < c->dims; d++) {
+    desc.stride[d] = c->stride;
+    desc.padding[d] = c->padding;
+    desc.dilation[d] = c->dilation;
+  }
+  desc.groups = c->groups;
+  desc.padding_mode = c->mode;
+  desc.algo = c->algo;
+
+  conv_run r;
+  memset(&r, 0, sizeof r);
+  oclnn_tensor weight, bias;
+  memset(&weight, 0, sizeof weight);
+  memset(&bias, 0, sizeof bias);
+  float *host_in = NULL, *host_w = NULL, *host_b = NULL, *host_out = NULL;
+  int64_t out_shape[OCLNN_MAX_RANK];
+  int64_t w_shape[OCLNN_MAX_RANK] = {c->out_channels, c->in_channels / c->groups, 1, 1, 1};
+  int64_t b_shape[1] = {c->out_channels};
+  oclnn_conv_algo algo = OCLNN_CONV_ALGO_AUTO;
+  timing t;
+  memset(&t, 0, sizeof t);
+  int result = 1;
+  int64_t in_count = 1, out_count = 1, w_count = w_shape[0] * w_shape[1], mismatches = -1;
+  for (int d = 0; d < c->dims; d++) {
+    w_shape[2 + d] = c->kernel;
+    w_count *= c->kernel;
+  }
+
+  double start = now_ms();
+  oclnn_status s = oclnn_conv_create(ctx, &desc, &r.conv);
+  t.create_ms = now_ms() - start;
+  if (s == OCLNN_SUCCESS)
+    s = oclnn_conv_algorithm(r.conv, &algo);
+  if (s == OCLNN_SUCCESS)
+    s = oclnn_conv_output_shape(r.conv, c->rank, c->shape, out_shape);
+  if (s == OCLNN_SUCCESS) {
+    for (int i = 0; i < c->rank; i++) {
+      in_count *= c->shape[i];
+      out_count *= out_shape[i];
+    }
+    host_in = malloc((size_t)in_count * sizeof *host_in);
+    host_w = malloc((size_t)w_count * sizeof *host_w);
+    host_b = malloc((size_t)c->out_channels * sizeof *host_b);
+    if (!host_in || !host_w || !host_b) {
+      fprintf(stderr, "oclnn-bench: %s: out of host memory\n", c->name);
+      goto done;
+    }
+    fill_random(host_in, (size_t)in_count, 0x5eed ^ (uint64_t)in_count);
+    fill_random(host_w, (size_t)w_count, 21);
+    fill_random(host_b, (size_t)c->out_channels, 22);
+    /* PyTorch's initialisation range, 1/sqrt(fan_in), keeps outputs near the inputs' scale. */
+    float scale = (float)(1.0 / conv_sqrt((double)(w_count / c->out_channels)));
+    for (int64_t i = 0; i < w_count; i++)
+      host_w[i] *= scale;
+    for (int64_t i = 0; i < c->out_channels; i++)
+      host_b[i] *= scale;
+    s = oclnn_tensor_alloc(ctx, c->rank, c->shape, &r.in);
+  }
+  if (s == OCLNN_SUCCESS)
+    s = oclnn_tensor_alloc(ctx, c->rank, out_shape, &r.out);
+  if (s == OCLNN_SUCCESS)
+    s = oclnn_tensor_alloc(ctx, 2 + c->dims, w_shape, &weight);
+  if (s == OCLNN_SUCCESS)
+    s = oclnn_tensor_alloc(ctx, 1, b_shape, &bias);
+  if (s == OCLNN_SUCCESS)
+    s = oclnn_tensor_upload(ctx, &r.in, host_in, (size_t)in_count);
+  if (s == OCLNN_SUCCESS)
+    s = oclnn_tensor_upload(ctx, &weight, host_w, (size_t)w_count);
+  if (s == OCLNN_SUCCESS)
+    s = oclnn_tensor_upload(ctx, &bias, host_b, (size_t)c->out_channels);
+  /* first_ms: the weight repacking and the first forward, as an application's first call. */
+  if (s == OCLNN_SUCCESS) {
+    start = now_ms();
+    s = oclnn_conv_prepare_weights(r.conv, &weight, &bias);
+    if (s == OCLNN_SUCCESS)
+      s = conv_forward_thunk(&r);
+    if (s == OCLNN_SUCCESS)
+      s = oclnn_context_finish(ctx);
+    t.first_ms = now_ms() - start;
+  }
+  if (s != OCLNN_SUCCESS) {
+    fprintf(stderr, "oclnn-bench: %s: %s: %s\n", c->name, oclnn_status_string(s),
+            oclnn_context_error(ctx));
+    goto done;
+  }
+  if (opt->check) {
+    host_out = malloc((size_t)out_count * sizeof *host_out);
+    if (!host_out || oclnn_tensor_download(ctx, &r.out, host_out, (size_t)out_count)) {
+      fprintf(stderr, "oclnn-bench: %s: cannot download the output: %s\n", c->name,
+              oclnn_context_error(ctx));
+      goto done;
+    }
+    mismatches = conv_check(c, algo, out_shape, host_in, host_w, host_b, host_out, out_count);
+  }
+  if (!time_launches(ctx, opt, conv_forward_thunk, &r, &t)) {
+    fprintf(stderr, "oclnn-bench: %s: %s\n", c->name, oclnn_context_error(ctx));
+    goto done;
+  }
+
+  /* Useful FLOPs: a multiply and an add per product of the direct convolution (bias and the
+   * algorithm's own arithmetic, e.g. Winograd's transforms, not counted). */
+  double flops = 2.0 * (double)out_count * (double)(w_count / c->out_channels);
+  double gflops = flops / (t.median_ms * 1e-3) / 1e9;
+  char in_text[96], out_text[96];
+  shape_text(in_text, sizeof in_text, c->shape, c->rank);
+  shape_text(out_text, sizeof out_text, out_shape, c->rank);
+  if (opt->text) {
+    printf("%-32s %-24s %-16s %10.4f %10.4f %8.2f %9.2f %9.2f  %.1f GFLOP/s %s%s\n", c->name,
+           in_text, out_text, t.median_ms, t.min_ms,
+           (double)(in_count + out_count) * sizeof(float) / (t.median_ms * 1e-3) / 1e9, t.create_ms,
+           t.first_ms, gflops, oclnn_conv_algo_name(algo),
+           mismatches > 0   ? "  CHECK FAILED"
+           : mismatches < 0 ? ""
+                            : "  ok");
+  } else {
+    printf("{\"suite\": \"conv\", \"case\": ");
+    print_json_string(c->name);
+    printf(", \"torch\": ");
+    print_json_string(c->torch);
+    printf(", \"dims\": %d, \"in_channels\": %lld, \"out_channels\": %lld, \"kernel_size\": %lld, "
+           "\"stride\": %lld, \"padding\": %lld, \"dilation\": %lld, \"groups\": %lld, "
+           "\"bias\": true, \"padding_mode\": \"%s\", \"algo_requested\": \"%s\", "
+           "\"algo\": \"%s\", \"in_shape\": ",
+           c->dims, (long long)c->in_channels, (long long)c->out_channels, (long long)c->kernel,
+           (long long)c->stride, (long long)c->padding, (long long)c->dilation,
+           (long long)c->groups, CONV_MODE_NAMES[c->mode], oclnn_conv_algo_name(c->algo),
+           oclnn_conv_algo_name(algo));
+    print_json_ints(c->shape, c->rank);
+    printf(", \"out_shape\": ");
+    print_json_ints(out_shape, c->rank);
+    printf(", \"flops\": %.0f, \"bytes\": %.0f, \"median_ms\": %.6f, \"min_ms\": %.6f, "
+           "\"gflops\": %.3f, \"reps\": %d, \"samples\": %d, \"create_ms\": %.3f, "
+           "\"first_ms\": %.3f",
+           flops, (double)(in_count + out_count) * sizeof(float), t.median_ms, t.min_ms, gflops,
+           t.reps, t.samples, t.create_ms, t.first_ms);
+    if (mismatches >= 0)
+      printf(", \"check\": \"%s\", \"mismatches\": %lld", mismatches ? "failed" : "ok",
+             (long long)mismatches);
+    printf(", \"device\": ");
+    print_json_string(device_name);
+    printf("}\n");
+  }
+  fflush(stdout);
+  result = mismatches > 0 ? 1 : 0;
+done:
+  oclnn_conv_free(r.conv);
+  oclnn_tensor_free(&r.in);
+  oclnn_tensor_free(&r.out);
+  oclnn_tensor_free(&weight);
+  oclnn_tensor_free(&bias);
+  free(host_in);
+  free(host_w);
+  free(host_b);
+  free(host_out);
+  return result;
+}
+
+static int run_conv_suite(oclnn_context *ctx, const options *opt, const char *device_name) {
+  int failures = 0;
+  for (size_t i = 0; i < sizeof CONV_CASES / sizeof CONV_CASES[0]; i++) {
+    const conv_case *c = &CONV_CASES[i];
+    if (!case_selected(opt, c->name))
+      continue;
+    if (opt->list) {
+      printf("conv %s %s\n", c->name, c->torch);
+      continue;
+    }
+    failures += run_conv_case(ctx, opt, c, device_name);
+  }
+  return failures;
+}
+
+/* ------------------------------------------------------------------------------------------ */
 
 typedef struct suite {
   const char *name;
@@ -681,11 +1015,12 @@ typedef struct suite {
 static const suite SUITES[] = {
     {"pad", run_pad_suite},
     {"norm", run_norm_suite},
+    {"conv", run_conv_suite},
 };
 
 static void usage(FILE *to) {
   fprintf(to, "usage: oclnn-bench [options]\n"
-              "  --suite NAME     run one suite (pad, norm); default: all\n"
+              "  --suite NAME     run one suite (pad, norm, conv); default: all\n"
               "  --case TEXT      run the cases whose name contains TEXT (repeatable)\n"
               "  --exact          --case names must match whole names\n"
               "  --list           list the cases and exit\n"
@@ -694,11 +1029,13 @@ static void usage(FILE *to) {
               "  --target-ms MS   length of one sample when --reps is not given (default 40)\n"
               "  --device SPEC    device as in OCLNN_DEVICE (\"P:D\" or a name substring)\n"
               "  --check          compare each output bit for bit with a host reference\n"
-              "                   (pad suite; norm is checked by ctest -R norm)\n"
+              "                   (pad: every element; conv: a sample, within fp32 rounding;\n"
+              "                   norm is checked by ctest -R norm)\n"
               "  --text           a table instead of JSON lines\n"
               "Prints one JSON object per case; median_ms is per launch of back-to-back launches\n"
               "synchronised once per sample; gbps counts bytes read + written by the minimal\n"
-              "algorithm (norm: \"passes\" over the input, 2 or 3).\n");
+              "algorithm (norm: \"passes\" over the input, 2 or 3); conv adds gflops, the\n"
+              "direct convolution's multiply-adds (2 per product) per second.\n");
 }
 
 static bool parse_int(const char *text, int lo, int hi, int *out) {
@@ -756,7 +1093,7 @@ int main(int argc, char **argv) {
   for (size_t i = 0; i < sizeof SUITES / sizeof SUITES[0]; i++)
     known = known || strcmp(opt.suite, SUITES[i].name) == 0;
   if (!known) {
-    fprintf(stderr, "oclnn-bench: unknown suite \"%s\" (suites: pad, norm)\n", opt.suite);
+    fprintf(stderr, "oclnn-bench: unknown suite \"%s\" (suites: pad, norm, conv)\n", opt.suite);
     return 2;
   }
 
