@@ -27,7 +27,7 @@ JOBS=${JOBS:-$(nproc)}
 # example and the demo (SDL2, libv4l2 for cameras, stb for images) need. libc6-dev: gcc only
 # recommends it, and recommends are not installed.
 BUILD_PACKAGES=(cmake make gcc libc6-dev pkg-config ocl-icd-opencl-dev opencl-headers
-  pocl-opencl-icd libstb-dev libsdl2-dev libv4l-dev)
+  pocl-opencl-icd libstb-dev libsdl2-dev libv4l-dev libprotobuf-c-dev protobuf-c-compiler libonnx-dev)
 # And the tests: Criterion, valgrind, Oclgrind (tests/oclgrind.cmake), Xvfb for the demo's window
 # test, clang-format, nm (binutils) for the export check, git to list the sources to
 # format-check, clinfo to log the platforms.
