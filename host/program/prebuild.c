@@ -11,6 +11,7 @@ static void (*const layer_variants[])(oclnn__variant_fn, void *) = {
     oclnn__pad_variants,
     oclnn__norm_variants,
     oclnn__conv_variants,
+    oclnn__act_variants,
 };
 
 #define MAX_VARIANTS 512

@@ -51,6 +51,7 @@ typedef void (*oclnn__variant_fn)(void *user, const char *file, const char *opti
 void oclnn__pad_variants(oclnn__variant_fn each, void *user);
 void oclnn__norm_variants(oclnn__variant_fn each, void *user);
 void oclnn__conv_variants(oclnn__variant_fn each, void *user);
+void oclnn__act_variants(oclnn__variant_fn each, void *user);
 
 /* A 64-bit FNV-1a hash, used for cache file names, source identity and checksums. */
 uint64_t oclnn__hash64(const void *data, size_t size, uint64_t seed);

@@ -1,0 +1,516 @@
+/* Elementwise and resampling layers: ReLU, Add with broadcasting, nearest upsampling (see
+ * include/oclnn/act.h). One program (kernels_cl/act.cl) serves all three; the host validates,
+ * reduces the shapes to what the kernels index (rows of contiguous output) and enqueues. */
+#include "core/internal.h"
+#include "program/program.h"
+
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define ACT_FILE "act.cl"
+#define UNITS_PER_GROUP 64
+#define MAX_GRID_DIM 65535 /* work-items per dim of the range, as in pad.c */
+
+struct oclnn_act {
+  oclnn_context *ctx;
+  oclnn__program *program;
+  cl_kernel relu, add, upsample;
+  size_t lanes;
+  int chunk;
+};
+
+/* Launch configurations by device type (portable defaults, no vendor assumed). CPUs: one
+ * work-item per unit with loops the compiler vectorises; the unit is long enough that the
+ * per-unit index arithmetic is noise. GPUs: a warp's worth of lanes interleaved over a unit. */
+typedef struct act_config {
+  int lanes; /* LANES */
+  int chunk; /* CHUNK: output elements per unit */
+} act_config;
+
+static const act_config CONFIG_CPU = {1, 2048}, CONFIG_GPU = {32, 32 * 8};
+
+static act_config device_config(const oclnn_context *ctx) {
+  return (ctx->device_type & CL_DEVICE_TYPE_CPU) ? CONFIG_CPU : CONFIG_GPU;
+}
+
+static void act_options(char *buf, size_t size, act_config config) {
+  snprintf(buf, size, "-DLANES=%d -DCHUNK=%d", config.lanes, config.chunk);
+}
+
+void oclnn__act_variants(oclnn__variant_fn each, void *user) {
+  /* Every configuration: prebuild must not depend on which device asks. */
+  const act_config configs[] = {CONFIG_CPU, CONFIG_GPU};
+  for (size_t c = 0; c < sizeof configs / sizeof configs[0]; c++) {
+    char options[64];
+    act_options(options, sizeof options, configs[c]);
+    each(user, ACT_FILE, options);
+  }
+}
+
+oclnn_status oclnn_act_create(oclnn_context *ctx, oclnn_act **out) {
+  static const char *fn = "oclnn_act_create";
+  if (!ctx || !out)
+    return oclnn__fail(ctx, OCLNN_ERR_NULL_ARGUMENT, "%s: %s is NULL", fn, !ctx ? "ctx" : "out");
+  *out = NULL;
+  act_config config = device_config(ctx);
+  char options[64];
+  act_options(options, sizeof options, config);
+  oclnn__program *program = NULL;
+  oclnn_status status = oclnn__program_get(ctx, fn, ACT_FILE, options, &program);
+  if (status != OCLNN_SUCCESS)
+    return status;
+  oclnn_act *act = calloc(1, sizeof *act);
+  if (!act)
+    return oclnn__fail(ctx, OCLNN_ERR_OUT_OF_MEMORY, "%s: out of host memory", fn);
+  act->ctx = ctx;
+  act->program = program;
+  act->lanes = (size_t)config.lanes;
+  act->chunk = config.chunk;
+  status = oclnn__kernel_create(ctx, fn, program, "relu_forward", &act->relu);
+  if (status == OCLNN_SUCCESS)
+    status = oclnn__kernel_create(ctx, fn, program, "add_forward", &act->add);
+  if (status == OCLNN_SUCCESS)
+    status = oclnn__kernel_create(ctx, fn, program, "upsample_forward", &act->upsample);
+  if (status != OCLNN_SUCCESS) {
+    oclnn_act_free(act);
+    return status;
+  }
+  *out = act;
+  return OCLNN_SUCCESS;
+}
+
+void oclnn_act_free(oclnn_act *act) {
+  if (!act)
+    return;
+  if (act->relu)
+    clReleaseKernel(act->relu);
+  if (act->add)
+    clReleaseKernel(act->add);
+  if (act->upsample)
+    clReleaseKernel(act->upsample);
+  free(act);
+}
+
+/* Enqueues `units` units of `kernel` (arguments already set): LANES work-items per unit along
+ * dim 0, the units spread over dims 1 and 2 so that each dim stays within MAX_GRID_DIM
+ * work-items and every launch shares one PoCL work-group function (see pad.c). */
+static oclnn_status launch_units(oclnn_act *act, const char *fn, cl_kernel kernel, cl_ulong units) {
+  oclnn_context *ctx = act->ctx;
+  size_t per_group = UNITS_PER_GROUP;
+  if (ctx->max_work_group_size && act->lanes * per_group > ctx->max_work_group_size)
+    per_group = ctx->max_work_group_size / act->lanes ? ctx->max_work_group_size / act->lanes : 1;
+  if (units > (cl_ulong)(SIZE_MAX / 2))
+    return oclnn__fail(ctx, OCLNN_ERR_OVERFLOW, "%s: %llu work units are too many to launch", fn,
+                       (unsigned long long)units);
+  size_t groups = ((size_t)units + per_group - 1) / per_group;
+  size_t max_y = MAX_GRID_DIM / per_group ? MAX_GRID_DIM / per_group : 1;
+  size_t groups_z = (groups + max_y - 1) / max_y;
+  size_t groups_y = (groups + groups_z - 1) / groups_z;
+  size_t global[3] = {act->lanes, groups_y * per_group, groups_z};
+  size_t local[3] = {act->lanes, per_group, 1};
+  return oclnn__enqueue(ctx, fn, act->program, kernel, 3, global, local);
+}
+
+static bool same_shape(const oclnn_tensor *a, const oclnn_tensor *b) {
+  return a->rank == b->rank && !memcmp(a->shape, b->shape, (size_t)a->rank * sizeof a->shape[0]);
+}
+
+static bool same_view(const oclnn_tensor *a, const oclnn_tensor *b) {
+  return a->buffer == b->buffer && a->offset == b->offset;
+}
+
+static oclnn_status shape_mismatch(oclnn_context *ctx, const char *fn, const char *name,
+                                   const oclnn_tensor *got, int rank, const int64_t *want) {
+  char g[128], w[128];
+  return oclnn__fail(ctx, OCLNN_ERR_INVALID_SHAPE, "%s: %s has shape %s, expected %s", fn, name,
+                     oclnn__shape_string(got->rank, got->shape, g, sizeof g),
+                     oclnn__shape_string(rank, want, w, sizeof w));
+}
+
+/* ---------------------------------------------------------------------------------------- */
+/* ReLU                                                                                     */
+/* ---------------------------------------------------------------------------------------- */
+
+oclnn_status oclnn_act_relu(oclnn_act *act, const oclnn_tensor *in, const oclnn_tensor *out) {
+  static const char *fn = "oclnn_act_relu";
+  if (!act || !in || !out)
+    return oclnn__fail(act ? act->ctx : NULL, OCLNN_ERR_NULL_ARGUMENT, "%s: %s is NULL", fn,
+                       !act  ? "act"
+                       : !in ? "in"
+                             : "out");
+  oclnn_context *ctx = act->ctx;
+  int64_t count = 0;
+  oclnn_status status = oclnn__check_tensor(ctx, fn, "in", in, &count);
+  if (status == OCLNN_SUCCESS)
+    status = oclnn__check_tensor(ctx, fn, "out", out, NULL);
+  if (status != OCLNN_SUCCESS)
+    return status;
+  if (!same_shape(in, out))
+    return shape_mismatch(ctx, fn, "out", out, in->rank, in->shape);
+  if (!same_view(in, out)) {
+    status = oclnn__check_no_overlap(ctx, fn, "in", in, "out", out);
+    if (status != OCLNN_SUCCESS)
+      return status;
+  }
+  if (count == 0)
+    return OCLNN_SUCCESS;
+  cl_ulong in_offset = in->offset, out_offset = out->offset, n = (cl_ulong)count;
+  cl_kernel k = act->relu;
+  cl_int err = CL_SUCCESS;
+  err |= clSetKernelArg(k, 0, sizeof(cl_mem), &in->buffer);
+  err |= clSetKernelArg(k, 1, sizeof in_offset, &in_offset);
+  err |= clSetKernelArg(k, 2, sizeof(cl_mem), &out->buffer);
+  err |= clSetKernelArg(k, 3, sizeof out_offset, &out_offset);
+  err |= clSetKernelArg(k, 4, sizeof n, &n);
+  if (err != CL_SUCCESS)
+    return oclnn__fail(ctx, OCLNN_ERR_OPENCL, "%s: clSetKernelArg failed", fn);
+  return launch_units(act, fn, k, (n + (cl_ulong)act->chunk - 1) / (cl_ulong)act->chunk);
+}
+
+/* ---------------------------------------------------------------------------------------- */
+/* Add                                                                                      */
+/* ---------------------------------------------------------------------------------------- */
+
+static oclnn_status check_rank_shape(oclnn_context *ctx, const char *fn, const char *name, int rank,
+                                     const int64_t *shape) {
+  if (rank < 1 || rank > OCLNN_MAX_RANK)
+    return oclnn__fail(ctx, OCLNN_ERR_INVALID_SHAPE, "%s: %s rank is %d; ranks 1 to %d exist", fn,
+                       name, rank, OCLNN_MAX_RANK);
+  for (int i = 0; i < rank; i++)
+    if (shape[i] < 0) {
+      char s[128];
+      return oclnn__fail(ctx, OCLNN_ERR_INVALID_SHAPE, "%s: %s shape %s has a negative dim", fn,
+                         name, oclnn__shape_string(rank, shape, s, sizeof s));
+    }
+  return OCLNN_SUCCESS;
+}
+
+static oclnn_status add_shapes(oclnn_context *ctx, const char *fn, int rank_a,
+                               const int64_t *shape_a, int rank_b, const int64_t *shape_b) {
+  oclnn_status status = check_rank_shape(ctx, fn, "a", rank_a, shape_a);
+  if (status == OCLNN_SUCCESS)
+    status = check_rank_shape(ctx, fn, "b", rank_b, shape_b);
+  if (status != OCLNN_SUCCESS)
+    return status;
+  char sa[128], sb[128];
+  if (rank_b > rank_a)
+    return oclnn__fail(ctx, OCLNN_ERR_INVALID_SHAPE,
+                       "%s: b %s has more dims than a %s; b must broadcast into a's shape", fn,
+                       oclnn__shape_string(rank_b, shape_b, sb, sizeof sb),
+                       oclnn__shape_string(rank_a, shape_a, sa, sizeof sa));
+  for (int i = 1; i <= rank_b; i++) {
+    int64_t da = shape_a[rank_a - i], db = shape_b[rank_b - i];
+    if (db != da && db != 1)
+      return oclnn__fail(ctx, OCLNN_ERR_INVALID_SHAPE,
+                         "%s: b %s does not broadcast into a %s (dim %d of b is %lld, not 1 or "
+                         "%lld)",
+                         fn, oclnn__shape_string(rank_b, shape_b, sb, sizeof sb),
+                         oclnn__shape_string(rank_a, shape_a, sa, sizeof sa), rank_b - i,
+                         (long long)db, (long long)da);
+  }
+  return OCLNN_SUCCESS;
+}
+
+oclnn_status oclnn_act_add_output_shape(oclnn_act *act, int rank_a, const int64_t *shape_a,
+                                        int rank_b, const int64_t *shape_b, int64_t *out_shape) {
+  static const char *fn = "oclnn_act_add_output_shape";
+  if (!act || !shape_a || !shape_b || !out_shape)
+    return oclnn__fail(act ? act->ctx : NULL, OCLNN_ERR_NULL_ARGUMENT, "%s: %s is NULL", fn,
+                       !act       ? "act"
+                       : !shape_a ? "shape_a"
+                       : !shape_b ? "shape_b"
+                                  : "out_shape");
+  oclnn_status status = add_shapes(act->ctx, fn, rank_a, shape_a, rank_b, shape_b);
+  if (status == OCLNN_SUCCESS)
+    memmove(out_shape, shape_a, (size_t)rank_a * sizeof *shape_a);
+  return status;
+}
+
+/* a's dims with b's aligned to them, size-1 dims of a dropped and neighbours of the same kind
+ * (b broadcast or not) merged, so the kernel sees at most an innermost row and four outer dims. */
+typedef struct add_layout {
+  int count;           /* collapsed dims, innermost first */
+  int64_t size[5];     /* their sizes */
+  int64_t b_stride[5]; /* b's element stride along each (0: broadcast) */
+} add_layout;
+
+static void add_collapse(const oclnn_tensor *a, const oclnn_tensor *b, add_layout *l) {
+  memset(l, 0, sizeof *l);
+  int64_t b_step = 1; /* b's stride of the next dim outwards */
+  int last_kind = -1;
+  for (int i = 1; i <= a->rank; i++) {
+    int64_t da = a->shape[a->rank - i];
+    int64_t db = i <= b->rank ? b->shape[b->rank - i] : 1;
+    if (da == 1)
+      continue;
+    int broadcast = db == 1;
+    if (broadcast == last_kind && l->count > 0) {
+      l->size[l->count - 1] *= da;
+    } else {
+      l->size[l->count] = da;
+      l->b_stride[l->count] = broadcast ? 0 : b_step;
+      l->count++;
+      last_kind = broadcast;
+    }
+    if (!broadcast)
+      b_step *= db;
+  }
+  if (l->count == 0) {
+    l->size[0] = 1;
+    l->b_stride[0] = 1;
+    l->count = 1;
+  }
+}
+
+oclnn_status oclnn_act_add(oclnn_act *act, const oclnn_tensor *a, const oclnn_tensor *b,
+                           int fuse_relu, const oclnn_tensor *out) {
+  static const char *fn = "oclnn_act_add";
+  if (!act || !a || !b || !out)
+    return oclnn__fail(act ? act->ctx : NULL, OCLNN_ERR_NULL_ARGUMENT, "%s: %s is NULL", fn,
+                       !act ? "act"
+                       : !a ? "a"
+                       : !b ? "b"
+                            : "out");
+  oclnn_context *ctx = act->ctx;
+  int64_t count = 0, b_count = 0;
+  oclnn_status status = oclnn__check_tensor(ctx, fn, "a", a, &count);
+  if (status == OCLNN_SUCCESS)
+    status = oclnn__check_tensor(ctx, fn, "b", b, &b_count);
+  if (status == OCLNN_SUCCESS)
+    status = add_shapes(ctx, fn, a->rank, a->shape, b->rank, b->shape);
+  if (status == OCLNN_SUCCESS)
+    status = oclnn__check_tensor(ctx, fn, "out", out, NULL);
+  if (status != OCLNN_SUCCESS)
+    return status;
+  if (!same_shape(a, out))
+    return shape_mismatch(ctx, fn, "out", out, a->rank, a->shape);
+  /* In place is safe only where out element i reads a[i] and b[i] alone: out == a always, out
+   * == b when b is not broadcast (as many elements as a). */
+  if (!same_view(a, out))
+    status = oclnn__check_no_overlap(ctx, fn, "a", a, "out", out);
+  if (status == OCLNN_SUCCESS && !(same_view(b, out) && b_count == count))
+    status = oclnn__check_no_overlap(ctx, fn, "b", b, "out", out);
+  if (status != OCLNN_SUCCESS)
+    return status;
+  if (count == 0)
+    return OCLNN_SUCCESS;
+
+  add_layout l;
+  add_collapse(a, b, &l);
+  if (l.size[0] > INT32_MAX)
+    return oclnn__fail(ctx, OCLNN_ERR_OVERFLOW,
+                       "%s: the innermost run of %lld elements (a's trailing dims that b treats "
+                       "alike) must stay below 2^31",
+                       fn, (long long)l.size[0]);
+  cl_int row_len = (cl_int)l.size[0], b_inner = l.b_stride[0] != 0;
+  cl_ulong outer[3] = {1, 1, 1}, b_stride[4] = {0, 0, 0, 0};
+  for (int k = 1; k < l.count; k++) {
+    if (k < 4)
+      outer[k - 1] = (cl_ulong)l.size[k];
+    b_stride[k - 1] = (cl_ulong)l.b_stride[k];
+  }
+  cl_int chunks_per_row = (row_len + act->chunk - 1) / act->chunk;
+  cl_ulong rows = (cl_ulong)(count / row_len);
+  cl_ulong units = rows * (cl_ulong)chunks_per_row; /* <= count */
+  cl_ulong a_offset = a->offset, b_offset = b->offset, out_offset = out->offset;
+  cl_int relu = fuse_relu != 0;
+  cl_kernel k = act->add;
+  cl_int err = CL_SUCCESS;
+  cl_uint arg = 0;
+  err |= clSetKernelArg(k, arg++, sizeof(cl_mem), &a->buffer);
+  err |= clSetKernelArg(k, arg++, sizeof a_offset, &a_offset);
+  err |= clSetKernelArg(k, arg++, sizeof(cl_mem), &b->buffer);
+  err |= clSetKernelArg(k, arg++, sizeof b_offset, &b_offset);
+  err |= clSetKernelArg(k, arg++, sizeof(cl_mem), &out->buffer);
+  err |= clSetKernelArg(k, arg++, sizeof out_offset, &out_offset);
+  err |= clSetKernelArg(k, arg++, sizeof row_len, &row_len);
+  err |= clSetKernelArg(k, arg++, sizeof b_inner, &b_inner);
+  for (int i = 0; i < 3; i++)
+    err |= clSetKernelArg(k, arg++, sizeof outer[i], &outer[i]);
+  for (int i = 0; i < 4; i++)
+    err |= clSetKernelArg(k, arg++, sizeof b_stride[i], &b_stride[i]);
+  err |= clSetKernelArg(k, arg++, sizeof units, &units);
+  err |= clSetKernelArg(k, arg++, sizeof chunks_per_row, &chunks_per_row);
+  err |= clSetKernelArg(k, arg++, sizeof relu, &relu);
+  if (err != CL_SUCCESS)
+    return oclnn__fail(ctx, OCLNN_ERR_OPENCL, "%s: clSetKernelArg failed", fn);
+  return launch_units(act, fn, k, units);
+}
+
+/* ---------------------------------------------------------------------------------------- */
+/* Nearest upsampling                                                                       */
+/* ---------------------------------------------------------------------------------------- */
+
+oclnn_upsample_desc oclnn_upsample_desc_default(int dims, double scale_factor) {
+  oclnn_upsample_desc desc;
+  memset(&desc, 0, sizeof desc);
+  desc.dims = dims;
+  for (int i = 0; i < 3; i++)
+    desc.scale_factor[i] = (dims >= 1 && dims <= 3 && i < dims) ? scale_factor : 0.0;
+  return desc;
+}
+
+/* Validates desc and in_shape; fills out_shape and the kernel's per-spatial-dim scales. */
+static oclnn_status upsample_shape(oclnn_context *ctx, const char *fn, const oclnn_upsample_desc *d,
+                                   int rank, const int64_t *in_shape, int64_t *out_shape,
+                                   float *scale) {
+  if (d->dims < 1 || d->dims > 3)
+    return oclnn__fail(ctx, OCLNN_ERR_INVALID_VALUE,
+                       "%s: desc->dims is %d; upsampling is 1d, 2d or 3d", fn, d->dims);
+  bool has_size = false, has_scale = false;
+  for (int i = 0; i < d->dims; i++) {
+    has_size |= d->size[i] != 0;
+    has_scale |= d->scale_factor[i] != 0.0;
+  }
+  if (has_size == has_scale)
+    return oclnn__fail(ctx, OCLNN_ERR_INVALID_VALUE,
+                       "%s: desc gives %s of size and scale_factor; exactly one must be set", fn,
+                       has_size ? "both" : "neither");
+  if (has_size && d->recompute_scale_factor)
+    return oclnn__fail(ctx, OCLNN_ERR_INVALID_VALUE,
+                       "%s: desc->recompute_scale_factor is set with an explicit size; torch "
+                       "refuses that as not meaningful",
+                       fn);
+  for (int i = 0; i < d->dims; i++) {
+    if (has_size && d->size[i] < 1)
+      return oclnn__fail(ctx, OCLNN_ERR_INVALID_VALUE,
+                         "%s: desc->size[%d] is %lld; output sizes must be >= 1", fn, i,
+                         (long long)d->size[i]);
+    if (has_scale && !(isfinite(d->scale_factor[i]) && d->scale_factor[i] > 0.0))
+      return oclnn__fail(ctx, OCLNN_ERR_INVALID_VALUE,
+                         "%s: desc->scale_factor[%d] is %g; it must be finite and > 0", fn, i,
+                         d->scale_factor[i]);
+  }
+  char shape[128];
+  if (rank != d->dims + 2)
+    return oclnn__fail(ctx, OCLNN_ERR_INVALID_SHAPE,
+                       "%s: %dd upsampling needs a %dD input (N, C, spatial...), input rank is %d",
+                       fn, d->dims, d->dims + 2, rank);
+  oclnn__shape_string(rank, in_shape, shape, sizeof shape);
+  for (int i = 0; i < rank; i++)
+    if (in_shape[i] < 0)
+      return oclnn__fail(ctx, OCLNN_ERR_INVALID_SHAPE, "%s: input shape %s has a negative dim", fn,
+                         shape);
+  for (int i = 1; i < rank; i++)
+    if (in_shape[i] == 0)
+      return oclnn__fail(ctx, OCLNN_ERR_INVALID_SHAPE,
+                         "%s: input %s is empty in a dim other than the batch; torch needs C and "
+                         "every spatial dim >= 1",
+                         fn, shape);
+  out_shape[0] = in_shape[0];
+  out_shape[1] = in_shape[1];
+  for (int i = 0; i < d->dims; i++) {
+    int64_t n = in_shape[2 + i], o;
+    if (has_size) {
+      o = d->size[i];
+    } else {
+      double exact = (double)n * d->scale_factor[i];
+      if (!(exact < 2147483648.0))
+        return oclnn__fail(ctx, OCLNN_ERR_OVERFLOW,
+                           "%s: scale_factor[%d] %g makes spatial dim %d of input %s %g, beyond "
+                           "2^31",
+                           fn, i, d->scale_factor[i], i, shape, exact);
+      o = (int64_t)exact; /* truncation = floor for positive values, as torch */
+    }
+    if (o < 1)
+      return oclnn__fail(ctx, OCLNN_ERR_INVALID_SHAPE,
+                         "%s: spatial dim %d of input %s becomes %lld; output sizes must be >= 1",
+                         fn, i, shape, (long long)o);
+    if (o > INT32_MAX || n > INT32_MAX)
+      return oclnn__fail(ctx, OCLNN_ERR_OVERFLOW,
+                         "%s: spatial dim %d (input %lld, output %lld) must stay below 2^31", fn, i,
+                         (long long)n, (long long)o);
+    out_shape[2 + i] = o;
+    if (has_scale && !d->recompute_scale_factor)
+      scale[i] = (float)(1.0 / d->scale_factor[i]);
+    else
+      scale[i] = (float)n / (float)o;
+  }
+  int64_t total = 1;
+  for (int i = 0; i < rank; i++)
+    if (!oclnn__mul_i64(total, out_shape[i], &total))
+      return oclnn__fail(ctx, OCLNN_ERR_OVERFLOW, "%s: the output of input %s overflows int64", fn,
+                         shape);
+  return OCLNN_SUCCESS;
+}
+
+oclnn_status oclnn_act_upsample_output_shape(oclnn_act *act, const oclnn_upsample_desc *desc,
+                                             int rank, const int64_t *in_shape,
+                                             int64_t *out_shape) {
+  static const char *fn = "oclnn_act_upsample_output_shape";
+  if (!act || !desc || !in_shape || !out_shape)
+    return oclnn__fail(act ? act->ctx : NULL, OCLNN_ERR_NULL_ARGUMENT, "%s: %s is NULL", fn,
+                       !act        ? "act"
+                       : !desc     ? "desc"
+                       : !in_shape ? "in_shape"
+                                   : "out_shape");
+  int64_t shape[OCLNN_MAX_RANK];
+  float scale[3];
+  oclnn_status status = upsample_shape(act->ctx, fn, desc, rank, in_shape, shape, scale);
+  if (status == OCLNN_SUCCESS)
+    memcpy(out_shape, shape, (size_t)rank * sizeof *shape);
+  return status;
+}
+
+oclnn_status oclnn_act_upsample(oclnn_act *act, const oclnn_upsample_desc *desc,
+                                const oclnn_tensor *in, const oclnn_tensor *out) {
+  static const char *fn = "oclnn_act_upsample";
+  if (!act || !desc || !in || !out)
+    return oclnn__fail(act ? act->ctx : NULL, OCLNN_ERR_NULL_ARGUMENT, "%s: %s is NULL", fn,
+                       !act    ? "act"
+                       : !desc ? "desc"
+                       : !in   ? "in"
+                               : "out");
+  oclnn_context *ctx = act->ctx;
+  int64_t out_count = 0;
+  oclnn_status status = oclnn__check_tensor(ctx, fn, "in", in, NULL);
+  if (status != OCLNN_SUCCESS)
+    return status;
+  int64_t expected[OCLNN_MAX_RANK];
+  float scale[3] = {1.0f, 1.0f, 1.0f};
+  status = upsample_shape(ctx, fn, desc, in->rank, in->shape, expected, scale);
+  if (status == OCLNN_SUCCESS)
+    status = oclnn__check_tensor(ctx, fn, "out", out, &out_count);
+  if (status != OCLNN_SUCCESS)
+    return status;
+  if (out->rank != in->rank || memcmp(out->shape, expected, (size_t)in->rank * sizeof *expected))
+    return shape_mismatch(ctx, fn, "out", out, in->rank, expected);
+  status = oclnn__check_no_overlap(ctx, fn, "in", in, "out", out);
+  if (status != OCLNN_SUCCESS)
+    return status;
+  if (out_count == 0)
+    return OCLNN_SUCCESS;
+
+  int rank = in->rank, dims = desc->dims;
+  /* Spatial dims innermost first; missing ones are size 1 with scale 1 (source index 0). */
+  cl_int in_dim[3] = {1, 1, 1}, out_dim[3] = {1, 1, 1};
+  cl_float s[3] = {1.0f, 1.0f, 1.0f};
+  for (int k = 0; k < dims; k++) {
+    in_dim[k] = (cl_int)in->shape[rank - 1 - k];
+    out_dim[k] = (cl_int)expected[rank - 1 - k];
+    s[k] = scale[dims - 1 - k];
+  }
+  cl_int chunks_per_row = (out_dim[0] + act->chunk - 1) / act->chunk;
+  cl_ulong units = (cl_ulong)(out_count / out_dim[0]) * (cl_ulong)chunks_per_row;
+  cl_ulong in_offset = in->offset, out_offset = out->offset;
+  cl_kernel k = act->upsample;
+  cl_int err = CL_SUCCESS;
+  cl_uint arg = 0;
+  err |= clSetKernelArg(k, arg++, sizeof(cl_mem), &in->buffer);
+  err |= clSetKernelArg(k, arg++, sizeof in_offset, &in_offset);
+  err |= clSetKernelArg(k, arg++, sizeof(cl_mem), &out->buffer);
+  err |= clSetKernelArg(k, arg++, sizeof out_offset, &out_offset);
+  for (int i = 0; i < 3; i++)
+    err |= clSetKernelArg(k, arg++, sizeof(cl_int), &in_dim[i]);
+  for (int i = 0; i < 3; i++)
+    err |= clSetKernelArg(k, arg++, sizeof(cl_int), &out_dim[i]);
+  for (int i = 0; i < 3; i++)
+    err |= clSetKernelArg(k, arg++, sizeof(cl_float), &s[i]);
+  err |= clSetKernelArg(k, arg++, sizeof units, &units);
+  err |= clSetKernelArg(k, arg++, sizeof chunks_per_row, &chunks_per_row);
+  if (err != CL_SUCCESS)
+    return oclnn__fail(ctx, OCLNN_ERR_OPENCL, "%s: clSetKernelArg failed", fn);
+  return launch_units(act, fn, k, units);
+}

@@ -1,0 +1,115 @@
+/*
+ * oclnn elementwise and resampling layers: torch.relu, a + b (with numpy broadcasting of b into
+ * a's shape, optionally followed by ReLU) and nearest upsampling (torch.nn.Upsample /
+ * F.interpolate with mode='nearest', 1d/2d/3d). These are what graphs put between the
+ * convolution, padding and normalization layers. Forward passes only. Included by oclnn.h; the
+ * conventions at the top of oclnn.h hold here too.
+ *
+ * One oclnn_act handle serves every operation on a context: it holds the compiled kernels and
+ * no configuration, so a model runner creates one per context and calls it for every ReLU, Add
+ * and Resize step. The upsampling configuration travels with each call (it costs no compile).
+ *
+ * Errors common to every call below, beyond those listed per function: OCLNN_ERR_NULL_ARGUMENT,
+ * OCLNN_ERR_INVALID_BUFFER, OCLNN_ERR_OUT_OF_BOUNDS, OCLNN_ERR_OVERFLOW (an index the kernels
+ * cannot hold: every dim, and the innermost run of an Add, must stay below 2^31),
+ * OCLNN_ERR_ALIASING, OCLNN_ERR_OPENCL. Every check happens before anything is enqueued: on
+ * error nothing is written. Calls only enqueue; they never wait.
+ */
+#ifndef OCLNN_ACT_H
+#define OCLNN_ACT_H
+
+#include "oclnn.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+typedef struct oclnn_act oclnn_act;
+
+/* Creates the handle: gets the kernel program (built or loaded from the cache). Free it with
+ * oclnn_act_free before the context. Errors: OCLNN_ERR_NULL_ARGUMENT, OCLNN_ERR_BUILD,
+ * OCLNN_ERR_OPENCL, OCLNN_ERR_OUT_OF_MEMORY. */
+OCLNN_API oclnn_status oclnn_act_create(oclnn_context *ctx, oclnn_act **out);
+OCLNN_API void oclnn_act_free(oclnn_act *act);
+
+/* ------------------------------------------------------------------------------------------ */
+/* ReLU                                                                                       */
+/* ------------------------------------------------------------------------------------------ */
+
+/* Enqueues out = torch.relu(in): x < 0 becomes +0.0; NaN, +-0.0 and +Inf pass unchanged (torch
+ * keeps -0.0). `out` must have the shape of `in` (any rank 1..5, empty allowed) and be either
+ * exactly `in` (same buffer and offset: in place) or not overlap it. Errors:
+ * OCLNN_ERR_INVALID_SHAPE (out's shape). */
+OCLNN_API oclnn_status oclnn_act_relu(oclnn_act *act, const oclnn_tensor *in,
+                                      const oclnn_tensor *out);
+
+/* ------------------------------------------------------------------------------------------ */
+/* Add                                                                                        */
+/* ------------------------------------------------------------------------------------------ */
+
+/* Checks that b broadcasts into a's shape under numpy/ONNX multidirectional broadcasting with
+ * the result being a's shape: rank_b <= rank_a, and aligned from the last dim, every dim of b
+ * is 1 or equal to a's. (b of (3, 1) broadcasts into a of (2, 3, 4); b of (2, 1) into a of
+ * (1, 4) would make a larger result and is refused.) Copies a's shape to out_shape (rank_a
+ * entries). Errors: OCLNN_ERR_NULL_ARGUMENT, OCLNN_ERR_INVALID_SHAPE (ranks outside 1..5,
+ * negative dims, shapes that do not broadcast that way). */
+OCLNN_API oclnn_status oclnn_act_add_output_shape(oclnn_act *act, int rank_a,
+                                                  const int64_t *shape_a, int rank_b,
+                                                  const int64_t *shape_b, int64_t *out_shape);
+
+/* Enqueues out = a + b, or relu(a + b) when fuse_relu is nonzero (torch.relu semantics as
+ * above), b broadcast into a's shape as oclnn_act_add_output_shape describes. `out` must have
+ * a's shape. It may be exactly a (same buffer and offset: in place), or exactly b when b has
+ * as many elements as a; any other overlap with a or b is OCLNN_ERR_ALIASING (a and b may
+ * overlap each other). Errors: those of oclnn_act_add_output_shape, OCLNN_ERR_INVALID_SHAPE
+ * (out's shape). */
+OCLNN_API oclnn_status oclnn_act_add(oclnn_act *act, const oclnn_tensor *a, const oclnn_tensor *b,
+                                     int fuse_relu, const oclnn_tensor *out);
+
+/* ------------------------------------------------------------------------------------------ */
+/* Nearest upsampling                                                                         */
+/* ------------------------------------------------------------------------------------------ */
+
+/* torch.nn.Upsample(size=..., scale_factor=..., mode='nearest') / F.interpolate(mode='nearest')
+ * for inputs (N, C, L), (N, C, H, W) or (N, C, D, H, W). Exactly one of size and scale_factor
+ * is given, as in torch: size when any size[] entry is nonzero, scale_factor when any
+ * scale_factor[] entry is nonzero. Entries are per spatial dim, first spatial dim first (D, H,
+ * W order); only the first `dims` are used, and every used entry of the given one must be set.
+ *
+ * Output size of spatial dim i: size[i], or floor(in_i * scale_factor[i]) computed in double.
+ * Source index of output index o (PyTorch 1.13's CPU kernel, in fp32 as it computes it):
+ *   min(floor((float)o * s), in_i - 1) with s = (float)(1.0 / scale_factor[i]) when
+ *   scale_factor is given and recompute_scale_factor is 0, else s = (float)in_i / (float)out_i.
+ * This equals ONNX Resize(mode=nearest, coordinate_transformation_mode=asymmetric,
+ * nearest_mode=floor) wherever 1/scale is exact in fp32 (power-of-two scales such as 2). */
+typedef struct oclnn_upsample_desc {
+  int dims;                   /* 1, 2 or 3: the input is (N, C, spatial...) of rank dims + 2 */
+  int64_t size[3];            /* output spatial sizes, or all 0 */
+  double scale_factor[3];     /* per spatial dim, or all 0 */
+  int recompute_scale_factor; /* 0 (torch's None/False); 1: derive s from the sizes */
+} oclnn_upsample_desc;
+
+/* A descriptor for nn.Upsample(scale_factor=scale, mode='nearest') over `dims` spatial dims
+ * (the same factor for each). Set desc.size[] (and zero scale_factor[]) for the size form. */
+OCLNN_API oclnn_upsample_desc oclnn_upsample_desc_default(int dims, double scale_factor);
+
+/* The output shape (rank entries) for an input of `rank` dims `in_shape`. Refuses what torch
+ * refuses: OCLNN_ERR_INVALID_VALUE for the descriptor (dims outside 1..3; both or neither of
+ * size and scale_factor given; a given size entry < 1; a scale factor that is not finite or
+ * <= 0; recompute_scale_factor with size); OCLNN_ERR_INVALID_SHAPE for the input (rank !=
+ * dims + 2; C or an input spatial dim of 0; an output spatial dim < 1; N may be 0);
+ * OCLNN_ERR_OVERFLOW (an output dim of 2^31 or more, or an element count beyond int64).
+ * Errors also: OCLNN_ERR_NULL_ARGUMENT. */
+OCLNN_API oclnn_status oclnn_act_upsample_output_shape(oclnn_act *act,
+                                                       const oclnn_upsample_desc *desc, int rank,
+                                                       const int64_t *in_shape, int64_t *out_shape);
+
+/* Enqueues out = nearest upsampling of in per desc. `out` must have exactly the output shape
+ * and must not overlap `in`. Errors: those of oclnn_act_upsample_output_shape. */
+OCLNN_API oclnn_status oclnn_act_upsample(oclnn_act *act, const oclnn_upsample_desc *desc,
+                                          const oclnn_tensor *in, const oclnn_tensor *out);
+
+#ifdef __cplusplus
+}
+#endif
+#endif /* OCLNN_ACT_H */

@@ -1,0 +1,119 @@
+/* Elementwise and resampling layers: ReLU, Add (b broadcast into a, optional ReLU) and nearest
+ * upsampling. All three are copy-bandwidth operations, so each work-item row (dims 1 and 2 of
+ * the range) handles one "unit" of CHUNK contiguous output elements and the LANES work-items
+ * along dim 0 share it. On CPUs (LANES 1) the per-unit loops are plain element loops that the
+ * compiler vectorises into full-width loads and stores; on GPUs the lanes interleave so that
+ * neighbouring work-items touch neighbouring floats.
+ *
+ * Build options: LANES (work-items per unit, the local and global size along dim 0) and CHUNK
+ * (output elements per unit, a multiple of LANES). */
+
+#ifndef LANES
+#error "LANES must be defined"
+#endif
+#ifndef CHUNK
+#error "CHUNK must be defined"
+#endif
+
+/* torch.relu: negatives become +0; NaN, -0.0 and +Inf stay (fmax would turn NaN into 0). */
+inline float relu(float x) { return x < 0.0f ? 0.0f : x; }
+
+/* Units are spread over dims 1 and 2 so that each stays below 65536 work-items (one PoCL
+ * compiled work-group function for every size, see pad.cl). */
+inline ulong unit_id(void) { return get_global_id(2) * get_global_size(1) + get_global_id(1); }
+
+inline int lane_id(void) { return LANES == 1 ? 0 : (int)get_local_id(0); }
+
+__kernel void relu_forward(__global const float *in, ulong in_offset, __global float *out,
+                           ulong out_offset, ulong count) {
+  const ulong start = unit_id() * (ulong)CHUNK;
+  if (start >= count)
+    return;
+  const int n = (int)min((ulong)CHUNK, count - start);
+  /* in and out may be the same memory (in place): each element is read before it is written
+   * by the same work-item, so no restrict here. */
+  __global const float *src = in + in_offset + start;
+  __global float *dst = out + out_offset + start;
+  for (int x = lane_id(); x < n; x += LANES)
+    dst[x] = relu(src[x]);
+}
+
+/* out = a + b (relu'd when fuse_relu) over rows of `row_len` elements. a and out are
+ * contiguous with a's shape; b's element for row r starts at sum_k idx_k(r) * b_stride[k], where
+ * idx_k are r's coordinates over the outer (collapsed) dims outer[0] (innermost) .. outer[3];
+ * along the row b advances by b_inner (1) or stays (0: broadcast). */
+__kernel void add_forward(__global const float *a, ulong a_offset, __global const float *b,
+                          ulong b_offset, __global float *out, ulong out_offset, int row_len,
+                          int b_inner, ulong outer0, ulong outer1, ulong outer2, ulong b_stride0,
+                          ulong b_stride1, ulong b_stride2, ulong b_stride3, ulong units,
+                          int chunks_per_row, int fuse_relu) {
+  const ulong unit = unit_id();
+  if (unit >= units)
+    return;
+  const ulong row = unit / (ulong)chunks_per_row;
+  const int x0 = (int)(unit - row * (ulong)chunks_per_row) * CHUNK;
+  const int n = min(CHUNK, row_len - x0);
+  const int lane = lane_id();
+
+  ulong r = row;
+  ulong boff = (r % outer0) * b_stride0;
+  r /= outer0;
+  boff += (r % outer1) * b_stride1;
+  r /= outer1;
+  boff += (r % outer2) * b_stride2;
+  r /= outer2;
+  boff += r * b_stride3;
+
+  const ulong start = row * (ulong)row_len + (ulong)x0;
+  __global const float *pa = a + a_offset + start;
+  __global float *dst = out + out_offset + start;
+  if (b_inner) {
+    __global const float *pb = b + b_offset + boff + (ulong)x0;
+    if (fuse_relu)
+      for (int x = lane; x < n; x += LANES)
+        dst[x] = relu(pa[x] + pb[x]);
+    else
+      for (int x = lane; x < n; x += LANES)
+        dst[x] = pa[x] + pb[x];
+  } else {
+    const float bv = b[b_offset + boff];
+    if (fuse_relu)
+      for (int x = lane; x < n; x += LANES)
+        dst[x] = relu(pa[x] + bv);
+    else
+      for (int x = lane; x < n; x += LANES)
+        dst[x] = pa[x] + bv;
+  }
+}
+
+/* Nearest source index, as PyTorch 1.13's CPU kernel computes it (fp32). */
+inline int nearest_source(int o, float scale, int n) {
+  return min((int)floor((float)o * scale), n - 1);
+}
+
+/* Nearest upsampling over output rows of out_w elements: row r is (plane, od, oh) with plane =
+ * n * C + c; D and H are 1 for the lower ranks. */
+__kernel void upsample_forward(__global const float *restrict in, ulong in_offset,
+                               __global float *restrict out, ulong out_offset, int in_w, int in_h,
+                               int in_d, int out_w, int out_h, int out_d, float scale_w,
+                               float scale_h, float scale_d, ulong units, int chunks_per_row) {
+  const ulong unit = unit_id();
+  if (unit >= units)
+    return;
+  const ulong row = unit / (ulong)chunks_per_row;
+  const int x0 = (int)(unit - row * (ulong)chunks_per_row) * CHUNK;
+  const int n = min(CHUNK, out_w - x0);
+
+  const int oh = (int)(row % (ulong)out_h);
+  const ulong rest = row / (ulong)out_h;
+  const int od = (int)(rest % (ulong)out_d);
+  const ulong plane = rest / (ulong)out_d;
+  const int sh = nearest_source(oh, scale_h, in_h);
+  const int sd = nearest_source(od, scale_d, in_d);
+
+  __global const float *src =
+      in + in_offset + ((plane * (ulong)in_d + (ulong)sd) * (ulong)in_h + (ulong)sh) * (ulong)in_w;
+  __global float *dst = out + out_offset + row * (ulong)out_w + (ulong)x0;
+  for (int x = lane_id(); x < n; x += LANES)
+    dst[x] = src[nearest_source(x0 + x, scale_w, in_w)];
+}
