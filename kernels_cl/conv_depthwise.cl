@@ -85,101 +85,134 @@ __kernel void conv_depthwise(__global const float *restrict in, ulong in_offset,
                              int out_d, int out_h, int out_w, int kd, int kh, int sd, int sh,
                              int sw, int dd, int dh, int dw, int pd, int ph, int pw, int pw_after,
                              int mode, int row_blocks, int window_rows, int segment,
-                             __local float *restrict stage) {
+                             int blocks_per_item, __local float *restrict stage) {
   const int s0 = (int)get_global_id(0) * segment, s1 = min(out_w, s0 + segment);
   const int a0 = min(s0, max(0, s1 - TILE)); /* first staged output column */
-  const int od = (int)(get_global_id(1) / (size_t)row_blocks);
-  const int oh0 = (int)(get_global_id(1) % (size_t)row_blocks) * ROWS;
-  const int rows = min(ROWS, out_h - oh0);
-  const int k = (int)(get_global_id(2) % (size_t)out_channels);
-  const ulong n = get_global_id(2) / (size_t)out_channels;
-  const int c = k / multiplier;
+  const int total_blocks = out_d * row_blocks;
+  const int block_end = min(total_blocks, ((int)get_global_id(1) + 1) * blocks_per_item);
+  for (int block = (int)get_global_id(1) * blocks_per_item; block < block_end; block++) {
+    const int od = block / row_blocks;
+    const int oh0 = block % row_blocks * ROWS;
+    const int rows = min(ROWS, out_h - oh0);
+    const int k = (int)(get_global_id(2) % (size_t)out_channels);
+    const ulong n = get_global_id(2) / (size_t)out_channels;
+    const int c = k / multiplier;
 
-  const ulong plane = (ulong)in_d * (ulong)in_h * (ulong)in_w;
-  __global const float *src = in + in_offset + (n * (ulong)channels + (ulong)c) * plane;
+    const ulong plane = (ulong)in_d * (ulong)in_h * (ulong)in_w;
+    __global const float *src = in + in_offset + (n * (ulong)channels + (ulong)c) * plane;
 #if SW == 0
-  const int stride_w = sw;
+    const int stride_w = sw;
 #else
-  const int stride_w = SW;
+    const int stride_w = SW;
 #endif
-  const int x0 = a0 * stride_w - pw;
-  const int span = (max(s1 - a0, TILE) - 1) * stride_w + (KW - 1) * dw + 1;
-  const int y0 = oh0 * sh - ph;
-  /* Only the window rows the valid output rows read are staged. */
-  const int used_rows = (rows - 1) * sh + (kh - 1) * dh + 1;
+    const int x0 = a0 * stride_w - pw;
+    const int span = (max(s1 - a0, TILE) - 1) * stride_w + (KW - 1) * dw + 1;
+    const int y0 = oh0 * sh - ph;
+    /* Only the window rows the valid output rows read are staged. */
+    const int used_rows = (rows - 1) * sh + (kh - 1) * dh + 1;
 
-  /* Stage [plane a][window row][span]. */
-  const int lo = clamp(-x0, 0, span), hi = clamp(in_w - x0, lo, span);
-  for (int a = 0; a < kd; a++) {
-    const int z = conv_source(od * sd - pd + a * dd, in_d, mode);
-    for (int r = 0; r < used_rows; r++) {
-      __local float *dst = stage + (a * window_rows + r) * span;
-      const int y = conv_source(y0 + r, in_h, mode);
-      if (z < 0 || y < 0) {
-        for (int j = 0; j < span; j++)
-          dst[j] = 0.0f;
-        continue;
-      }
-      __global const float *line = src + ((ulong)z * (ulong)in_h + (ulong)y) * (ulong)in_w;
-      __global const float *s = line + x0;
-      int j = lo;
-      for (; j + 8 <= hi; j += 8)
-        vstore8(vload8(0, s + j), 0, dst + j);
-      for (; j < hi; j++)
-        dst[j] = s[j];
-      for (j = 0; j < lo; j++) {
-        const int x = x0 + j;
-        const int m = x >= -pw ? conv_source(x, in_w, mode) : -1;
-        dst[j] = m >= 0 ? line[m] : 0.0f;
-      }
-      for (j = hi; j < span; j++) {
-        const int x = x0 + j;
-        /* Columns past the padded row only feed lanes that are never stored. */
-        const int m = x < in_w + pw_after ? conv_source(x, in_w, mode) : -1;
-        dst[j] = m >= 0 ? line[m] : 0.0f;
-      }
-    }
-  }
-
-  __global const float *wk = weight + weight_offset + (ulong)k * (ulong)(kd * kh * KW);
-  const float bv = has_bias ? bias[bias_offset + (ulong)k] : 0.0f;
-  const ulong out_plane = (ulong)out_d * (ulong)out_h * (ulong)out_w;
-  __global float *dst_row = out + out_offset + (n * (ulong)out_channels + (ulong)k) * out_plane +
-                            ((ulong)od * (ulong)out_h + (ulong)oh0) * (ulong)out_w;
-  const int rstep = sh * span;
-  for (int t = s0; t < s1; t += TILE) {
-    const int t0 = max(a0, min(t, s1 - TILE)); /* tile start, moved back at the end */
-    const int first = max(s0, t) - t0, last = min(TILE, s1 - t0);
-    __global const float *w = wk;
-    float16 acc0 = 0.0f, acc1 = 0.0f, acc2 = 0.0f, acc3 = 0.0f;
+    /* Stage [plane a][window row][span]. */
+    const int lo = clamp(-x0, 0, span), hi = clamp(in_w - x0, lo, span);
     for (int a = 0; a < kd; a++) {
-      for (int b = 0; b < kh; b++) {
-        __local const float *p = stage + (a * window_rows + b * dh) * span + (t0 - a0) * stride_w;
-#pragma unroll
-        for (int e = 0; e < KW; e++) {
-          const float16 wv = (float16)(w[e]);
-          acc0 = fma(LOAD_TILE(p + e * dw), wv, acc0);
-          if (rows > 1)
-            acc1 = fma(LOAD_TILE(p + rstep + e * dw), wv, acc1);
-          if (rows > 2)
-            acc2 = fma(LOAD_TILE(p + 2 * rstep + e * dw), wv, acc2);
-          if (rows > 3)
-            acc3 = fma(LOAD_TILE(p + 3 * rstep + e * dw), wv, acc3);
+      const int z = conv_source(od * sd - pd + a * dd, in_d, mode);
+      for (int r = 0; r < used_rows; r++) {
+        __local float *dst = stage + (a * window_rows + r) * span;
+        const int y = conv_source(y0 + r, in_h, mode);
+        if (z < 0 || y < 0) {
+          for (int j = 0; j < span; j++)
+            dst[j] = 0.0f;
+          continue;
         }
-        w += KW;
+        __global const float *line = src + ((ulong)z * (ulong)in_h + (ulong)y) * (ulong)in_w;
+        __global const float *s = line + x0;
+        int j = lo;
+        /* A plain loop: LLVM vectorises it into full-width loads and stores (vload8/vstore8
+           are split into 16-byte halves by PoCL's CPU target). */
+        for (; j < hi; j++)
+          dst[j] = s[j];
+        for (j = 0; j < lo; j++) {
+          const int x = x0 + j;
+          const int m = x >= -pw ? conv_source(x, in_w, mode) : -1;
+          dst[j] = m >= 0 ? line[m] : 0.0f;
+        }
+        for (j = hi; j < span; j++) {
+          const int x = x0 + j;
+          /* Columns past the padded row only feed lanes that are never stored. */
+          const int m = x < in_w + pw_after ? conv_source(x, in_w, mode) : -1;
+          dst[j] = m >= 0 ? line[m] : 0.0f;
+        }
       }
     }
-    const float16 accs[ROWS] = {acc0, acc1, acc2, acc3};
-    for (int r = 0; r < rows; r++) {
-      const float16 v = accs[r] + (float16)(bv);
-      __global float *d = dst_row + (ulong)r * (ulong)out_w + (ulong)t0;
-      if (first == 0 && last == TILE) {
-        vstore16(v, 0, d);
+
+    __global const float *wk = weight + weight_offset + (ulong)k * (ulong)(kd * kh * KW);
+    const float bv = has_bias ? bias[bias_offset + (ulong)k] : 0.0f;
+    const ulong out_plane = (ulong)out_d * (ulong)out_h * (ulong)out_w;
+    __global float *dst_row = out + out_offset + (n * (ulong)out_channels + (ulong)k) * out_plane +
+                              ((ulong)od * (ulong)out_h + (ulong)oh0) * (ulong)out_w;
+    const int rstep = sh * span;
+    for (int t = s0; t < s1; t += TILE) {
+      const int t0 = max(a0, min(t, s1 - TILE)); /* tile start, moved back at the end */
+      const int first = max(s0, t) - t0, last = min(TILE, s1 - t0);
+      __global const float *w = wk;
+      float16 acc0 = 0.0f, acc1 = 0.0f, acc2 = 0.0f, acc3 = 0.0f;
+      if (rows == ROWS) {
+        /* All rows valid: no per-tap row tests in the hot loop. */
+        for (int a = 0; a < kd; a++) {
+          for (int b = 0; b < kh; b++) {
+            __local const float *p =
+                stage + (a * window_rows + b * dh) * span + (t0 - a0) * stride_w;
+#pragma unroll
+            for (int e = 0; e < KW; e++) {
+              const float16 wv = (float16)(w[e]);
+              acc0 = fma(LOAD_TILE(p + e * dw), wv, acc0);
+              acc1 = fma(LOAD_TILE(p + rstep + e * dw), wv, acc1);
+              acc2 = fma(LOAD_TILE(p + 2 * rstep + e * dw), wv, acc2);
+              acc3 = fma(LOAD_TILE(p + 3 * rstep + e * dw), wv, acc3);
+            }
+            w += KW;
+          }
+        }
       } else {
-        float tmp[TILE];
-        vstore16(v, 0, tmp);
-        for (int i = first; i < last; i++)
-          d[i] = tmp[i];
+        for (int a = 0; a < kd; a++) {
+          for (int b = 0; b < kh; b++) {
+            __local const float *p =
+                stage + (a * window_rows + b * dh) * span + (t0 - a0) * stride_w;
+#pragma unroll
+            for (int e = 0; e < KW; e++) {
+              const float16 wv = (float16)(w[e]);
+              acc0 = fma(LOAD_TILE(p + e * dw), wv, acc0);
+              if (rows > 1)
+                acc1 = fma(LOAD_TILE(p + rstep + e * dw), wv, acc1);
+              if (rows > 2)
+                acc2 = fma(LOAD_TILE(p + 2 * rstep + e * dw), wv, acc2);
+            }
+            w += KW;
+          }
+        }
+      }
+      const float16 bias16 = (float16)(bv);
+      acc0 += bias16;
+      acc1 += bias16;
+      acc2 += bias16;
+      acc3 += bias16;
+      __global float *d = dst_row + (ulong)t0;
+      const ulong ostep = (ulong)out_w;
+      if (first == 0 && last == TILE) {
+        vstore16(acc0, 0, d);
+        if (rows > 1)
+          vstore16(acc1, 0, d + ostep);
+        if (rows > 2)
+          vstore16(acc2, 0, d + 2 * ostep);
+        if (rows > 3)
+          vstore16(acc3, 0, d + 3 * ostep);
+      } else {
+        const float16 accs[ROWS] = {acc0, acc1, acc2, acc3};
+        for (int r = 0; r < rows; r++) {
+          float tmp[TILE];
+          vstore16(accs[r], 0, tmp);
+          for (int i = first; i < last; i++)
+            d[(ulong)r * ostep + i] = tmp[i];
+        }
       }
     }
   }

@@ -274,6 +274,32 @@ Test(conv_api, many_runs_and_layers) {
   }
 }
 
+/* Layers large enough that a depthwise work-item runs several blocks of output rows, with
+ * partial blocks (rows not a multiple of 4) and blocks crossing from one depth plane to the next
+ * (3d), in every padding mode: the sweeps' small layers run one block per work-item. */
+Test(conv_api, depthwise_blocks_per_item) {
+  oclnn_context *ctx = test_context();
+  for (int mode = OCLNN_CONV_ZEROS; mode <= OCLNN_CONV_CIRCULAR; mode++) {
+    conv_check_options o;
+    memset(&o, 0, sizeof o);
+    o.atol = o.rtol = 1e-4;
+    o.prepared = mode % 2 == 1;
+    oclnn_conv_desc d2 = oclnn_conv_desc_default(2, 32, 32, 3),
+                    d3 = oclnn_conv_desc_default(3, 16, 32, 3);
+    d2.groups = 32;
+    d3.groups = 16; /* channel multiplier 2 */
+    for (int i = 0; i < 3; i++) {
+      d2.padding[i] = 1;
+      d3.padding[i] = i == 1 ? 2 : 1;
+    }
+    d2.algo = d3.algo = OCLNN_CONV_ALGO_DEPTHWISE;
+    d2.padding_mode = d3.padding_mode = (oclnn_conv_padding_mode)mode;
+    const int64_t s2[4] = {1, 32, 70, 33}, s3[5] = {2, 16, 5, 37, 23};
+    cr_assert_eq(conv_check(ctx, &d2, 4, s2, 31 + (uint64_t)mode, &o), CONV_CHECK_RAN);
+    cr_assert_eq(conv_check(ctx, &d3, 5, s3, 41 + (uint64_t)mode, &o), CONV_CHECK_RAN);
+  }
+}
+
 /* ------------------------------------------------------------------------------------------ */
 /* Invalid inputs: exact status, output untouched                                             */
 /* ------------------------------------------------------------------------------------------ */

@@ -13,6 +13,10 @@
 #define STAGE_LIMIT (32 * 1024)
 /* Output columns per work-item (fewer where the staged window would not fit STAGE_LIMIT). */
 #define SEGMENT 256
+/* Row blocks per work-item at most, and work-items per compute unit at least (when there are
+ * enough blocks). */
+#define MAX_BLOCKS_PER_ITEM 8
+#define ITEMS_PER_UNIT 64
 
 static int stride_class(int stride) { return stride <= 2 ? stride : 0; }
 
@@ -59,6 +63,18 @@ static oclnn_status depthwise_run(oclnn_conv *conv, const char *fn, const oclnn_
   while (segment > 1 && stage_floats(conv, segment) * (int64_t)sizeof(float) > STAGE_LIMIT)
     segment /= 2;
   const cl_int row_blocks = (call->out[1] + ROWS - 1) / ROWS;
+  /* Several row blocks per work-item while that leaves enough work-items to fill the device:
+   * PoCL runs each one-item work-group through its scheduler, which cost 10-15 % of the time
+   * at one block per item (docs/conv.md). */
+  const size_t total_blocks = (size_t)call->out[0] * (size_t)row_blocks;
+  const size_t segments = ((size_t)call->out[2] + (size_t)segment - 1) / (size_t)segment;
+  const size_t planes = (size_t)call->batch * (size_t)conv->channels_out;
+  size_t units = conv->ctx->compute_units ? conv->ctx->compute_units : 1;
+  cl_int blocks_per_item = 1;
+  while (blocks_per_item < MAX_BLOCKS_PER_ITEM &&
+         segments * planes * (total_blocks / (size_t)(2 * blocks_per_item)) >=
+             ITEMS_PER_UNIT * units)
+    blocks_per_item *= 2;
   const cl_int mode = (cl_int)conv->desc.padding_mode, multiplier = conv->group_out;
   const size_t stage_bytes = (size_t)stage_floats(conv, segment) * sizeof(float);
   cl_kernel k = conv->kernel_obj[0];
@@ -93,12 +109,13 @@ static oclnn_status depthwise_run(oclnn_conv *conv, const char *fn, const oclnn_
   OCLNN__CONV_ARG(k, arg, err, row_blocks);
   OCLNN__CONV_ARG(k, arg, err, wrows);
   OCLNN__CONV_ARG(k, arg, err, segment);
+  OCLNN__CONV_ARG(k, arg, err, blocks_per_item);
   if (err == CL_SUCCESS)
     err = clSetKernelArg(k, arg++, stage_bytes, NULL);
   if (err != CL_SUCCESS)
     return oclnn__fail_cl(ctx, fn, "clSetKernelArg (conv_depthwise)", err);
-  size_t global[3] = {((size_t)call->out[2] + (size_t)segment - 1) / (size_t)segment,
-                      (size_t)call->out[0] * (size_t)row_blocks,
+  size_t global[3] = {segments,
+                      (total_blocks + (size_t)blocks_per_item - 1) / (size_t)blocks_per_item,
                       (size_t)call->batch * (size_t)conv->channels_out};
   size_t local[3] = {1, 1, 1};
   return oclnn__enqueue(ctx, fn, conv->program[0], k, 3, global, local);
