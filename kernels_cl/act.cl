@@ -34,8 +34,14 @@ __kernel void relu_forward(__global const float *in, ulong in_offset, __global f
    * by the same work-item, so no restrict here. */
   __global const float *src = in + in_offset + start;
   __global float *dst = out + out_offset + start;
-  for (int x = lane_id(); x < n; x += LANES)
-    dst[x] = relu(src[x]);
+  /* In place gets its own one-pointer loop: the compiler's vectorised loop is guarded by a
+   * runtime overlap check, which src == dst fails, leaving the scalar loop (half the speed). */
+  if (src == dst)
+    for (int x = lane_id(); x < n; x += LANES)
+      dst[x] = relu(dst[x]);
+  else
+    for (int x = lane_id(); x < n; x += LANES)
+      dst[x] = relu(src[x]);
 }
 
 /* out = a + b (relu'd when fuse_relu) over rows of `row_len` elements. a and out are
@@ -67,9 +73,21 @@ __kernel void add_forward(__global const float *a, ulong a_offset, __global cons
   const ulong start = row * (ulong)row_len + (ulong)x0;
   __global const float *pa = a + a_offset + start;
   __global float *dst = out + out_offset + start;
+  /* In place (dst == pa, or dst == pb, swapped into dst == pa as a + b == b + a) gets loops
+   * that read through dst itself, for the reason given in relu_forward. */
   if (b_inner) {
     __global const float *pb = b + b_offset + boff + (ulong)x0;
-    if (fuse_relu)
+    if (dst == pb) {
+      pb = pa;
+      pa = dst;
+    }
+    if (dst == pa && fuse_relu)
+      for (int x = lane; x < n; x += LANES)
+        dst[x] = relu(dst[x] + pb[x]);
+    else if (dst == pa)
+      for (int x = lane; x < n; x += LANES)
+        dst[x] = dst[x] + pb[x];
+    else if (fuse_relu)
       for (int x = lane; x < n; x += LANES)
         dst[x] = relu(pa[x] + pb[x]);
     else
@@ -77,7 +95,13 @@ __kernel void add_forward(__global const float *a, ulong a_offset, __global cons
         dst[x] = pa[x] + pb[x];
   } else {
     const float bv = b[b_offset + boff];
-    if (fuse_relu)
+    if (dst == pa && fuse_relu)
+      for (int x = lane; x < n; x += LANES)
+        dst[x] = relu(dst[x] + bv);
+    else if (dst == pa)
+      for (int x = lane; x < n; x += LANES)
+        dst[x] = dst[x] + bv;
+    else if (fuse_relu)
       for (int x = lane; x < n; x += LANES)
         dst[x] = relu(pa[x] + bv);
     else
@@ -96,7 +120,8 @@ inline int nearest_source(int o, float scale, int n) {
 __kernel void upsample_forward(__global const float *restrict in, ulong in_offset,
                                __global float *restrict out, ulong out_offset, int in_w, int in_h,
                                int in_d, int out_w, int out_h, int out_d, float scale_w,
-                               float scale_h, float scale_d, ulong units, int chunks_per_row) {
+                               float scale_h, float scale_d, int shift_w, ulong units,
+                               int chunks_per_row) {
   const ulong unit = unit_id();
   if (unit >= units)
     return;
@@ -114,6 +139,24 @@ __kernel void upsample_forward(__global const float *restrict in, ulong in_offse
   __global const float *src =
       in + in_offset + ((plane * (ulong)in_d + (ulong)sd) * (ulong)in_h + (ulong)sh) * (ulong)in_w;
   __global float *dst = out + out_offset + row * (ulong)out_w + (ulong)x0;
-  for (int x = lane_id(); x < n; x += LANES)
-    dst[x] = src[nearest_source(x0 + x, scale_w, in_w)];
+  const int lane = lane_id();
+  /* shift_w >= 0: the host found that nearest_source(x, scale_w, in_w) == x >> shift_w for the
+   * whole row; 0 and 1 (a copy, and x2, the common case) get loops the compiler vectorises
+   * (contiguous loads, an interleaving store), where the general loop is a gather. */
+  if (shift_w == 0) {
+    for (int x = lane; x < n; x += LANES)
+      dst[x] = src[x0 + x];
+  } else if (shift_w == 1) {
+    __global const float *pairs_src = src + (x0 >> 1); /* CHUNK is even */
+    for (int i = lane; i < n >> 1; i += LANES) {
+      const float v = pairs_src[i];
+      dst[2 * i] = v;
+      dst[2 * i + 1] = v;
+    }
+    if ((n & 1) && lane == 0)
+      dst[n - 1] = pairs_src[(n - 1) >> 1];
+  } else {
+    for (int x = lane; x < n; x += LANES)
+      dst[x] = src[nearest_source(x0 + x, scale_w, in_w)];
+  }
 }

@@ -1006,6 +1006,266 @@ static int run_conv_suite(oclnn_context *ctx, const options *opt, const char *de
 }
 
 /* ------------------------------------------------------------------------------------------ */
+/* Suite "act": ReLU, Add and nearest upsampling (act.h), copy-bandwidth operations            */
+/* ------------------------------------------------------------------------------------------ */
+
+typedef enum act_kind {
+  ACT_RELU,
+  ACT_RELU_INPLACE,
+  ACT_ADD,
+  ACT_ADD_INPLACE,
+  ACT_UPSAMPLE
+} act_kind;
+
+typedef struct act_case {
+  const char *name;
+  const char *torch; /* the PyTorch call as a reader would write it */
+  act_kind kind;
+  int fuse_relu;
+  int rank;
+  int64_t shape[OCLNN_MAX_RANK];
+  int rank_b; /* Add: b's shape */
+  int64_t shape_b[OCLNN_MAX_RANK];
+  int dims; /* upsample: spatial dims and the scale for each */
+  double scale;
+} act_case;
+
+/* clang-format off */
+static const act_case ACT_CASES[] = {
+    {"relu_8x64x128x128", "torch.relu(x, out=y)", ACT_RELU, 0, 4, {8, 64, 128, 128}, 0, {0}, 0, 0},
+    {"relu_inplace_8x64x128x128", "torch.relu_(x)", ACT_RELU_INPLACE, 0, 4, {8, 64, 128, 128},
+     0, {0}, 0, 0},
+    {"add_8x64x128x128", "torch.add(a, b, out=y)", ACT_ADD, 0, 4, {8, 64, 128, 128},
+     4, {8, 64, 128, 128}, 0, 0},
+    {"add_relu_8x64x128x128", "torch.relu(a + b)", ACT_ADD, 1, 4, {8, 64, 128, 128},
+     4, {8, 64, 128, 128}, 0, 0},
+    {"add_inplace_8x64x128x128", "a.add_(b)", ACT_ADD_INPLACE, 0, 4, {8, 64, 128, 128},
+     4, {8, 64, 128, 128}, 0, 0},
+    {"add_bias_c_8x64x128x128", "torch.add(a, b[64,1,1], out=y)", ACT_ADD, 0, 4,
+     {8, 64, 128, 128}, 3, {64, 1, 1}, 0, 0},
+    {"add_row_8x64x128x128", "torch.add(a, b[128], out=y)", ACT_ADD, 0, 4, {8, 64, 128, 128},
+     1, {128}, 0, 0},
+    {"add_small_1x128x64x64", "torch.add(a, b, out=y)", ACT_ADD, 0, 4, {1, 128, 64, 64},
+     4, {1, 128, 64, 64}, 0, 0},
+    {"upsample2d_x2_1x64x256x256", "F.interpolate(x, scale_factor=2)", ACT_UPSAMPLE, 0, 4,
+     {1, 64, 256, 256}, 0, {0}, 2, 2.0},
+    {"upsample2d_x2_1x128x64x64", "F.interpolate(x, scale_factor=2)", ACT_UPSAMPLE, 0, 4,
+     {1, 128, 64, 64}, 0, {0}, 2, 2.0},
+    {"upsample2d_x1.5_1x64x256x256", "F.interpolate(x, scale_factor=1.5)", ACT_UPSAMPLE, 0, 4,
+     {1, 64, 256, 256}, 0, {0}, 2, 1.5},
+    {"upsample1d_x2_16x64x4096", "F.interpolate(x, scale_factor=2)", ACT_UPSAMPLE, 0, 3,
+     {16, 64, 4096}, 0, {0}, 1, 2.0},
+    {"upsample3d_x2_1x16x32x64x64", "F.interpolate(x, scale_factor=2)", ACT_UPSAMPLE, 0, 5,
+     {1, 16, 32, 64, 64}, 0, {0}, 3, 2.0},
+};
+/* clang-format on */
+
+typedef struct act_run {
+  const act_case *c;
+  oclnn_act *act;
+  oclnn_upsample_desc desc;
+  oclnn_tensor in, b, out;
+} act_run;
+
+static oclnn_status act_forward_thunk(void *layer) {
+  act_run *r = layer;
+  switch (r->c->kind) {
+  case ACT_RELU:
+    return oclnn_act_relu(r->act, &r->in, &r->out);
+  case ACT_RELU_INPLACE:
+    return oclnn_act_relu(r->act, &r->in, &r->in);
+  case ACT_ADD:
+    return oclnn_act_add(r->act, &r->in, &r->b, r->c->fuse_relu, &r->out);
+  case ACT_ADD_INPLACE:
+    return oclnn_act_add(r->act, &r->in, &r->b, r->c->fuse_relu, &r->in);
+  default:
+    return oclnn_act_upsample(r->act, &r->desc, &r->in, &r->out);
+  }
+}
+
+/* Bit-for-bit host check of the first launch; returns the number of mismatches. Upsampling
+ * uses torch's CPU rule: src = min(floor(float(o) * float(1 / scale)), n - 1). */
+static int64_t act_check(const act_run *r, const int64_t *out_shape, const float *in,
+                         const float *b, const float *out, int64_t out_count) {
+  const act_case *c = r->c;
+  int64_t mismatches = 0;
+  for (int64_t i = 0; i < out_count; i++) {
+    float want;
+    if (c->kind == ACT_RELU || c->kind == ACT_RELU_INPLACE) {
+      want = in[i] < 0.0f ? 0.0f : in[i];
+    } else if (c->kind == ACT_UPSAMPLE) {
+      int64_t rest = i, src = 0, stride = 1;
+      for (int a = c->rank - 1; a >= 0; a--) {
+        int64_t o = rest % out_shape[a], x = o;
+        rest /= out_shape[a];
+        if (a >= 2) {
+          x = (int64_t)((float)o * (float)(1.0 / c->scale)); /* >= 0: truncation is floor */
+          x = x < c->shape[a] - 1 ? x : c->shape[a] - 1;
+        }
+        src += x * stride;
+        stride *= c->shape[a];
+      }
+      want = in[src];
+    } else {
+      int64_t rest = i, bi = 0, stride = 1;
+      for (int a = c->rank - 1; a >= 0; a--) {
+        int64_t x = rest % c->shape[a];
+        rest /= c->shape[a];
+        int j = a - (c->rank - c->rank_b);
+        if (j >= 0 && c->shape_b[j] != 1) {
+          bi += x * stride;
+          stride *= c->shape_b[j];
+        }
+      }
+      want = in[i] + b[bi];
+      if (c->fuse_relu && want < 0.0f)
+        want = 0.0f;
+    }
+    if (memcmp(&want, &out[i], sizeof want) != 0)
+      mismatches++;
+  }
+  return mismatches;
+}
+
+static int run_act_case(oclnn_context *ctx, const options *opt, const act_case *c,
+                        const char *device_name) {
+  act_run r;
+  memset(&r, 0, sizeof r);
+  r.c = c;
+  float *host_in = NULL, *host_b = NULL, *host_out = NULL;
+  int64_t out_shape[OCLNN_MAX_RANK];
+  timing t;
+  memset(&t, 0, sizeof t);
+  int result = 1;
+  int64_t in_count = 1, b_count = 0, out_count = 1, mismatches = -1;
+  bool inplace = c->kind == ACT_RELU_INPLACE || c->kind == ACT_ADD_INPLACE;
+
+  double start = now_ms();
+  oclnn_status s = oclnn_act_create(ctx, &r.act);
+  t.create_ms = now_ms() - start;
+  memcpy(out_shape, c->shape, sizeof out_shape);
+  if (s == OCLNN_SUCCESS && c->kind == ACT_UPSAMPLE) {
+    r.desc = oclnn_upsample_desc_default(c->dims, c->scale);
+    s = oclnn_act_upsample_output_shape(r.act, &r.desc, c->rank, c->shape, out_shape);
+  }
+  if (s == OCLNN_SUCCESS) {
+    for (int i = 0; i < c->rank; i++) {
+      in_count *= c->shape[i];
+      out_count *= out_shape[i];
+    }
+    if (c->rank_b) {
+      b_count = 1;
+      for (int i = 0; i < c->rank_b; i++)
+        b_count *= c->shape_b[i];
+    }
+    host_in = malloc((size_t)in_count * sizeof *host_in);
+    host_b = malloc((size_t)(b_count ? b_count : 1) * sizeof *host_b);
+    if (!host_in || !host_b) {
+      fprintf(stderr, "oclnn-bench: %s: out of host memory\n", c->name);
+      goto done;
+    }
+    fill_random(host_in, (size_t)in_count, 0x5eed ^ (uint64_t)in_count);
+    fill_random(host_b, (size_t)b_count, 0xb0b);
+    s = oclnn_tensor_alloc(ctx, c->rank, c->shape, &r.in);
+  }
+  if (s == OCLNN_SUCCESS && !inplace)
+    s = oclnn_tensor_alloc(ctx, c->rank, out_shape, &r.out);
+  if (s == OCLNN_SUCCESS && c->rank_b)
+    s = oclnn_tensor_alloc(ctx, c->rank_b, c->shape_b, &r.b);
+  if (s == OCLNN_SUCCESS)
+    s = oclnn_tensor_upload(ctx, &r.in, host_in, (size_t)in_count);
+  if (s == OCLNN_SUCCESS && c->rank_b)
+    s = oclnn_tensor_upload(ctx, &r.b, host_b, (size_t)b_count);
+  if (s == OCLNN_SUCCESS) {
+    start = now_ms();
+    s = act_forward_thunk(&r);
+    if (s == OCLNN_SUCCESS)
+      s = oclnn_context_finish(ctx);
+    t.first_ms = now_ms() - start;
+  }
+  if (s != OCLNN_SUCCESS) {
+    fprintf(stderr, "oclnn-bench: %s: %s: %s\n", c->name, oclnn_status_string(s),
+            oclnn_context_error(ctx));
+    goto done;
+  }
+  if (opt->check) {
+    host_out = malloc((size_t)out_count * sizeof *host_out);
+    if (!host_out ||
+        oclnn_tensor_download(ctx, inplace ? &r.in : &r.out, host_out, (size_t)out_count)) {
+      fprintf(stderr, "oclnn-bench: %s: cannot download the output: %s\n", c->name,
+              oclnn_context_error(ctx));
+      goto done;
+    }
+    mismatches = act_check(&r, out_shape, host_in, host_b, host_out, out_count);
+  }
+  if (!time_launches(ctx, opt, act_forward_thunk, &r, &t)) {
+    fprintf(stderr, "oclnn-bench: %s: %s\n", c->name, oclnn_context_error(ctx));
+    goto done;
+  }
+
+  /* Minimal traffic: every input element read once, every output element written once. */
+  double bytes = (double)(in_count + b_count + out_count) * sizeof(float);
+  double gbps = bytes / (t.median_ms * 1e-3) / 1e9;
+  char in_text[96], out_text[96];
+  shape_text(in_text, sizeof in_text, c->shape, c->rank);
+  shape_text(out_text, sizeof out_text, out_shape, c->rank);
+  if (opt->text) {
+    printf("%-32s %-24s %-16s %10.4f %10.4f %8.2f %9.2f %9.2f%s\n", c->name, in_text, out_text,
+           t.median_ms, t.min_ms, gbps, t.create_ms, t.first_ms,
+           mismatches > 0   ? "  CHECK FAILED"
+           : mismatches < 0 ? ""
+                            : "  ok");
+  } else {
+    static const char *const kinds[] = {"relu", "relu_inplace", "add", "add_inplace", "upsample"};
+    printf("{\"suite\": \"act\", \"case\": ");
+    print_json_string(c->name);
+    printf(", \"torch\": ");
+    print_json_string(c->torch);
+    printf(", \"op\": \"%s\", \"fuse_relu\": %d, \"in_shape\": ", kinds[c->kind], c->fuse_relu);
+    print_json_ints(c->shape, c->rank);
+    printf(", \"b_shape\": ");
+    print_json_ints(c->shape_b, c->rank_b);
+    printf(", \"scale\": %g, \"out_shape\": ", c->scale);
+    print_json_ints(out_shape, c->rank);
+    printf(", \"bytes\": %.0f, \"median_ms\": %.6f, \"min_ms\": %.6f, \"gbps\": %.3f, "
+           "\"reps\": %d, \"samples\": %d, \"create_ms\": %.3f, \"first_ms\": %.3f",
+           bytes, t.median_ms, t.min_ms, gbps, t.reps, t.samples, t.create_ms, t.first_ms);
+    if (mismatches >= 0)
+      printf(", \"check\": \"%s\", \"mismatches\": %lld", mismatches ? "failed" : "ok",
+             (long long)mismatches);
+    printf(", \"device\": ");
+    print_json_string(device_name);
+    printf("}\n");
+  }
+  fflush(stdout);
+  result = mismatches > 0 ? 1 : 0;
+done:
+  oclnn_act_free(r.act);
+  oclnn_tensor_free(&r.in);
+  oclnn_tensor_free(&r.b);
+  oclnn_tensor_free(&r.out);
+  free(host_in);
+  free(host_b);
+  free(host_out);
+  return result;
+}
+
+static int run_act_suite(oclnn_context *ctx, const options *opt, const char *device_name) {
+  int failures = 0;
+  for (size_t i = 0; i < sizeof ACT_CASES / sizeof ACT_CASES[0]; i++) {
+    const act_case *c = &ACT_CASES[i];
+    if (!case_selected(opt, c->name))
+      continue;
+    if (opt->list) {
+      printf("act %s %s\n", c->name, c->torch);
+      continue;
+    }
+    failures += run_act_case(ctx, opt, c, device_name);
+  }
+  return failures;
+}
+
+/* ------------------------------------------------------------------------------------------ */
 
 typedef struct suite {
   const char *name;
@@ -1016,11 +1276,12 @@ static const suite SUITES[] = {
     {"pad", run_pad_suite},
     {"norm", run_norm_suite},
     {"conv", run_conv_suite},
+    {"act", run_act_suite},
 };
 
 static void usage(FILE *to) {
   fprintf(to, "usage: oclnn-bench [options]\n"
-              "  --suite NAME     run one suite (pad, norm, conv); default: all\n"
+              "  --suite NAME     run one suite (pad, norm, conv, act); default: all\n"
               "  --case TEXT      run the cases whose name contains TEXT (repeatable)\n"
               "  --exact          --case names must match whole names\n"
               "  --list           list the cases and exit\n"
@@ -1029,7 +1290,7 @@ static void usage(FILE *to) {
               "  --target-ms MS   length of one sample when --reps is not given (default 40)\n"
               "  --device SPEC    device as in OCLNN_DEVICE (\"P:D\" or a name substring)\n"
               "  --check          compare each output bit for bit with a host reference\n"
-              "                   (pad: every element; conv: a sample, within fp32 rounding;\n"
+              "                   (pad, act: every element; conv: a sample, within fp32 rounding;\n"
               "                   norm is checked by ctest -R norm)\n"
               "  --text           a table instead of JSON lines\n"
               "Prints one JSON object per case; median_ms is per launch of back-to-back launches\n"
@@ -1093,7 +1354,8 @@ int main(int argc, char **argv) {
   for (size_t i = 0; i < sizeof SUITES / sizeof SUITES[0]; i++)
     known = known || strcmp(opt.suite, SUITES[i].name) == 0;
   if (!known) {
-    fprintf(stderr, "oclnn-bench: unknown suite \"%s\" (suites: pad, norm, conv)\n", opt.suite);
+    fprintf(stderr, "oclnn-bench: unknown suite \"%s\" (suites: pad, norm, conv, act)\n",
+            opt.suite);
     return 2;
   }
 
