@@ -270,4 +270,5 @@ OCLNN_API oclnn_status oclnn_pad_forward(oclnn_pad *pad, const oclnn_tensor *in,
 #include "oclnn/conv.h"
 #include "oclnn/norm.h"
 #include "oclnn/act.h"
+#include "oclnn/model.h"
 #endif /* OCLNN_H */

@@ -27,9 +27,24 @@ static oclnn_status node_fail_ctx(oclnn__errbuf *err, const oclnn__node *node, o
   return oclnn__model_fail(err, s, "node '%s' (%s): %s", node->name, node->op, what);
 }
 
+/* Folded constants are shapes, pads and the like; this bound keeps a tiny hostile file
+ * (ConstantOfShape of a huge shape) from making the host allocate and fill gigabytes. */
+#define FOLD_MAX_NUMEL ((int64_t)1 << 24)
+
 /* New constant with the node named in any error. */
 static oclnn__const *new_const(const oclnn__node *node, int type, int rank, const int64_t *dims,
                                oclnn__errbuf *err, oclnn_status *s) {
+  int64_t numel = 1;
+  for (int d = 0; d < rank; d++)
+    if (dims[d] >= 0 && !oclnn__mul_i64(numel, dims[d], &numel))
+      numel = INT64_MAX;
+  if (numel > FOLD_MAX_NUMEL) {
+    *s = FAIL(OCLNN_ERR_OVERFLOW,
+              "node '%s' (%s): folding makes a constant of %lld elements (oclnn folds at most "
+              "2^24)",
+              node->name, node->op, (long long)numel);
+    return NULL;
+  }
   char sub[256];
   oclnn__errbuf e = {sub, sizeof sub};
   oclnn__const *c = oclnn__const_new(type, rank, dims, &e, s);
@@ -553,11 +568,13 @@ static oclnn_status fold_slice(const oclnn__node *node, int64_t opset, oclnn__co
       b = b < 0 ? 0 : (b > dim - 1 ? dim - 1 : b);
       e = e < -1 ? -1 : (e > dim - 1 ? dim - 1 : e);
     }
+    /* b and e lie in [-1, dim], so e - b cannot overflow; -st can (INT64_MIN), hence the
+     * unsigned step. */
     int64_t len = 0;
     if (st > 0 && e > b)
-      len = (e - b + st - 1) / st;
+      len = (e - b - 1) / st + 1;
     else if (st < 0 && b > e)
-      len = (b - e + (-st) - 1) / (-st);
+      len = (int64_t)((uint64_t)(b - e - 1) / (0 - (uint64_t)st)) + 1;
     lo[ax] = b;
     step[ax] = st;
     dims[ax] = len;
@@ -862,7 +879,11 @@ static oclnn_status check_conv(const oclnn__graph *g, const oclnn__node *node, o
     if (w->type != OCLNN__ONNX_FLOAT)
       return FAIL(OCLNN_ERR_UNSUPPORTED, "node '%s' (Conv): W has element type %d (float only)",
                   node->name, w->type);
-    if (w->rank < 3 || w->rank > 5)
+    if (w->rank < 3)
+      return FAIL(OCLNN_ERR_INVALID_SHAPE,
+                  "node '%s' (Conv): W has rank %d (at least 3: out, in/group, kernel...)",
+                  node->name, w->rank);
+    if (w->rank > 5)
       return FAIL(OCLNN_ERR_UNSUPPORTED, "node '%s' (Conv): W has rank %d (1d, 2d, 3d only)",
                   node->name, w->rank);
   }
@@ -874,8 +895,9 @@ static oclnn_status check_conv(const oclnn__graph *g, const oclnn__node *node, o
       return s;
     int64_t want = w != NULL ? (w->rank - 2) * (i == 2 ? 2 : 1) : n;
     if (n >= 0 && n != want)
-      return FAIL(OCLNN_ERR_INVALID_VALUE, "node '%s' (Conv): %s has %lld entries, expected %lld",
-                  node->name, lists[i], (long long)n, (long long)want);
+      return FAIL(OCLNN_ERR_INVALID_SHAPE,
+                  "node '%s' (Conv): %s has %lld entries, W's rank needs %lld", node->name,
+                  lists[i], (long long)n, (long long)want);
     for (int64_t j = 0; j < n; j++)
       if (v[j] < (i == 2 ? 0 : 1) || v[j] >= ((int64_t)1 << 31))
         return FAIL(OCLNN_ERR_INVALID_VALUE, "node '%s' (Conv): %s[%lld] = %lld", node->name,
@@ -930,6 +952,9 @@ static oclnn_status check_resize(const oclnn__graph *g, const oclnn__node *node,
     return OCLNN_SUCCESS;
   }
   static const char *const names[] = {"mode",
+                                      "antialias",
+                                      "axes",
+                                      "keep_aspect_ratio_policy",
                                       "coordinate_transformation_mode",
                                       "nearest_mode",
                                       "cubic_coeff_a",
@@ -943,6 +968,15 @@ static oclnn_status check_resize(const oclnn__graph *g, const oclnn__node *node,
                               opset >= 11 ? "half_pixel" : "asymmetric", &ctm, err)) ||
       (s = oclnn__attr_string(node, "nearest_mode", "round_prefer_floor", &nm, err)))
     return s;
+  int64_t antialias;
+  const char *policy;
+  if ((s = oclnn__attr_int(node, "antialias", 0, &antialias, err)) ||
+      (s = oclnn__attr_string(node, "keep_aspect_ratio_policy", "stretch", &policy, err)))
+    return s;
+  if (antialias != 0 || strcmp(policy, "stretch") != 0 || oclnn__node_attr(node, "axes") != NULL)
+    return FAIL(OCLNN_ERR_UNSUPPORTED,
+                "node '%s' (Resize): antialias, axes or keep_aspect_ratio_policy (opset 18)",
+                node->name);
   if (opset >= 11 && strcmp(ctm, "asymmetric") != 0)
     return FAIL(OCLNN_ERR_UNSUPPORTED,
                 "node '%s' (Resize): coordinate_transformation_mode '%s' (oclnn runs "
@@ -1053,4 +1087,93 @@ oclnn_status oclnn__device_node_check(const oclnn__graph *g, const oclnn__node *
     return OCLNN_SUCCESS;
   }
   return FAIL(OCLNN_ERR_UNSUPPORTED, "node '%s' (%s): op not supported", node->name, op);
+}
+
+/* ---- torch's GroupNorm export ------------------------------------------------------------ */
+
+/* The one node reading value v, or -1 when none, several, or v is a graph output. */
+static int sole_consumer(const oclnn__graph *g, int v) {
+  for (int i = 0; i < g->n_outputs; i++)
+    if (g->outputs[i] == v)
+      return -1;
+  int found = -1;
+  for (int n = 0; n < g->n_nodes; n++)
+    for (int k = 0; k < g->nodes[n].n_inputs; k++)
+      if (g->nodes[n].inputs[k] == v) {
+        if (found >= 0 && found != n)
+          return -1;
+        if (found == n)
+          return -1; /* read twice by one node */
+        found = n;
+      }
+  return found;
+}
+
+/* A float constant of shape (C, 1, ..., 1) with `rank` dims; its C. */
+static bool per_channel(const oclnn__const *c, int rank, int64_t *channels) {
+  if (c == NULL || c->type != OCLNN__ONNX_FLOAT || c->rank != rank || rank < 1)
+    return false;
+  for (int d = 1; d < rank; d++)
+    if (c->dims[d] != 1)
+      return false;
+  *channels = c->dims[0];
+  return true;
+}
+
+bool oclnn__match_group_norm(const oclnn__graph *g, int in_node, int nodes[4], int64_t *groups) {
+  const oclnn__node *in = &g->nodes[in_node];
+  if (strcmp(in->op, "InstanceNormalization") != 0 || in->n_inputs != 3 || in->n_outputs != 1 ||
+      in->inputs[0] < 0 || in->inputs[1] < 0 || in->inputs[2] < 0 || in->outputs[0] < 0)
+    return false;
+  int r1 = g->values[in->inputs[0]].producer;
+  if (r1 < 0 || strcmp(g->nodes[r1].op, "Reshape") != 0 || g->nodes[r1].n_inputs < 2 ||
+      g->nodes[r1].inputs[1] < 0 || sole_consumer(g, in->inputs[0]) != in_node)
+    return false;
+  int x = g->nodes[r1].inputs[0];
+  const oclnn__const *shape = g->values[g->nodes[r1].inputs[1]].cst;
+  if (x < 0 || shape == NULL || shape->type != OCLNN__ONNX_INT64 || shape->numel != 3)
+    return false;
+  int64_t G = oclnn__const_get_i64(shape, 1);
+  if (G < 1 || oclnn__const_get_i64(shape, 2) != -1 || oclnn__const_get_i64(shape, 0) != 0)
+    return false;
+  const oclnn__const *scale = g->values[in->inputs[1]].cst, *bias = g->values[in->inputs[2]].cst;
+  if (scale == NULL || bias == NULL || scale->type != OCLNN__ONNX_FLOAT ||
+      bias->type != OCLNN__ONNX_FLOAT || scale->numel != G || bias->numel != G)
+    return false;
+  for (int64_t i = 0; i < G; i++)
+    if (((const float *)scale->data)[i] != 1.0f || ((const float *)bias->data)[i] != 0.0f)
+      return false;
+  int r2 = sole_consumer(g, in->outputs[0]);
+  if (r2 < 0 || strcmp(g->nodes[r2].op, "Reshape") != 0 || g->nodes[r2].n_inputs < 2 ||
+      g->nodes[r2].inputs[0] != in->outputs[0] || g->nodes[r2].n_outputs != 1 ||
+      g->nodes[r2].outputs[0] < 0 || g->nodes[r2].inputs[1] < 0)
+    return false;
+  int shp = g->values[g->nodes[r2].inputs[1]].producer;
+  if (shp < 0 || strcmp(g->nodes[shp].op, "Shape") != 0 || g->nodes[shp].n_inputs != 1 ||
+      g->nodes[shp].inputs[0] != x || g->nodes[shp].n_attrs != 0)
+    return false;
+  int mul = sole_consumer(g, g->nodes[r2].outputs[0]);
+  if (mul < 0 || strcmp(g->nodes[mul].op, "Mul") != 0 || g->nodes[mul].n_inputs != 2 ||
+      g->nodes[mul].n_outputs != 1 || g->nodes[mul].outputs[0] < 0)
+    return false;
+  int wk = g->nodes[mul].inputs[0] == g->nodes[r2].outputs[0] ? 1 : 0;
+  int add = sole_consumer(g, g->nodes[mul].outputs[0]);
+  if (g->nodes[mul].inputs[wk] < 0 || add < 0 || strcmp(g->nodes[add].op, "Add") != 0 ||
+      g->nodes[add].n_inputs != 2 || g->nodes[add].n_outputs != 1 || g->nodes[add].outputs[0] < 0)
+    return false;
+  int bk = g->nodes[add].inputs[0] == g->nodes[mul].outputs[0] ? 1 : 0;
+  if (g->nodes[add].inputs[bk] < 0)
+    return false;
+  const oclnn__const *w = g->values[g->nodes[mul].inputs[wk]].cst;
+  const oclnn__const *b = g->values[g->nodes[add].inputs[bk]].cst;
+  int64_t cw, cb;
+  if (w == NULL || b == NULL || !per_channel(w, w->rank, &cw) || !per_channel(b, w->rank, &cb) ||
+      cw != cb || cw % G != 0)
+    return false;
+  nodes[0] = r1;
+  nodes[1] = r2;
+  nodes[2] = mul;
+  nodes[3] = add;
+  *groups = G;
+  return true;
 }

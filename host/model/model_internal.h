@@ -89,6 +89,10 @@ typedef struct oclnn__node {
   int n_attrs;
   oclnn__attr *attrs;
   bool folded; /* evaluated on the host at load time: nothing left to run */
+  /* Part of torch's GroupNorm export (Reshape -> InstanceNormalization with unit scale and zero
+   * bias -> Reshape -> Mul -> Add), run as one GroupNorm: index of the InstanceNormalization
+   * node heading it, else -1. */
+  int group_norm_head;
 } oclnn__node;
 
 typedef struct oclnn__graph {
@@ -163,6 +167,10 @@ oclnn_status oclnn__fold_node(const oclnn__node *node, int64_t opset, oclnn__con
 oclnn_status oclnn__reshape_like(const oclnn__node *node, int64_t opset, oclnn__const *const *in,
                                  int rank, const int64_t *dims, int *out_rank, int64_t *out_dims,
                                  oclnn__errbuf *err);
+
+/* Matches torch's GroupNorm export starting at InstanceNormalization node `in_node`: on success
+ * fills nodes[0..3] = the first Reshape, the Reshape back, Mul and Add, and *groups. */
+bool oclnn__match_group_norm(const oclnn__graph *graph, int in_node, int nodes[4], int64_t *groups);
 
 /* True when the op runs on the device (possibly fused), and the load-time check of its
  * attributes: OCLNN_ERR_UNSUPPORTED for values oclnn does not run. */

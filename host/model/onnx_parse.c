@@ -12,16 +12,20 @@
 #include "onnx.pb-c.h"
 #endif
 
-/* Default-domain opsets a torch 1.13 export can carry (9..17), and 18 for GroupNormalization.
+/* Default-domain opsets a torch 1.13 export can carry (9..17), 18 for GroupNormalization and 19
+ * for Pad's wrap mode.
  * The ops oclnn runs read their version-dependent inputs/attributes per opset. */
 #define OPSET_MIN 9
-#define OPSET_MAX 18
+#define OPSET_MAX 19
 /* ONNX IR versions 3 (opset imports) to 9 (ONNX 1.14). */
 #define IR_MIN 3
 #define IR_MAX 9
 /* A bound on one constant tensor's element count: keeps every byte count far from overflow and
  * a hostile file from asking for absurd host memory through ConstantOfShape and friends. */
 #define CONST_MAX_NUMEL ((int64_t)1 << 31)
+/* All constants folded at load time together: a file of many modest ConstantOfShape nodes
+ * must not add up to gigabytes either. */
+#define FOLD_MAX_BYTES ((uint64_t)256 << 20)
 
 oclnn_status oclnn__model_fail(oclnn__errbuf *err, oclnn_status status, const char *format, ...) {
   if (err != NULL && err->buf != NULL && err->len > 0) {
@@ -356,8 +360,12 @@ static oclnn_status tensor_from_proto(const Onnx__TensorProto *t, const char *wh
     return oclnn__model_fail(err, OCLNN_ERR_UNSUPPORTED, "%s: rank %zu (at most %d)", what,
                              t->n_dims, OCLNN__GRAPH_MAX_RANK);
   int64_t dims[OCLNN__GRAPH_MAX_RANK];
-  for (size_t d = 0; d < t->n_dims; d++)
+  for (size_t d = 0; d < t->n_dims; d++) {
     dims[d] = t->dims[d];
+    if (dims[d] < 0)
+      return oclnn__model_fail(err, OCLNN_ERR_INVALID_VALUE, "%s: dim %zu is %lld", what, d,
+                               (long long)dims[d]);
+  }
   oclnn_status s;
   char sub[256];
   oclnn__errbuf suberr = {sub, sizeof sub};
@@ -427,7 +435,7 @@ static oclnn_status type_from_proto(const Onnx__ValueInfoProto *vi, const char *
     if (dim != NULL && dim->value_case == ONNX__TENSOR_SHAPE_PROTO__DIMENSION__VALUE_DIM_VALUE) {
       value = dim->dim_value;
       if (value < 0)
-        return oclnn__model_fail(err, OCLNN_ERR_INVALID_SHAPE, "%s '%s': dim %zu is %lld", what,
+        return oclnn__model_fail(err, OCLNN_ERR_INVALID_VALUE, "%s '%s': dim %zu is %lld", what,
                                  vi->name, d, (long long)value);
     }
     v->declared_dims[d] = value;
@@ -614,6 +622,7 @@ static bool is_alias_op(const char *op) {
 /* Marks dynamic values, folds what is known and checks every node that is left. */
 static oclnn_status fold_and_check(parser *p) {
   oclnn__graph *g = p->g;
+  uint64_t folded_bytes = 0;
   for (int i = 0; i < g->n_inputs; i++)
     g->values[g->inputs[i]].dynamic = true;
   for (int n = 0; n < g->n_nodes; n++) {
@@ -629,7 +638,21 @@ static oclnn_status fold_and_check(parser *p) {
         all_known = false;
     }
     bool shape_only = strcmp(node->op, "Shape") == 0 || strcmp(node->op, "Size") == 0;
+    if (dynamic && !shape_only && node->group_norm_head >= 0) {
+      /* Mul/Add/Reshape of torch's GroupNorm export: run inside the GroupNorm step. */
+      for (int k = 0; k < node->n_outputs; k++)
+        if (node->outputs[k] >= 0)
+          g->values[node->outputs[k]].dynamic = true;
+      continue;
+    }
     if (dynamic && !shape_only) {
+      if (strcmp(node->op, "InstanceNormalization") == 0) {
+        int members[4];
+        int64_t groups;
+        if (oclnn__match_group_norm(g, n, members, &groups))
+          for (int m = 1; m < 4; m++)
+            g->nodes[members[m]].group_norm_head = n;
+      }
       if (!oclnn__device_op_supported(node->op) && !is_alias_op(node->op))
         return oclnn__model_fail(p->err, OCLNN_ERR_UNSUPPORTED,
                                  "node '%s' (%s): op not supported on tensor data (oclnn runs "
@@ -679,12 +702,18 @@ static oclnn_status fold_and_check(parser *p) {
     if (s != OCLNN_SUCCESS)
       return s;
     for (int k = 0; k < node->n_outputs; k++) {
+      if (out[k] != NULL)
+        folded_bytes += (uint64_t)out[k]->numel * oclnn__const_elem_size(out[k]->type);
       if (node->outputs[k] >= 0)
         g->values[node->outputs[k]].cst = out[k];
       else
         oclnn__const_free(out[k]);
     }
     node->folded = true;
+    if (folded_bytes > FOLD_MAX_BYTES)
+      return oclnn__model_fail(p->err, OCLNN_ERR_OVERFLOW,
+                               "node '%s' (%s): folded constants exceed %d MiB in all", node->name,
+                               node->op, (int)(FOLD_MAX_BYTES >> 20));
   }
   return OCLNN_SUCCESS;
 }
@@ -792,6 +821,7 @@ static oclnn_status build_graph(parser *p, const Onnx__ModelProto *m) {
   for (size_t n = 0; n < gp->n_node; n++) {
     const Onnx__NodeProto *np = gp->node[n];
     oclnn__node *node = &g->nodes[g->n_nodes++];
+    node->group_norm_head = -1;
     const char *op = np->op_type != NULL ? np->op_type : "";
     node->op = dup_string(op);
     char fallback[64];
