@@ -19,6 +19,36 @@
 #error "VEC must be defined"
 #endif
 
+/* pmode: P_RUNNING: the row parameters come from the running statistics of channel r % mod
+ * (BatchNorm eval, one launch) with the weight (P_WEIGHT) and bias (P_BIAS), computed as
+ * norm_params does; else from the planar arrays. */
+#define P_RUNNING 1
+#define P_WEIGHT 2
+#define P_BIAS 4
+
+/* order: the work-groups' order over memory. PoCL runs work-groups roughly in ascending order,
+ * so after a statistics pass a reversed apply first reads what that pass read last, still in the
+ * last-level cache: ORDER_ROWS reverses the row order (statistics in row order),
+ * ORDER_CHANNELS reverses BatchNorm's channel-major order. Segments-per-row layout only. */
+#define ORDER_FORWARD 0
+#define ORDER_ROWS 1
+#define ORDER_CHANNELS 2
+
+/* Streaming (non-temporal) stores for outputs too large to stay in the caches: a plain store
+ * first reads the line it writes (read for ownership), a streaming one does not, so a pass
+ * that reads x and writes y moves 2 instead of 3 tensors' bytes. Clang-based compilers (PoCL,
+ * Oclgrind) have the builtin; elsewhere it is a plain store. p must be aligned to floatV. */
+#if defined(__has_builtin)
+#if __has_builtin(__builtin_nontemporal_store)
+#define STREAM_STOREV(v, p) __builtin_nontemporal_store((v), (__global floatV *)(p))
+#endif
+#endif
+#ifndef STREAM_STOREV
+#define STREAM_STOREV(v, p) vstoreV((v), 0, (p))
+#endif
+/* Whether streaming stores may start at p: asked for, and p aligned to a floatV. */
+#define STREAM_AT(stream, p) ((stream) && ((ulong)(p)) % (VEC * sizeof(float)) == 0)
+
 #define F_RESIDUAL 1
 #define F_RELU 2
 #define F_COL_WEIGHT 4
@@ -48,7 +78,10 @@ inline float relu_s(float v) { return v < 0.0f ? 0.0f : v; }
         v += vloadV(0, rr + m);                                              \
       if ((FL)&F_RELU)                                                       \
         v = relu_v(v);                                                       \
-      vstoreV(v, 0, yr + m);                                                 \
+      if (nt)                                                                \
+        STREAM_STOREV(v, yr + m);                                            \
+      else                                                                   \
+        vstoreV(v, 0, yr + m);                                               \
     }                                                                        \
     for (ulong m = nvec_end; m < m1; m++) {                                  \
       float v = xr[m];                                                       \
@@ -74,16 +107,28 @@ inline float relu_s(float v) { return v < 0.0f ? 0.0f : v; }
     APPLY_ROW((K)&15, (K) >> 4); \
     break;
 
-__kernel void norm_apply(__global const float *restrict x, ulong x_off, __global float *restrict y,
-                         ulong y_off, __global const float *restrict res, ulong res_off,
-                         __global const float *restrict params, ulong shift_off, ulong scale_off,
-                         ulong offset_off, ulong mod, int col_params,
-                         __global const float *restrict col_w, ulong cw_off,
-                         __global const float *restrict col_b, ulong cb_off, ulong rows, ulong len,
-                         ulong seg, ulong segs, ulong rows_per_item, ulong items, int flags) {
-  const ulong item = get_global_id(0);
+__kernel void
+norm_apply(__global const float *restrict x, ulong x_off, __global float *restrict y, ulong y_off,
+           __global const float *restrict res, ulong res_off, __global const float *restrict params,
+           ulong shift_off, ulong scale_off, ulong offset_off, ulong mod, int col_params,
+           __global const float *restrict col_w, ulong cw_off, __global const float *restrict col_b,
+           ulong cb_off, ulong rows, ulong len, ulong seg, ulong segs, ulong rows_per_item,
+           ulong items, int flags, __global const float *restrict run_mean, ulong rm_off,
+           __global const float *restrict run_var, ulong rv_off,
+           __global const float *restrict aff_w, ulong aw_off, __global const float *restrict aff_b,
+           ulong ab_off, int pmode, float eps, int order, int stream) {
+  ulong item = get_global_id(0);
   if (item >= items)
     return;
+  if (order != ORDER_FORWARD)
+    item = items - 1 - item;
+  if (order == ORDER_CHANNELS) {
+    /* item enumerates (c, n, segment), c-major, as the BatchNorm statistics pass reads them. */
+    const ulong batch = rows / mod;
+    const ulong o = item / segs, sg = item - o * segs;
+    const ulong c = o / batch, n = o - c * batch;
+    item = (n * mod + c) * segs + sg;
+  }
   ulong r0, r1, m0, m1;
   if (rows_per_item > 1) {
     r0 = item * rows_per_item;
@@ -108,8 +153,16 @@ __kernel void norm_apply(__global const float *restrict x, ulong x_off, __global
     __global const float *xr = x + x_off + base;
     __global float *yr = y + y_off + base;
     __global const float *rr = res + res_off + base;
+    const bool nt = STREAM_AT(stream, yr + m0);
     float s = 0.0f, a = 1.0f, b = 0.0f;
-    if (!col_params) {
+    if (pmode & P_RUNNING) {
+      const ulong c = r % mod;
+      const float w = (pmode & P_WEIGHT) ? aff_w[aw_off + c] : 1.0f;
+      const float bias = (pmode & P_BIAS) ? aff_b[ab_off + c] : 0.0f;
+      s = run_mean[rm_off + c];
+      a = w / sqrt(run_var[rv_off + c] + eps);
+      b = bias - 0.0f * a; /* norm_params' offset with mean 0: NaN when a is infinite */
+    } else if (!col_params) {
       const ulong p = r % mod;
       s = ps[p];
       a = pa[p];

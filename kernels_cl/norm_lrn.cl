@@ -40,10 +40,21 @@ inline float pow_s(float d, float beta, int mode) {
   return pow(d, beta);
 }
 
+/* Streaming (non-temporal) stores for outputs too large to stay in the caches (as in
+ * norm_apply.cl): no read for ownership of the lines written. p must be aligned to floatV. */
+#if defined(__has_builtin)
+#if __has_builtin(__builtin_nontemporal_store)
+#define STREAM_STOREV(v, p) __builtin_nontemporal_store((v), (__global floatV *)(p))
+#endif
+#endif
+#ifndef STREAM_STOREV
+#define STREAM_STOREV(v, p) vstoreV((v), 0, (p))
+#endif
+
 __kernel void lrn_forward(__global const float *restrict x, ulong x_off, __global float *restrict y,
                           ulong y_off, ulong channels, ulong spatial, ulong seg, ulong segs,
                           ulong items, long before, long after, float size, float alpha, float beta,
-                          int beta_mode, float k) {
+                          int beta_mode, float k, int stream) {
   const ulong item = get_global_id(0);
   if (item >= items)
     return;
@@ -55,6 +66,7 @@ __kernel void lrn_forward(__global const float *restrict x, ulong x_off, __globa
   const long last = (long)channels - 1;
   for (long c = 0; c <= last; c++) {
     const long lo = max(c - before, 0L), hi = min(c + after, last);
+    const bool nt = stream && ((ulong)(ys + (ulong)c * spatial + m0)) % (VEC * sizeof(float)) == 0;
     for (ulong m = m0; m < nvec_end; m += VEC) {
       floatV sum = (floatV)(0.0f);
       for (long j = lo; j <= hi; j++) {
@@ -62,7 +74,11 @@ __kernel void lrn_forward(__global const float *restrict x, ulong x_off, __globa
         sum += v * v;
       }
       const floatV div = pow_v(sum / size * alpha + k, beta, beta_mode);
-      vstoreV(vloadV(0, xs + (ulong)c * spatial + m) / div, 0, ys + (ulong)c * spatial + m);
+      const floatV v = vloadV(0, xs + (ulong)c * spatial + m) / div;
+      if (nt)
+        STREAM_STOREV(v, ys + (ulong)c * spatial + m);
+      else
+        vstoreV(v, 0, ys + (ulong)c * spatial + m);
     }
     for (ulong m = nvec_end; m < m1; m++) {
       float sum = 0.0f;

@@ -497,3 +497,123 @@ __kernel void sn_params(__global const float *stats, ulong stats_off, __global c
   params[scale_off + p] = scale;
   params[offset_off + p] = bias[b_off + c] - mean * scale;
 }
+
+/* --- Fused statistics + apply for groups that fit in the caches (InstanceNorm, GroupNorm) ---
+ *
+ * One work-group per group of `count` contiguous floats (A = 1: group g is x[g * count ...]).
+ * Its work-items take the same chunks and shift as norm_stats_split, merge as the same tree,
+ * then each applies the affine transform to the chunk it has just read, which is still in its
+ * core's caches: two memory passes (read, write) instead of three. The group is made of rows of
+ * `len` floats; row r (global) takes channel r % channels' weight and bias:
+ *
+ *   y = act((x - K) * scale + offset + residual), scale = w / sqrt(var + eps),
+ *   offset = b - mean * scale
+ *
+ * with the expressions of norm_params, so both paths give the same values. The group's
+ * statistics are also stored (float4 per group at stats_off) for the running statistics.
+ * flags: 1 residual, 2 relu, 4 weight, 8 bias. */
+
+/* Streaming (non-temporal) stores for outputs too large to stay in the caches: a plain store
+ * first reads the line it writes (read for ownership), a streaming one does not, so a pass
+ * that reads x and writes y moves 2 instead of 3 tensors' bytes. Clang-based compilers (PoCL,
+ * Oclgrind) have the builtin; elsewhere it is a plain store. p must be aligned to floatV. */
+#if defined(__has_builtin)
+#if __has_builtin(__builtin_nontemporal_store)
+#define STREAM_STOREV(v, p) __builtin_nontemporal_store((v), (__global floatV *)(p))
+#endif
+#endif
+#ifndef STREAM_STOREV
+#define STREAM_STOREV(v, p) vstoreV((v), 0, (p))
+#endif
+/* Whether streaming stores may start at p: asked for, and p aligned to a floatV. */
+#define STREAM_AT(stream, p) ((stream) && ((ulong)(p)) % (VEC * sizeof(float)) == 0)
+
+inline floatV fused_relu_v(floatV v) { return select(v, (floatV)(0.0f), v < (floatV)(0.0f)); }
+/* NaN stays NaN, as in torch.relu. */
+inline float fused_relu_s(float v) { return v < 0.0f ? 0.0f : v; }
+
+#define FUSED_RANGE(FL)                                   \
+  do {                                                    \
+    ulong i = lo;                                         \
+    for (; i + VEC <= hi; i += VEC) {                     \
+      floatV v = (vloadV(0, x + i) - k) * scale + offset; \
+      if ((FL)&1)                                         \
+        v += vloadV(0, res + i);                          \
+      if ((FL)&2)                                         \
+        v = fused_relu_v(v);                              \
+      if (nt)                                             \
+        STREAM_STOREV(v, y + i);                          \
+      else                                                \
+        vstoreV(v, 0, y + i);                             \
+    }                                                     \
+    for (; i < hi; i++) {                                 \
+      float v = (x[i] - k) * scale + offset;              \
+      if ((FL)&1)                                         \
+        v += res[i];                                      \
+      if ((FL)&2)                                         \
+        v = fused_relu_s(v);                              \
+      y[i] = v;                                           \
+    }                                                     \
+  } while (0)
+
+__kernel void norm_fused(__global const float *restrict x, ulong x_off, __global float *restrict y,
+                         ulong y_off, __global const float *restrict res, ulong res_off,
+                         __global const float *restrict weight, ulong w_off,
+                         __global const float *restrict bias, ulong b_off, int flags, ulong groups,
+                         ulong count, ulong chunk, ulong len, ulong channels, float inv_n,
+                         float eps, __global float *stats, ulong stats_off, int stream,
+                         __local float *tmp) {
+  const ulong g = get_group_id(0);
+  const uint lid = get_local_id(0), size = get_local_size(0);
+  x += x_off;
+  y += y_off;
+  res += res_off;
+  const float k = group_shift(x, g, groups, count, count);
+  const ulong start = min((ulong)lid * chunk, count), end = min(start + chunk, count);
+  const welford w = group_range(x, g, groups, count, start, end, k);
+  tmp[3 * lid] = w.n;
+  tmp[3 * lid + 1] = w.mean;
+  tmp[3 * lid + 2] = w.m2;
+  barrier(CLK_LOCAL_MEM_FENCE);
+  for (uint width = size / 2; width > 0; width /= 2) {
+    if (lid < width) {
+      const welford a = wf_make(tmp[3 * lid], tmp[3 * lid + 1], tmp[3 * lid + 2]);
+      const uint o = lid + width;
+      const welford r = wf_merge(a, wf_make(tmp[3 * o], tmp[3 * o + 1], tmp[3 * o + 2]));
+      tmp[3 * lid] = r.n;
+      tmp[3 * lid + 1] = r.mean;
+      tmp[3 * lid + 2] = r.m2;
+    }
+    barrier(CLK_LOCAL_MEM_FENCE);
+  }
+  const welford total = wf_make(tmp[0], tmp[1], tmp[2]);
+  if (lid == 0)
+    store_stats(stats + stats_off, g, k, total);
+  const float mean = total.mean, var = total.m2 * inv_n;
+  ulong pos = g * count + start;
+  const ulong stop = g * count + end;
+  while (pos < stop) {
+    const ulong row = pos / len;
+    const ulong lo = pos, hi = min(stop, (row + 1) * len);
+    const ulong c = row % channels;
+    const float wc = (flags & 4) ? weight[w_off + c] : 1.0f;
+    const float bc = (flags & 8) ? bias[b_off + c] : 0.0f;
+    const float scale = wc / sqrt(var + eps);
+    const float offset = bc - mean * scale;
+    const bool nt = STREAM_AT(stream, y + lo);
+    switch (flags & 3) {
+    case 0:
+      FUSED_RANGE(0);
+      break;
+    case 1:
+      FUSED_RANGE(1);
+      break;
+    case 2:
+      FUSED_RANGE(2);
+      break;
+    default:
+      FUSED_RANGE(3);
+    }
+    pos = hi;
+  }
+}

@@ -6,6 +6,7 @@
 
 #include <math.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #define STATS_FILE "norm_stats.cl"
@@ -26,6 +27,47 @@
 #define APPLY_SEG_MAX 4096
 #define APPLY_SEG_MIN 256
 
+/* Fused statistics + apply (norm_fused) for groups of ROW_TINY + 1 .. FUSED_MAX floats. A
+ * work-group runs on one core and re-reads its group right after reading it: up to 1 MiB that
+ * comes back from L2/L3 (this machine: 512 KiB L2 per core, 32 MiB L3) instead of memory.
+ * FUSED_MAX = SPLIT_CHUNK * LOCAL also keeps it within one work-group's chunks, so its
+ * statistics are norm_stats_split's. Smaller groups keep one work-item per group
+ * (norm_stats_rows). OCLNN_NORM_FUSED_MIN / OCLNN_NORM_FUSED_MAX (floats) override the bounds,
+ * so that tests run both paths on the same sweeps. */
+#define FUSED_MAX ((uint64_t)SPLIT_CHUNK * LOCAL)
+
+/* A decimal environment value; false when unset, empty or not a number. */
+static bool env_u64(const char *text, uint64_t *out) {
+  if (!text || !*text)
+    return false;
+  char *end = NULL;
+  unsigned long long v = strtoull(text, &end, 10);
+  if (!end || *end != '\0')
+    return false;
+  *out = v;
+  return true;
+}
+
+/* Outputs of at least half the device's global memory cache (PoCL here: 32 MiB, the L3) would
+ * be evicted before the next layer reads them, since the pass also streams the same amount of
+ * input through the cache; on CPUs those are written with streaming stores (no read for
+ * ownership: measured ~20% faster on the 32 MiB BatchNorm eval). OCLNN_NORM_STREAM_MIN
+ * (bytes) overrides the threshold, for tests and tuning. */
+uint64_t oclnn__norm_stream_min(const oclnn_context *ctx) {
+  const char *env = getenv("OCLNN_NORM_STREAM_MIN");
+  uint64_t v = 0;
+  if (env_u64(env, &v))
+    return v;
+  if (!(ctx->device_type & CL_DEVICE_TYPE_CPU))
+    return UINT64_MAX;
+  cl_ulong cache = 0;
+  if (clGetDeviceInfo(ctx->device, CL_DEVICE_GLOBAL_MEM_CACHE_SIZE, sizeof cache, &cache, NULL) !=
+          CL_SUCCESS ||
+      cache == 0)
+    return UINT64_MAX;
+  return cache / 2;
+}
+
 enum { MODE_ROWS = 0, MODE_SPLIT = 1, MODE_COLS = 2 };
 
 static int vector_width(const oclnn_context *ctx) {
@@ -41,6 +83,19 @@ void oclnn__norm_variants(oclnn__variant_fn each, void *user) {
     for (size_t f = 0; f < sizeof files / sizeof files[0]; f++)
       each(user, files[f], options);
   }
+}
+
+/* The largest power of two <= LOCAL that the kernel can run as a work-group. */
+static oclnn_status local_size(oclnn_context *ctx, const char *fn, cl_kernel kernel, size_t *out) {
+  size_t limit = 0;
+  cl_int err = clGetKernelWorkGroupInfo(kernel, ctx->device, CL_KERNEL_WORK_GROUP_SIZE,
+                                        sizeof limit, &limit, NULL);
+  if (err != CL_SUCCESS)
+    return oclnn__fail_cl(ctx, fn, "clGetKernelWorkGroupInfo", err);
+  *out = LOCAL;
+  while (*out > 1 && *out > limit)
+    *out /= 2;
+  return OCLNN_SUCCESS;
 }
 
 oclnn_status oclnn__norm_engine_init(oclnn_context *ctx, const char *fn, bool switchable,
@@ -65,6 +120,7 @@ oclnn_status oclnn__norm_engine_init(oclnn_context *ctx, const char *fn, bool sw
       {e->stats_program, "norm_params", &e->params, true},
       {e->stats_program, "norm_running", &e->running, true},
       {e->apply_program, "norm_apply", &e->apply, true},
+      {e->stats_program, "norm_fused", &e->fused, true},
       {e->stats_program, "sn_ln_stats", &e->sn_ln, switchable},
       {e->stats_program, "sn_bn_stats", &e->sn_bn, switchable},
       {e->stats_program, "sn_params", &e->sn_params, switchable},
@@ -73,24 +129,23 @@ oclnn_status oclnn__norm_engine_init(oclnn_context *ctx, const char *fn, bool sw
     if (kernels[i].wanted)
       status =
           oclnn__kernel_create(ctx, fn, kernels[i].program, kernels[i].name, kernels[i].kernel);
-  if (status == OCLNN_SUCCESS) {
-    size_t limit = 0;
-    cl_int err = clGetKernelWorkGroupInfo(e->split, ctx->device, CL_KERNEL_WORK_GROUP_SIZE,
-                                          sizeof limit, &limit, NULL);
-    if (err != CL_SUCCESS)
-      status = oclnn__fail_cl(ctx, fn, "clGetKernelWorkGroupInfo", err);
-    e->split_local = LOCAL;
-    while (e->split_local > 1 && e->split_local > limit)
-      e->split_local /= 2;
-  }
+  if (status == OCLNN_SUCCESS)
+    status = local_size(ctx, fn, e->split, &e->split_local);
+  if (status == OCLNN_SUCCESS)
+    status = local_size(ctx, fn, e->fused, &e->fused_local);
+  if (!env_u64(getenv("OCLNN_NORM_FUSED_MIN"), &e->fused_min))
+    e->fused_min = ROW_TINY + 1;
+  if (!env_u64(getenv("OCLNN_NORM_FUSED_MAX"), &e->fused_max))
+    e->fused_max = FUSED_MAX;
+  e->stream_min = oclnn__norm_stream_min(ctx);
   if (status != OCLNN_SUCCESS)
     oclnn__norm_engine_release(e);
   return status;
 }
 
 void oclnn__norm_engine_release(oclnn__norm_engine *e) {
-  cl_kernel *all[] = {&e->rows,    &e->split, &e->cols,  &e->merge, &e->params,
-                      &e->running, &e->apply, &e->sn_ln, &e->sn_bn, &e->sn_params};
+  cl_kernel *all[] = {&e->rows,  &e->split, &e->cols,  &e->merge, &e->params,   &e->running,
+                      &e->apply, &e->fused, &e->sn_ln, &e->sn_bn, &e->sn_params};
   for (size_t i = 0; i < sizeof all / sizeof all[0]; i++) {
     if (*all[i])
       clReleaseKernel(*all[i]);
@@ -323,6 +378,9 @@ oclnn_status oclnn__norm_apply_enqueue(oclnn__norm_engine *e, const char *fn, cl
   }
   int flags =
       (p->residual ? 1 : 0) | (p->relu ? 2 : 0) | (p->col_weight ? 4 : 0) | (p->col_bias ? 8 : 0);
+  int pmode = p->running_mean ? 1 | (p->weight ? 2 : 0) | (p->bias ? 4 : 0) : 0;
+  /* The reversed orders are defined on segments of rows only. */
+  int order = rows_per_item == 1 && !p->col_params ? p->order : OCLNN__NORM_FORWARD;
   kargs a = {e->apply, 0, CL_SUCCESS};
   arg_tensor(&a, p->in);
   arg_tensor(&a, p->out);
@@ -342,7 +400,51 @@ oclnn_status oclnn__norm_apply_enqueue(oclnn__norm_engine *e, const char *fn, cl
   arg_u64(&a, rows_per_item);
   arg_u64(&a, items);
   arg_int(&a, flags);
+  arg_tensor(&a, p->running_mean);
+  arg_tensor(&a, p->running_mean ? p->running_var : NULL);
+  arg_tensor(&a, p->running_mean ? p->weight : NULL);
+  arg_tensor(&a, p->running_mean ? p->bias : NULL);
+  arg_int(&a, pmode);
+  arg_float(&a, p->eps);
+  arg_int(&a, order);
+  arg_int(&a, total * sizeof(float) >= e->stream_min);
   return launch(e, fn, e->apply_program, &a, items, LOCAL);
+}
+
+bool oclnn__norm_fused_fits(const oclnn__norm_engine *e, uint64_t count) {
+  return count >= e->fused_min && count <= e->fused_max;
+}
+
+oclnn_status oclnn__norm_fused_enqueue(oclnn__norm_engine *e, const char *fn, cl_mem scratch,
+                                       const oclnn__norm_fused_args *p) {
+  if (p->groups == 0 || p->count == 0)
+    return OCLNN_SUCCESS;
+  uint64_t vec = (uint64_t)vector_width(e->ctx), local = e->fused_local;
+  /* norm_stats_split's chunks for a group of one work-group. */
+  uint64_t chunk = div_up(div_up(p->count, local), 2 * vec) * 2 * vec;
+  int flags = (p->residual ? 1 : 0) | (p->relu ? 2 : 0) | (p->weight ? 4 : 0) | (p->bias ? 8 : 0);
+  kargs a = {e->fused, 0, CL_SUCCESS};
+  arg_tensor(&a, p->in);
+  arg_tensor(&a, p->out);
+  arg_tensor(&a, p->residual);
+  arg_tensor(&a, p->weight);
+  arg_tensor(&a, p->bias);
+  arg_int(&a, flags);
+  arg_u64(&a, p->groups);
+  arg_u64(&a, p->count);
+  arg_u64(&a, chunk);
+  arg_u64(&a, p->len ? p->len : 1);
+  arg_u64(&a, p->channels ? p->channels : 1);
+  arg_float(&a, 1.0 / (double)p->count);
+  arg_float(&a, p->eps);
+  arg_mem(&a, scratch);
+  arg_u64(&a, p->stats_off);
+  arg_int(&a, p->groups * p->count * sizeof(float) >= e->stream_min);
+  set_arg(&a, 3 * sizeof(cl_float) * local, NULL);
+  if (p->groups > SIZE_MAX / local)
+    return oclnn__fail(e->ctx, OCLNN_ERR_OVERFLOW, "%s: %llu work-groups are too many to launch",
+                       fn, (unsigned long long)p->groups);
+  return launch(e, fn, e->stats_program, &a, p->groups * local, local);
 }
 
 /* --- validation --- */

@@ -191,8 +191,12 @@ oclnn_status oclnn_batch_norm_forward(oclnn_batch_norm *layer, int training, con
   oclnn__norm_stats_plan plan = {0};
   if (batch_stats)
     oclnn__norm_stats_plan_make(e, (uint64_t)s.n, (uint64_t)s.c, (uint64_t)s.s, &layout, &plan);
-  oclnn__norm_params params;
-  oclnn__norm_params_reserve(&layout, (uint64_t)s.c, &params);
+  /* Eval on (N, C, S > 1) input: one launch whose apply pass computes each row's parameters
+   * from the running statistics (a separate parameter launch cost as much as ~5% here). */
+  bool one_launch = !batch_stats && s.s > 1;
+  oclnn__norm_params params = {0};
+  if (!one_launch)
+    oclnn__norm_params_reserve(&layout, (uint64_t)s.c, &params);
   cl_mem scratch = NULL;
   status = oclnn__norm_scratch(ctx, fn, &layout, &scratch);
   if (status != OCLNN_SUCCESS)
@@ -207,7 +211,7 @@ oclnn_status oclnn_batch_norm_forward(oclnn_batch_norm *layer, int training, con
     if (status == OCLNN_SUCCESS && num_batches_tracked)
       *num_batches_tracked = batches;
   }
-  if (status == OCLNN_SUCCESS)
+  if (status == OCLNN_SUCCESS && !one_launch)
     status = oclnn__norm_params_enqueue(e, fn, scratch, batch_stats ? plan.stats_off : UINT64_MAX,
                                         running_mean, running_var, weight, bias, 1, (uint64_t)s.c,
                                         1.0 / (double)count, d->eps, &params);
@@ -229,5 +233,15 @@ oclnn_status oclnn_batch_norm_forward(oclnn_batch_norm *layer, int training, con
     apply.rows = (uint64_t)(s.n * s.c);
     apply.len = (uint64_t)s.s;
   }
+  if (one_launch) {
+    apply.running_mean = running_mean;
+    apply.running_var = running_var;
+    apply.weight = weight;
+    apply.bias = bias;
+    apply.eps = d->eps;
+  }
+  /* The statistics pass reads channel by channel; start the apply pass where it ended. */
+  if (batch_stats)
+    apply.order = OCLNN__NORM_REVERSE_CHANNELS;
   return oclnn__norm_apply_enqueue(e, fn, scratch, &apply);
 }

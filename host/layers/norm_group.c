@@ -159,6 +159,27 @@ oclnn_status oclnn_group_norm_forward(oclnn_group_norm *layer, const oclnn_tenso
   int64_t per_group = s.c / d->num_groups;
   oclnn__norm_engine *e = &layer->engine;
   oclnn__norm_layout layout = {0};
+  if (oclnn__norm_fused_fits(e, (uint64_t)(per_group * s.s))) {
+    /* Groups that fit in the caches: statistics and apply in one launch. */
+    oclnn__norm_fused_args f = {0};
+    f.in = in;
+    f.out = out;
+    f.residual = residual;
+    f.weight = weight;
+    f.bias = bias;
+    f.groups = (uint64_t)(s.n * d->num_groups);
+    f.count = (uint64_t)(per_group * s.s);
+    f.len = (uint64_t)s.s;
+    f.channels = (uint64_t)s.c;
+    f.eps = d->eps;
+    f.relu = d->fuse_relu != 0;
+    f.stats_off = oclnn__norm_reserve(&layout, f.groups * 4);
+    cl_mem fused_scratch = NULL;
+    status = oclnn__norm_scratch(ctx, fn, &layout, &fused_scratch);
+    if (status == OCLNN_SUCCESS)
+      status = oclnn__norm_fused_enqueue(e, fn, fused_scratch, &f);
+    return status;
+  }
   oclnn__norm_stats_plan plan;
   oclnn__norm_stats_plan_make(e, 1, (uint64_t)(s.n * d->num_groups), (uint64_t)(per_group * s.s),
                               &layout, &plan);
@@ -183,5 +204,6 @@ oclnn_status oclnn_group_norm_forward(oclnn_group_norm *layer, const oclnn_tenso
   apply.rows = (uint64_t)(s.n * s.c);
   apply.len = (uint64_t)s.s;
   apply.relu = d->fuse_relu != 0;
+  apply.order = OCLNN__NORM_REVERSE_ROWS;
   return oclnn__norm_apply_enqueue(e, fn, scratch, &apply);
 }

@@ -116,6 +116,39 @@ oclnn_status oclnn_instance_norm_output_shape(oclnn_instance_norm *layer, int tr
   return status;
 }
 
+/* Planes that fit in the caches: statistics and apply in one launch (norm_fused), then the
+ * running statistics from the planes' statistics. */
+static oclnn_status fused_forward(oclnn_instance_norm *layer, const char *fn, const inst_shape *s,
+                                  bool update, const oclnn_tensor *in, const oclnn_tensor *weight,
+                                  const oclnn_tensor *bias, const oclnn_tensor *running_mean,
+                                  const oclnn_tensor *running_var, const oclnn_tensor *residual,
+                                  const oclnn_tensor *out) {
+  oclnn__norm_engine *e = &layer->engine;
+  oclnn__norm_layout layout = {0};
+  oclnn__norm_fused_args f = {0};
+  f.in = in;
+  f.out = out;
+  f.residual = residual;
+  f.weight = weight;
+  f.bias = bias;
+  f.groups = (uint64_t)(s->n * s->c);
+  f.count = (uint64_t)s->s;
+  f.len = (uint64_t)s->s;
+  f.channels = (uint64_t)s->c;
+  f.eps = layer->desc.eps;
+  f.relu = layer->desc.fuse_relu != 0;
+  f.stats_off = oclnn__norm_reserve(&layout, f.groups * 4);
+  cl_mem scratch = NULL;
+  oclnn_status status = oclnn__norm_scratch(layer->ctx, fn, &layout, &scratch);
+  if (status == OCLNN_SUCCESS)
+    status = oclnn__norm_fused_enqueue(e, fn, scratch, &f);
+  if (status == OCLNN_SUCCESS && update)
+    status = oclnn__norm_running_enqueue(e, fn, scratch, f.stats_off, (uint64_t)s->c,
+                                         (uint64_t)s->n, (uint64_t)s->s, layer->desc.momentum,
+                                         running_mean, running_var);
+  return status;
+}
+
 oclnn_status oclnn_instance_norm_forward(oclnn_instance_norm *layer, int training,
                                          const oclnn_tensor *in, const oclnn_tensor *weight,
                                          const oclnn_tensor *bias, const oclnn_tensor *running_mean,
@@ -173,6 +206,9 @@ oclnn_status oclnn_instance_norm_forward(oclnn_instance_norm *layer, int trainin
   oclnn__norm_engine *e = &layer->engine;
   oclnn__norm_layout layout = {0};
   oclnn__norm_stats_plan plan = {0};
+  if (instance_stats && s.numel > 0 && oclnn__norm_fused_fits(e, (uint64_t)s.s))
+    return fused_forward(layer, fn, &s, update, in, weight, bias, running_mean, running_var,
+                         residual, out);
   if (instance_stats)
     oclnn__norm_stats_plan_make(e, 1, (uint64_t)(s.n * s.c), (uint64_t)s.s, &layout, &plan);
   oclnn__norm_params params;
@@ -203,5 +239,7 @@ oclnn_status oclnn_instance_norm_forward(oclnn_instance_norm *layer, int trainin
   apply.rows = (uint64_t)(s.n * s.c);
   apply.len = (uint64_t)s.s;
   apply.relu = d->fuse_relu != 0;
+  if (instance_stats)
+    apply.order = OCLNN__NORM_REVERSE_ROWS;
   return oclnn__norm_apply_enqueue(e, fn, scratch, &apply);
 }

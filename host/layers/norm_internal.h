@@ -12,10 +12,17 @@
 typedef struct oclnn__norm_engine {
   oclnn_context *ctx;
   oclnn__program *stats_program, *apply_program;
-  cl_kernel rows, split, cols, merge, params, running, apply;
+  cl_kernel rows, split, cols, merge, params, running, apply, fused;
   cl_kernel sn_ln, sn_bn, sn_params; /* SwitchableNorm only */
   size_t split_local;                /* work-group size of norm_stats_split (a power of two) */
+  size_t fused_local;                /* work-group size of norm_fused (a power of two) */
+  uint64_t fused_min, fused_max;     /* group sizes (floats) that norm_fused takes */
+  uint64_t stream_min;               /* smallest output (bytes) written with streaming stores */
 } oclnn__norm_engine;
+
+/* The smallest output (bytes) that the norm kernels write with streaming stores (UINT64_MAX:
+ * never); norm.c says why. */
+uint64_t oclnn__norm_stream_min(const oclnn_context *ctx);
 
 oclnn_status oclnn__norm_engine_init(oclnn_context *ctx, const char *fn, bool switchable,
                                      oclnn__norm_engine *engine);
@@ -70,18 +77,45 @@ oclnn_status oclnn__norm_running_enqueue(oclnn__norm_engine *engine, const char 
                                          const oclnn_tensor *running_mean,
                                          const oclnn_tensor *running_var);
 
+/* The order of the apply pass over memory: forward, or the reverse of the statistics pass that
+ * ran just before it (row order, or BatchNorm's channel-major order), so that it starts on data
+ * still in the last-level cache. */
+enum { OCLNN__NORM_FORWARD = 0, OCLNN__NORM_REVERSE_ROWS = 1, OCLNN__NORM_REVERSE_CHANNELS = 2 };
+
 /* out = act(((in - shift) * scale + offset) * col_weight + col_bias + residual) over `rows`
- * rows of `len` floats; parameters per row (entry row % mod) or, with col_params, per column. */
+ * rows of `len` floats; parameters per row (entry row % mod) or, with col_params, per column.
+ * With running_mean set (BatchNorm eval, one launch) the row parameters are computed in the
+ * kernel from channel row % mod's running statistics, weight and bias (either may be NULL) and
+ * eps, and params is not read. */
 typedef struct oclnn__norm_apply_args {
   const oclnn_tensor *in, *out, *residual, *col_weight, *col_bias;
   const oclnn__norm_params *params;
+  const oclnn_tensor *running_mean, *running_var, *weight, *bias;
+  double eps;
   uint64_t mod;
   int col_params;
   uint64_t rows, len;
   int relu;
+  int order;
 } oclnn__norm_apply_args;
 oclnn_status oclnn__norm_apply_enqueue(oclnn__norm_engine *engine, const char *fn, cl_mem scratch,
                                        const oclnn__norm_apply_args *args);
+
+/* Fused statistics + apply (kernels_cl/norm_fused in norm_stats.cl) for `groups` contiguous
+ * groups of `count` floats made of rows of `len` floats, when a group fits in the caches
+ * (oclnn__norm_fused_fits): one launch, two memory passes instead of three. Row r takes channel
+ * r % channels' weight and bias (either may be NULL); the groups' statistics are stored at
+ * stats_off (groups float4s) for a running-statistics update. */
+typedef struct oclnn__norm_fused_args {
+  const oclnn_tensor *in, *out, *residual, *weight, *bias;
+  uint64_t groups, count, len, channels;
+  double eps;
+  int relu;
+  uint64_t stats_off;
+} oclnn__norm_fused_args;
+bool oclnn__norm_fused_fits(const oclnn__norm_engine *engine, uint64_t count);
+oclnn_status oclnn__norm_fused_enqueue(oclnn__norm_engine *engine, const char *fn, cl_mem scratch,
+                                       const oclnn__norm_fused_args *args);
 
 /* Gets the scratch buffer for a layout; fails with OCLNN_ERR_OVERFLOW past size_t. */
 oclnn_status oclnn__norm_scratch(oclnn_context *ctx, const char *fn,

@@ -174,5 +174,6 @@ oclnn_status oclnn_layer_norm_forward(oclnn_layer_norm *layer, const oclnn_tenso
   apply.rows = (uint64_t)rows;
   apply.len = (uint64_t)len;
   apply.relu = d->fuse_relu != 0;
+  apply.order = OCLNN__NORM_REVERSE_ROWS; /* start where the statistics pass ended */
   return oclnn__norm_apply_enqueue(e, fn, scratch, &apply);
 }

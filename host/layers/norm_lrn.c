@@ -1,6 +1,5 @@
 /* LocalResponseNorm across channels (kernels_cl/norm_lrn.cl); see oclnn/norm.h. */
-#include "core/internal.h"
-#include "program/program.h"
+#include "layers/norm_internal.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -16,6 +15,7 @@ struct oclnn_lrn {
   oclnn_lrn_desc desc;
   oclnn__program *program;
   cl_kernel kernel;
+  uint64_t stream_min; /* outputs of at least this many bytes use streaming stores */
 };
 
 oclnn_lrn_desc oclnn_lrn_desc_default(int64_t size) {
@@ -58,6 +58,7 @@ oclnn_status oclnn_lrn_create(oclnn_context *ctx, const oclnn_lrn_desc *desc, oc
     return status;
   }
   layer->ctx = ctx;
+  layer->stream_min = oclnn__norm_stream_min(ctx);
   layer->desc = *desc;
   layer->program = program;
   *out = layer;
@@ -172,6 +173,8 @@ oclnn_status oclnn_lrn_forward(oclnn_lrn *layer, const oclnn_tensor *in, const o
   SET(beta);
   SET(beta_mode);
   SET(k);
+  cl_int stream = (cl_ulong)count * sizeof(float) >= layer->stream_min;
+  SET(stream);
 #undef SET
   if (err != CL_SUCCESS)
     return oclnn__fail_cl(ctx, fn, "clSetKernelArg", err);

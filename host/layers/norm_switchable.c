@@ -291,5 +291,6 @@ oclnn_switchable_norm_forward(oclnn_switchable_norm *layer, int training, const 
   apply.rows = rows;
   apply.len = (uint64_t)s.s;
   apply.relu = d->fuse_relu != 0;
+  apply.order = OCLNN__NORM_REVERSE_ROWS; /* start where the statistics pass ended */
   return oclnn__norm_apply_enqueue(e, fn, scratch, &apply);
 }
