@@ -1,7 +1,15 @@
-/* Convolution, Winograd F(4x4, 3x3) for 2d 3x3 kernels with stride 1, dilation 1, groups 1:
+/* Convolution, Winograd F(4x4, 3x3) for 2d 3x3 kernels with stride 1, groups 1:
  * Y = A^T [(G g G^T) . (B^T d B)] A over 6x6 input tiles giving 4x4 output tiles (Lavin and
  * Gray, "Fast Algorithms for Convolutional Neural Networks", 2016), 36 multiplies per tile and
- * channel pair instead of 144. Four kernels:
+ * channel pair instead of 144.
+ *
+ * Dilation (dh, dw) is split into dh * dw phases: the outputs (py + dh y', px + dw x') of phase
+ * (py, px) are an undilated 3x3 convolution of the input samples (py - ph + dh u, px - pw + dw v),
+ * so each phase is tiled on its own (y', x') grid and the tiles of all phases go through the
+ * same GEMMs. The transforms read and write with the dilation as their stride; dilation 1 is
+ * the single phase (0, 0).
+ *
+ * Four kernels:
  *  - conv_winograd_weights: U[xi][block][c][CB] = (G g G^T)[xi] for each (k, c), packed in
  *    blocks of CB output channels (once per prepare, or per call into scratch);
  *  - conv_winograd_input: V[xi][c][t] = (B^T d B)[xi] for each input channel and tile t (rows of
@@ -99,24 +107,28 @@ inline void bt6(const float8 *d, float8 *v) {
 }
 
 /* Eight horizontally adjacent tiles per work-item, one per vector lane: gid 0 = group of 8 tile
- * columns, gid 1 = tile row, gid 2 = n * channels + c. Tiles are numbered
- * t = (n * tiles_h + ty) * tiles_wp + tx with tiles_wp = tiles_w rounded up to 8; the tiles past
- * tiles_w read zeros (or what the padding gives) and only feed outputs that are not stored. */
+ * columns, gid 1 = phase * tiles_h + tile row, gid 2 = n * channels + c. Tiles are numbered
+ * t = ((n * phases + phase) * tiles_h + ty) * tiles_wp + tx with tiles_wp = tiles_w rounded up to
+ * 8, phase = py * dw + px; the tiles past a phase's outputs read zeros (or what the padding
+ * gives) and only feed outputs that are not stored. */
 __kernel void conv_winograd_input(__global const float *restrict in, ulong in_offset,
                                   __global float *restrict v_out, ulong v_offset, int channels,
                                   int in_h, int in_w, int tiles_h, int tiles_wp, ulong pitch,
-                                  int ph, int pw, int ph_after, int pw_after, int mode) {
-  const int tx0 = (int)get_global_id(0) * 8, ty = (int)get_global_id(1);
+                                  int ph, int pw, int ph_after, int pw_after, int mode, int dh,
+                                  int dw) {
+  const int tx0 = (int)get_global_id(0) * 8;
+  const int phase = (int)get_global_id(1) / tiles_h, ty = (int)get_global_id(1) % tiles_h;
   const ulong nc = get_global_id(2);
   const int c = (int)(nc % (ulong)channels);
   const ulong n = nc / (ulong)channels;
   __global const float *src = in + in_offset + nc * (ulong)in_h * (ulong)in_w;
-  const int y0 = ty * 4 - ph, x0 = tx0 * 4 - pw;
-  const int lo = clamp(-x0, 0, 34), hi = clamp(in_w - x0, lo, 34);
+  const int y0 = phase / dw - ph + dh * ty * 4, x0 = phase % dw - pw + dw * tx0 * 4;
+  /* With dw == 1, columns [lo, hi) lie inside the row; with dw > 1 every column is mapped. */
+  const int lo = dw == 1 ? clamp(-x0, 0, 34) : 34, hi = dw == 1 ? clamp(in_w - x0, lo, 34) : 34;
   float8 t[6][6]; /* B^T d, [row of the transform][column j] */
   float8 d[6][6]; /* [row i][column j], lanes = tiles */
   for (int i = 0; i < 6; i++) {
-    const int y = y0 + i;
+    const int y = y0 + dh * i;
     const int sy = (y >= -ph && y < in_h + ph_after) ? conv_source(y, in_h, mode) : -1;
     float seg[34];
     if (sy < 0) {
@@ -131,13 +143,13 @@ __kernel void conv_winograd_input(__global const float *restrict in, ulong in_of
       for (; j < hi; j++)
         seg[j] = line[x0 + j];
       for (j = 0; j < lo; j++) {
-        const int x = x0 + j;
-        const int m = x >= -pw ? conv_source(x, in_w, mode) : -1;
+        const int x = x0 + dw * j;
+        /* Beyond the padded input: only feeds outputs that are not stored. */
+        const int m = x >= -pw && x < in_w + pw_after ? conv_source(x, in_w, mode) : -1;
         seg[j] = m >= 0 ? line[m] : 0.0f;
       }
       for (j = hi; j < 34; j++) {
         const int x = x0 + j;
-        /* Beyond the padded input: only feeds outputs that are not stored. */
         const int m = x < in_w + pw_after ? conv_source(x, in_w, mode) : -1;
         seg[j] = m >= 0 ? line[m] : 0.0f;
       }
@@ -154,7 +166,9 @@ __kernel void conv_winograd_input(__global const float *restrict in, ulong in_of
     for (int i = 0; i < 6; i++)
       t[i][j] = r[i];
   }
-  const ulong t_index = (n * (ulong)tiles_h + (ulong)ty) * (ulong)tiles_wp + (ulong)tx0;
+  const ulong t_index =
+      ((n * (ulong)(dh * dw) + (ulong)phase) * (ulong)tiles_h + (ulong)ty) * (ulong)tiles_wp +
+      (ulong)tx0;
   const ulong xi_stride = (ulong)channels * pitch;
   __global float *dst = v_out + v_offset + (ulong)c * pitch + t_index;
   for (int i = 0; i < 6; i++) {
@@ -261,18 +275,21 @@ inline void at6(const float8 *m, float8 *y) {
   y[3] = m[1] - m[2] + 8.0f * (m[3] - m[4]) + m[5];
 }
 
-/* Eight horizontally adjacent tiles per work-item: gid 0 = group of 8 tile columns, gid 1 = tile
- * row, gid 2 = n * out_channels + k. */
+/* Eight horizontally adjacent tiles per work-item: gid 0 = group of 8 tile columns, gid 1 =
+ * phase * tiles_h + tile row, gid 2 = n * out_channels + k. */
 __kernel void conv_winograd_output(__global const float *restrict m, ulong m_offset,
                                    __global const float *restrict bias, ulong bias_offset,
                                    int has_bias, __global float *restrict out, ulong out_offset,
                                    int out_channels, int out_h, int out_w, int tiles_h,
-                                   int tiles_wp, ulong pitch) {
-  const int tx0 = (int)get_global_id(0) * 8, ty = (int)get_global_id(1);
+                                   int tiles_wp, ulong pitch, int dh, int dw) {
+  const int tx0 = (int)get_global_id(0) * 8;
+  const int phase = (int)get_global_id(1) / tiles_h, ty = (int)get_global_id(1) % tiles_h;
   const ulong nk = get_global_id(2);
   const int k = (int)(nk % (ulong)out_channels);
   const ulong n = nk / (ulong)out_channels;
-  const ulong t_index = (n * (ulong)tiles_h + (ulong)ty) * (ulong)tiles_wp + (ulong)tx0;
+  const ulong t_index =
+      ((n * (ulong)(dh * dw) + (ulong)phase) * (ulong)tiles_h + (ulong)ty) * (ulong)tiles_wp +
+      (ulong)tx0;
   const ulong xi_stride = (ulong)out_channels * pitch;
   __global const float *src = m + m_offset + (ulong)k * pitch + t_index;
   float8 t[4][6];
@@ -286,10 +303,11 @@ __kernel void conv_winograd_output(__global const float *restrict m, ulong m_off
   }
   const float b = has_bias ? bias[bias_offset + (ulong)k] : 0.0f;
   __global float *dst = out + out_offset + nk * (ulong)out_h * (ulong)out_w;
-  const int oy0 = ty * 4, ox0 = tx0 * 4;
-  const int width = min(32, out_w - ox0);
+  /* Output (py + dh y', px + dw x') of the phase's (y', x'). */
+  const int py = phase / dw, px = phase % dw, oy0 = ty * 4, ox0 = tx0 * 4;
+  const int width = dw == 1 ? min(32, out_w - ox0) : min(32, (out_w - px + dw - 1) / dw - ox0);
   for (int i = 0; i < 4; i++) {
-    const int oy = oy0 + i;
+    const int oy = py + dh * (oy0 + i);
     if (oy >= out_h)
       break;
     float8 y[4];
@@ -307,8 +325,11 @@ __kernel void conv_winograd_output(__global const float *restrict m, ulong m_off
       row[24 + j] = v.s6;
       row[28 + j] = v.s7;
     }
-    __global float *line = dst + (ulong)oy * (ulong)out_w + (ulong)ox0;
-    if (width == 32) {
+    __global float *line = dst + (ulong)oy * (ulong)out_w + (ulong)(px + dw * ox0);
+    if (dw > 1) {
+      for (int j = 0; j < width; j++)
+        line[(ulong)(dw * j)] = row[j];
+    } else if (width == 32) {
       for (int j = 0; j < 32; j += 8)
         vstore8(vload8(0, row + j), 0, line + j);
     } else {

@@ -300,6 +300,54 @@ Test(conv_api, depthwise_blocks_per_item) {
   }
 }
 
+/* Winograd with dilation (run as dilation_h x dilation_w phases): odd sizes, phases with fewer
+ * outputs than others or none at all, batches, "same" padding, every padding mode; and AUTO
+ * picks it for a wide enough dilation-2 layer. The sweeps have no dilated 3x3 layer it takes. */
+Test(conv_api, winograd_dilated) {
+  oclnn_context *ctx = test_context();
+  static const struct {
+    int64_t dilation[2], padding[2];
+    bool same;
+    int64_t shape[4];
+  } cases[] = {
+      {{2, 2}, {2, 1}, false, {2, 5, 19, 23}}, {{1, 3}, {1, 3}, false, {1, 5, 17, 30}},
+      {{3, 2}, {0, 0}, true, {2, 5, 13, 11}},  {{3, 3}, {0, 0}, false, {1, 5, 8, 7}},
+      {{2, 4}, {1, 2}, false, {1, 5, 40, 37}},
+  };
+  for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+    for (int mode = OCLNN_CONV_ZEROS; mode <= OCLNN_CONV_CIRCULAR; mode++) {
+      oclnn_conv_desc d = oclnn_conv_desc_default(2, 5, 7, 3);
+      for (int a = 0; a < 2; a++) {
+        d.dilation[a] = cases[i].dilation[a];
+        d.padding[a] = cases[i].padding[a];
+      }
+      if (cases[i].same)
+        d.padding_type = OCLNN_CONV_PADDING_SAME;
+      d.padding_mode = (oclnn_conv_padding_mode)mode;
+      d.algo = OCLNN_CONV_ALGO_WINOGRAD;
+      conv_check_options o;
+      memset(&o, 0, sizeof o);
+      o.atol = o.rtol = 1e-3;
+      o.prepared = (i + (size_t)mode) % 2 == 1;
+      cr_assert_eq(conv_check(ctx, &d, 4, cases[i].shape, 51 + 4 * i + (uint64_t)mode, &o),
+                   CONV_CHECK_RAN);
+    }
+  }
+  oclnn_conv_desc d = oclnn_conv_desc_default(2, 32, 16, 3);
+  d.dilation[0] = d.dilation[1] = 2;
+  d.padding[0] = d.padding[1] = 2;
+  oclnn_conv *conv = make_conv(ctx, &d);
+  oclnn_conv_algo algo = OCLNN_CONV_ALGO_AUTO;
+  cr_assert_eq(oclnn_conv_algorithm(conv, &algo), OCLNN_SUCCESS);
+  cr_assert_eq(algo, OCLNN_CONV_ALGO_WINOGRAD);
+  oclnn_conv_free(conv);
+  conv_check_options o;
+  memset(&o, 0, sizeof o);
+  o.atol = o.rtol = 1e-3;
+  const int64_t shape[4] = {1, 32, 21, 18};
+  cr_assert_eq(conv_check(ctx, &d, 4, shape, 77, &o), CONV_CHECK_RAN);
+}
+
 /* ------------------------------------------------------------------------------------------ */
 /* Invalid inputs: exact status, output untouched                                             */
 /* ------------------------------------------------------------------------------------------ */

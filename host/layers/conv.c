@@ -195,9 +195,10 @@ static const oclnn__conv_ops *choose_auto(const oclnn_conv *conv) {
     return &oclnn__conv_depthwise_ops;
   if (oclnn__conv_gemm_ops.supports(conv))
     return &oclnn__conv_gemm_ops;
-  /* Winograd's transforms cost about as much as the multiplies they save below ~24 channels. */
+  /* Winograd's transforms cost about as much as the multiplies they save below ~24 channels.
+   * Dilation runs as dilation^2 phases; measured at 2 (docs/conv.md). */
   if (oclnn__conv_winograd_ops.supports(conv) && conv->channels_in >= 24 &&
-      conv->channels_out >= 16)
+      conv->channels_out >= 16 && conv->dilation[1] <= 2 && conv->dilation[2] <= 2)
     return &oclnn__conv_winograd_ops;
   if (oclnn__conv_direct_ops.supports(conv))
     return &oclnn__conv_direct_ops;

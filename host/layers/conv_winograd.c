@@ -1,5 +1,6 @@
 /* Convolution, Winograd F(4x4, 3x3) (kernels_cl/conv_winograd.cl): 2d, 3x3, stride 1,
- * dilation 1, groups 1, any padding and padding mode. Weights transformed and packed once
+ * groups 1, dilation up to MAX_DILATION (dh * dw phases, each tiled as an undilated layer), any
+ * padding and padding mode. Weights transformed and packed once
  * (36 x [blocks][C][CB]); per call the input transform, 36 GEMMs and the output transform run
  * through scratch from the context arena. One program per channel block. */
 #include "layers/conv_internal.h"
@@ -12,6 +13,9 @@
 #define STAGE_MAX (128 * 1024)
 #define STAGE_CHUNK (16 * 1024)
 #define ITEMS_PER_UNIT 64
+/* Dilation is split into dh * dw phases; beyond this the phases are mostly partial tiles, and
+ * the transforms' int coordinates (dilation * tile index) stay far from overflow. */
+#define MAX_DILATION 64
 
 enum { K_WEIGHTS = 0, K_WEIGHTS_TAIL = 1, K_INPUT = 2, K_GEMM = 3, K_OUTPUT = 4 };
 
@@ -36,7 +40,7 @@ static void winograd_options(char *buf, size_t size, int cb) { snprintf(buf, siz
 static bool winograd_supports(const oclnn_conv *conv) {
   return conv->desc.dims == 2 && conv->groups == 1 && conv->kernel[1] == 3 &&
          conv->kernel[2] == 3 && conv->stride[1] == 1 && conv->stride[2] == 1 &&
-         conv->dilation[1] == 1 && conv->dilation[2] == 1;
+         conv->dilation[1] <= MAX_DILATION && conv->dilation[2] <= MAX_DILATION;
 }
 
 static oclnn_status winograd_init(oclnn_conv *conv, const char *fn) {
@@ -94,12 +98,15 @@ static oclnn_status winograd_pack(oclnn_conv *conv, const char *fn, cl_mem src, 
   return oclnn__enqueue(ctx, fn, conv->program[0], k, 3, tail_global, tail_local);
 }
 
-/* Tile rows, tile columns rounded up to 8 (the transforms take 8 tiles per work-item), and
- * the tile count. */
-static void tile_counts(const oclnn__conv_call *call, int *tiles_h, int *tiles_wp, size_t *tiles) {
-  *tiles_h = (call->out[1] + 3) / 4;
-  *tiles_wp = ((call->out[2] + 3) / 4 + 7) / 8 * 8;
-  *tiles = (size_t)call->batch * (size_t)*tiles_h * (size_t)*tiles_wp;
+/* Per phase: tile rows and tile columns rounded up to 8 (the transforms take 8 tiles per
+ * work-item) of the largest phase, ceil(out / dilation) outputs per dim; and the tile count of
+ * all phases. */
+static void tile_counts(const oclnn_conv *conv, const oclnn__conv_call *call, int *tiles_h,
+                        int *tiles_wp, size_t *tiles) {
+  const int dh = conv->dilation[1], dw = conv->dilation[2];
+  *tiles_h = ((call->out[1] + dh - 1) / dh + 3) / 4;
+  *tiles_wp = (((call->out[2] + dw - 1) / dw + 3) / 4 + 7) / 8 * 8;
+  *tiles = (size_t)call->batch * (size_t)dh * (size_t)dw * (size_t)*tiles_h * (size_t)*tiles_wp;
 }
 
 /* Row pitch of V and M: the tile count rounded up to whole 64-byte lines, an odd number of
@@ -112,7 +119,7 @@ static size_t pitch_of(size_t tiles) {
 static size_t winograd_scratch_floats(const oclnn_conv *conv, const oclnn__conv_call *call) {
   int th, tw;
   size_t tiles;
-  tile_counts(call, &th, &tw, &tiles);
+  tile_counts(conv, call, &th, &tw, &tiles);
   return (size_t)XI * pitch_of(tiles) * ((size_t)conv->channels_in + (size_t)conv->channels_out);
 }
 
@@ -120,7 +127,9 @@ static oclnn_status winograd_run(oclnn_conv *conv, const char *fn, const oclnn__
   oclnn_context *ctx = conv->ctx;
   int th, tw;
   size_t tiles_count;
-  tile_counts(call, &th, &tw, &tiles_count);
+  tile_counts(conv, call, &th, &tw, &tiles_count);
+  const cl_int dh = conv->dilation[1], dw = conv->dilation[2];
+  const size_t phase_rows = (size_t)dh * (size_t)dw * (size_t)th;
   const cl_ulong tiles = tiles_count, pitch = pitch_of(tiles_count);
   const cl_ulong v_offset = call->scratch_offset;
   const cl_ulong m_offset = v_offset + (cl_ulong)XI * pitch * (cl_ulong)conv->channels_in;
@@ -145,10 +154,12 @@ static oclnn_status winograd_run(oclnn_conv *conv, const char *fn, const oclnn__
   OCLNN__CONV_ARG(k, arg, err, conv->pad_after[1]);
   OCLNN__CONV_ARG(k, arg, err, conv->pad_after[2]);
   OCLNN__CONV_ARG(k, arg, err, mode);
+  OCLNN__CONV_ARG(k, arg, err, dh);
+  OCLNN__CONV_ARG(k, arg, err, dw);
   if (err != CL_SUCCESS)
     return oclnn__fail_cl(ctx, fn, "clSetKernelArg (conv_winograd_input)", err);
   size_t local[3] = {1, 1, 1};
-  size_t global[3] = {(size_t)tw / 8, (size_t)th, (size_t)call->batch * (size_t)conv->channels_in};
+  size_t global[3] = {(size_t)tw / 8, phase_rows, (size_t)call->batch * (size_t)conv->channels_in};
   oclnn_status status = oclnn__enqueue(ctx, fn, conv->program[0], k, 3, global, local);
   if (status != OCLNN_SUCCESS)
     return status;
@@ -212,9 +223,11 @@ static oclnn_status winograd_run(oclnn_conv *conv, const char *fn, const oclnn__
   OCLNN__CONV_ARG(k, arg, err, th);
   OCLNN__CONV_ARG(k, arg, err, tw);
   OCLNN__CONV_ARG(k, arg, err, pitch);
+  OCLNN__CONV_ARG(k, arg, err, dh);
+  OCLNN__CONV_ARG(k, arg, err, dw);
   if (err != CL_SUCCESS)
     return oclnn__fail_cl(ctx, fn, "clSetKernelArg (conv_winograd_output)", err);
-  size_t out_global[3] = {(size_t)tw / 8, (size_t)th,
+  size_t out_global[3] = {(size_t)tw / 8, phase_rows,
                           (size_t)call->batch * (size_t)conv->channels_out};
   return oclnn__enqueue(ctx, fn, conv->program[0], k, 3, out_global, local);
 }

@@ -37,12 +37,13 @@ typedef enum oclnn_conv_padding_type {
 } oclnn_conv_padding_type;
 
 /* Algorithms. AUTO picks by measurement (docs/conv.md): depthwise for depthwise layers, gemm for
- * 1x1 stride-1 unpadded ones, winograd for 2d 3x3 stride-1 ones with >= 24 input and >= 16
- * output channels, else direct, else generic. The others force one: a forced algorithm that
- * cannot run the configuration makes oclnn_conv_create fail with OCLNN_ERR_UNSUPPORTED. The
- * environment variable OCLNN_CONV_ALGO (one of the names below, e.g. "direct") applies to layers
- * created with AUTO; where it cannot run the configuration, AUTO's choice is used. Every
- * algorithm applies padding_mode in its input indexing (no padded copy of the input). */
+ * 1x1 stride-1 unpadded ones, winograd for 2d 3x3 stride-1 ones with dilation <= 2 and >= 24
+ * input and >= 16 output channels, else direct, else generic. The others force one: a forced
+ * algorithm that cannot run the configuration makes oclnn_conv_create fail with
+ * OCLNN_ERR_UNSUPPORTED. The environment variable OCLNN_CONV_ALGO (one of the names below, e.g.
+ * "direct") applies to layers created with AUTO; where it cannot run the configuration, AUTO's
+ * choice is used. Every algorithm applies padding_mode in its input indexing (no padded copy of the
+ * input). */
 typedef enum oclnn_conv_algo {
   OCLNN_CONV_ALGO_AUTO = 0,
   OCLNN_CONV_ALGO_GENERIC = 1,   /* "generic": one output per work-item; every configuration */
@@ -55,11 +56,12 @@ typedef enum oclnn_conv_algo {
                                     width <= 16, a 4-row window within 32 KiB */
   OCLNN_CONV_ALGO_GEMM = 4,      /* "gemm": 1x1 kernel, stride 1, no padding, any groups */
   OCLNN_CONV_ALGO_WINOGRAD =
-      5 /* "winograd": F(4x4, 3x3); 2d 3x3 kernels, stride 1, dilation
-           1, groups 1; larger rounding error than the others (tests
-           use a 1e-3 mixed tolerance, 1e-4 elsewhere); per call 36 * tiles *
-           (in + out channels) floats   of scratch, tiles = N * ceil(H_out / 4)
-           * (ceil(W_out / 4)   rounded up to 8) */
+      5 /* "winograd": F(4x4, 3x3); 2d 3x3 kernels, stride 1, groups 1, dilation <= 64 (run as
+           dilation_h * dilation_w phases, each an undilated layer on every dilation-th
+           pixel); larger rounding error than the others (tests use a 1e-3 mixed tolerance,
+           1e-4 elsewhere); per call 36 * tiles * (in + out channels) floats of scratch,
+           tiles = N * dilation_h * dilation_w * ceil(ceil(H_out / dilation_h) / 4) *
+           (ceil(ceil(W_out / dilation_w) / 4) rounded up to 8) */
 } oclnn_conv_algo;
 
 typedef struct oclnn_conv_desc {
