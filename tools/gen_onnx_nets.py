@@ -24,7 +24,9 @@ Layout of OUTPUT_DIR (default tests/data/onnx):
   style.txt                  one line per style model (../shared/models/style/NAME.onnx):
                              NAME ATOL RTOL, input style.in0.npy, outputs style.NAME.out0.npy
   malformed/NAME.onnx        models the loader must refuse
-  malformed.txt              NAME STATUS WORD...: the status, and words its message must contain
+  malformed.txt              NAME STATUS WORD...: the status, and words its message must contain;
+                             a model the loader accepts must fail so when planned for its
+                             declared input shape (free dims 8)
 
 Case 1 of a net, where it has one, uses other sizes for the dims the graph leaves free (batch,
 spatial), so the runner plans the graph twice.
@@ -139,8 +141,11 @@ def stage_torch(out_dir):
            [(1, 3, 7, 8)], [(2, 3, 5, 5)])
     export("conv2d_replicate", nn.Conv2d(3, 4, 3, padding=1, padding_mode="replicate"),
            [(1, 3, 7, 8)], [(1, 3, 4, 9)])
+    # torch 1.13 exports circular padding as Slice + Concat on the data, which oclnn does not
+    # run on the device: refused at load time, naming the op. Circular padding as one op is
+    # Pad mode wrap (pad_wrap_opset19 below).
     export("conv2d_circular", nn.Conv2d(3, 4, 3, padding=1, padding_mode="circular"),
-           [(1, 3, 7, 8)], [(1, 3, 5, 6)])
+           [(1, 3, 7, 8)], [(1, 3, 5, 6)], expect="OCLNN_ERR_UNSUPPORTED", words=("Slice",))
     export("conv2d_zeropad_asym", nn.Sequential(nn.ZeroPad2d((1, 2, 0, 1)), nn.Conv2d(3, 4, 3)),
            [(1, 3, 7, 8)], [(2, 3, 5, 5)])
     export("conv3d", nn.Conv3d(2, 3, 3, stride=(1, 2, 2), padding=1), [(1, 2, 5, 6, 7)],
@@ -465,8 +470,14 @@ def write_malformed(out_dir, np, onnx, helper, numpy_helper, TensorProto, fvi, i
     add("foreign_domain", "OCLNN_ERR_UNSUPPORTED", ["com.example"], [conv(), relu()],
         edit=lambda m: (setattr(m.graph.node[1], "domain", "com.example"),
                         m.opset_import.append(helper.make_opsetid("com.example", 1))))
-    add("conv_weight_rank", "OCLNN_ERR_INVALID_SHAPE", ["conv_node"], [conv(), relu()],
+    add("conv_weight_rank", "OCLNN_ERR_INVALID_SHAPE", ["conv_node"],
+        [helper.make_node("Conv", ["image", "weight_w", "bias_b"], ["hidden"], "conv_node"),
+         relu()],
         inits=(init("weight_w", rng.standard_normal((2, 3, 3))), b))
+    add("add_not_broadcastable", "OCLNN_ERR_INVALID_SHAPE", ["add_node"],
+        [conv(), helper.make_node("Add", ["hidden", "offsets"], ["sum_u"], "add_node"),
+         relu("sum_u")],
+        inits=(w, b, init("offsets", np.ones((3, 1, 1)))))
     add("no_graph", "OCLNN_ERR_INVALID_VALUE", ["graph"], [conv(), relu()],
         edit=lambda m: m.ClearField("graph"))
     with open(os.path.join(out_dir, "malformed.txt"), "w") as f:

@@ -1,0 +1,15 @@
+# The model runner's suites against committed data (tests/data/onnx, tools/gen_onnx_nets.py):
+# test_model_onnx (outputs against onnxruntime's, the four style models of ../shared included)
+# and test_model_malformed (bad files and inputs). Both read .npy files with tools/npy.c. Without
+# the ONNX loader (no protobuf-c) every load is OCLNN_ERR_UNSUPPORTED, so they are not run.
+foreach(suite IN ITEMS test_model_onnx test_model_malformed)
+  if(NOT TARGET ${suite})
+    continue()
+  endif()
+  target_sources(${suite} PRIVATE ${CMAKE_SOURCE_DIR}/tools/npy.c)
+  target_include_directories(${suite} PRIVATE ${CMAKE_SOURCE_DIR}/tools)
+  if(NOT OCLNN_HAVE_ONNX)
+    set_target_properties(${suite} PROPERTIES EXCLUDE_FROM_ALL TRUE)
+    set_tests_properties(${suite} PROPERTIES DISABLED TRUE)
+  endif()
+endforeach()
