@@ -30,9 +30,9 @@ BUILD_PACKAGES=(cmake make gcc libc6-dev pkg-config ocl-icd-opencl-dev opencl-he
   pocl-opencl-icd libstb-dev libsdl2-dev libv4l-dev libprotobuf-c-dev protobuf-c-compiler libonnx-dev)
 # And the tests: Criterion, valgrind, Oclgrind (tests/oclgrind.cmake), Xvfb for the demo's window
 # test, clang-format, nm (binutils) for the export check, git to list the sources to
-# format-check, clinfo to log the platforms.
+# format-check, clinfo to log the platforms, clang-15 for its libFuzzer (tests/fuzz.cmake).
 TEST_PACKAGES=("${BUILD_PACKAGES[@]}" libcriterion-dev valgrind oclgrind xvfb xauth clang-format
-  binutils git clinfo)
+  binutils git clinfo clang-15)
 
 log() { printf '\n==> %s\n' "$*"; }
 
