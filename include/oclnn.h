@@ -263,12 +263,26 @@ OCLNN_API oclnn_status oclnn_pad_output_shape(oclnn_pad *pad, int rank, const in
 OCLNN_API oclnn_status oclnn_pad_forward(oclnn_pad *pad, const oclnn_tensor *in,
                                          const oclnn_tensor *out);
 
+/* Enqueues grad_in = the gradient of sum(pad(in) * grad_out) with respect to in (torch.autograd
+ * of the same layer); does not wait. grad_in has the input's shape, and every rule of
+ * oclnn_pad_output_shape applies to it; grad_out must have exactly the output shape for it and
+ * must not overlap it. Every grad_in element is written: a sum, in ascending output order, of
+ * the grad_out elements whose forward value it is (reflect and circular fold up to 3 per padded
+ * dim onto it, replicate whole border ranges; one for constant; 0.0 for elements a negative pad
+ * crops away). Each element is computed by one work-item, so results are deterministic. The
+ * backward kernel is built (or loaded from the cache) at the first call on a layer. Nothing is
+ * written on error. Errors: those of oclnn_pad_output_shape, OCLNN_ERR_INVALID_SHAPE (grad_out's
+ * shape), OCLNN_ERR_INVALID_BUFFER, OCLNN_ERR_OUT_OF_BOUNDS, OCLNN_ERR_ALIASING,
+ * OCLNN_ERR_BUILD, OCLNN_ERR_OPENCL. */
+OCLNN_API oclnn_status oclnn_pad_backward(oclnn_pad *pad, const oclnn_tensor *grad_out,
+                                          const oclnn_tensor *grad_in);
+
 #ifdef __cplusplus
 }
 #endif
 
-#include "oclnn/conv.h"
-#include "oclnn/norm.h"
 #include "oclnn/act.h"
+#include "oclnn/conv.h"
 #include "oclnn/model.h"
+#include "oclnn/norm.h"
 #endif /* OCLNN_H */

@@ -9,6 +9,7 @@
 #include <string.h>
 
 #define PAD_FILE "pad.cl"
+#define PAD_BACKWARD_FILE "pad_backward.cl"
 #define ROWS_PER_GROUP 64
 #define MAX_GRID_DIM 65535 /* work-items per dim of the range, see oclnn_pad_forward */
 
@@ -20,6 +21,9 @@ struct oclnn_pad {
   oclnn__program *program;
   cl_kernel kernel;
   size_t lanes; /* work-items sharing one output row */
+  /* Backward, built at the first oclnn_pad_backward call (forward-only users never compile it). */
+  oclnn__program *backward_program;
+  cl_kernel backward_kernel;
 };
 
 oclnn_pad_desc oclnn_pad_desc_default(int dims, oclnn_pad_mode mode, int64_t padding) {
@@ -52,6 +56,10 @@ static void pad_options(char *buf, size_t size, int mode, pad_config config) {
   snprintf(buf, size, "-DMODE=%d -DVEC=%d -DLANES=%d", mode, config.vec, config.lanes);
 }
 
+static void pad_backward_options(char *buf, size_t size, int mode, pad_config config) {
+  snprintf(buf, size, "-DMODE=%d -DLANES=%d", mode, config.lanes);
+}
+
 typedef struct variant_context {
   oclnn__variant_fn each;
   void *user;
@@ -65,6 +73,8 @@ void oclnn__pad_variants(oclnn__variant_fn each, void *user) {
       char options[64];
       pad_options(options, sizeof options, mode, configs[c]);
       each(user, PAD_FILE, options);
+      pad_backward_options(options, sizeof options, mode, configs[c]);
+      each(user, PAD_BACKWARD_FILE, options);
     }
   }
 }
@@ -117,6 +127,8 @@ void oclnn_pad_free(oclnn_pad *pad) {
     return;
   if (pad->kernel)
     clReleaseKernel(pad->kernel);
+  if (pad->backward_kernel)
+    clReleaseKernel(pad->backward_kernel);
   free(pad);
 }
 
@@ -293,4 +305,96 @@ oclnn_status oclnn_pad_forward(oclnn_pad *pad, const oclnn_tensor *in, const ocl
   size_t global[3] = {pad->lanes, groups_y * rows_per_group, groups_z};
   size_t local[3] = {pad->lanes, rows_per_group, 1};
   return oclnn__enqueue(ctx, fn, pad->program, k, 3, global, local);
+}
+
+oclnn_status oclnn_pad_backward(oclnn_pad *pad, const oclnn_tensor *grad_out,
+                                const oclnn_tensor *grad_in) {
+  static const char *fn = "oclnn_pad_backward";
+  if (!pad || !grad_out || !grad_in)
+    return oclnn__fail(pad ? pad->ctx : NULL, OCLNN_ERR_NULL_ARGUMENT, "%s: %s is NULL", fn,
+                       !pad        ? "pad"
+                       : !grad_out ? "grad_out"
+                                   : "grad_in");
+  oclnn_context *ctx = pad->ctx;
+  int64_t in_count = 0;
+  oclnn_status status = oclnn__check_tensor(ctx, fn, "grad_in", grad_in, &in_count);
+  if (status != OCLNN_SUCCESS)
+    return status;
+  /* grad_in has the input's shape, so every forward rule applies to it. */
+  int64_t expected[OCLNN_MAX_RANK];
+  status = output_shape(pad, fn, grad_in->rank, grad_in->shape, expected);
+  if (status == OCLNN_SUCCESS)
+    status = oclnn__check_tensor(ctx, fn, "grad_out", grad_out, NULL);
+  if (status != OCLNN_SUCCESS)
+    return status;
+  if (grad_out->rank != grad_in->rank ||
+      memcmp(grad_out->shape, expected, (size_t)grad_in->rank * sizeof *expected)) {
+    char want[128], got[128], in[128];
+    return oclnn__fail(ctx, OCLNN_ERR_INVALID_SHAPE,
+                       "%s: grad_out has shape %s, expected %s (the output shape for grad_in %s)",
+                       fn, oclnn__shape_string(grad_out->rank, grad_out->shape, got, sizeof got),
+                       oclnn__shape_string(grad_in->rank, expected, want, sizeof want),
+                       oclnn__shape_string(grad_in->rank, grad_in->shape, in, sizeof in));
+  }
+  status = oclnn__check_no_overlap(ctx, fn, "grad_out", grad_out, "grad_in", grad_in);
+  if (status != OCLNN_SUCCESS)
+    return status;
+  if (in_count == 0)
+    return OCLNN_SUCCESS;
+
+  if (!pad->backward_kernel) {
+    char options[64];
+    pad_backward_options(options, sizeof options, (int)pad->desc.mode, device_config(ctx));
+    status = oclnn__program_get(ctx, fn, PAD_BACKWARD_FILE, options, &pad->backward_program);
+    if (status == OCLNN_SUCCESS)
+      status = oclnn__kernel_create(ctx, fn, pad->backward_program, "pad_backward",
+                                    &pad->backward_kernel);
+    if (status != OCLNN_SUCCESS) {
+      pad->backward_kernel = NULL;
+      return status;
+    }
+  }
+
+  const oclnn_pad_desc *d = &pad->desc;
+  int rank = grad_in->rank;
+  cl_int in_dim[3] = {1, 1, 1}, out_dim[3] = {1, 1, 1}, before[3] = {0, 0, 0};
+  for (int k = 0; k < d->dims; k++) {
+    in_dim[k] = (cl_int)grad_in->shape[rank - 1 - k];
+    out_dim[k] = (cl_int)expected[rank - 1 - k];
+    before[k] = (cl_int)d->padding[2 * k];
+  }
+  cl_ulong rows = (cl_ulong)(in_count / in_dim[0]);
+  cl_ulong out_offset = grad_out->offset, in_offset = grad_in->offset;
+  cl_kernel k = pad->backward_kernel;
+  cl_int err = CL_SUCCESS;
+  cl_uint arg = 0;
+  err |= clSetKernelArg(k, arg++, sizeof(cl_mem), &grad_out->buffer);
+  err |= clSetKernelArg(k, arg++, sizeof out_offset, &out_offset);
+  err |= clSetKernelArg(k, arg++, sizeof(cl_mem), &grad_in->buffer);
+  err |= clSetKernelArg(k, arg++, sizeof in_offset, &in_offset);
+  for (int i = 0; i < 3; i++)
+    err |= clSetKernelArg(k, arg++, sizeof(cl_int), &in_dim[i]);
+  for (int i = 0; i < 3; i++)
+    err |= clSetKernelArg(k, arg++, sizeof(cl_int), &out_dim[i]);
+  for (int i = 0; i < 3; i++)
+    err |= clSetKernelArg(k, arg++, sizeof(cl_int), &before[i]);
+  err |= clSetKernelArg(k, arg++, sizeof rows, &rows);
+  if (err != CL_SUCCESS)
+    return oclnn__fail(ctx, OCLNN_ERR_OPENCL, "%s: clSetKernelArg failed", fn);
+
+  /* The forward's launch shape (see oclnn_pad_forward), over grad_in's rows. */
+  size_t rows_per_group = ROWS_PER_GROUP;
+  if (pad->lanes * rows_per_group > ctx->max_work_group_size && ctx->max_work_group_size)
+    rows_per_group =
+        ctx->max_work_group_size / pad->lanes ? ctx->max_work_group_size / pad->lanes : 1;
+  if (rows > (cl_ulong)(SIZE_MAX - rows_per_group))
+    return oclnn__fail(ctx, OCLNN_ERR_OVERFLOW, "%s: %llu grad_in rows are too many to launch", fn,
+                       (unsigned long long)rows);
+  size_t groups = ((size_t)rows + rows_per_group - 1) / rows_per_group;
+  size_t max_y = MAX_GRID_DIM / rows_per_group ? MAX_GRID_DIM / rows_per_group : 1;
+  size_t groups_z = (groups + max_y - 1) / max_y;
+  size_t groups_y = (groups + groups_z - 1) / groups_z;
+  size_t global[3] = {pad->lanes, groups_y * rows_per_group, groups_z};
+  size_t local[3] = {pad->lanes, rows_per_group, 1};
+  return oclnn__enqueue(ctx, fn, pad->backward_program, k, 3, global, local);
 }
