@@ -494,13 +494,10 @@ static oclnn_status fold_concat(const oclnn__node *node, oclnn__const *const *in
   return OCLNN_SUCCESS;
 }
 
-static oclnn_status fold_slice(const oclnn__node *node, int64_t opset, oclnn__const *const *in,
-                               oclnn__const **out, oclnn__errbuf *err) {
-  oclnn_status s = need_input(node, in, 0, err);
-  if (s != OCLNN_SUCCESS)
-    return s;
-  const oclnn__const *data = in[0];
-  int r = data->rank;
+oclnn_status oclnn__slice_box(const oclnn__node *node, int64_t opset, oclnn__const *const *in,
+                              int r, const int64_t *data_dims, int64_t *lo, int64_t *step,
+                              int64_t *dims, oclnn__errbuf *err) {
+  oclnn_status s;
   int64_t starts[OCLNN__GRAPH_MAX_RANK], ends[OCLNN__GRAPH_MAX_RANK], axes[OCLNN__GRAPH_MAX_RANK],
       steps[OCLNN__GRAPH_MAX_RANK];
   int64_t n, n2, na = -1, ns = -1;
@@ -536,12 +533,11 @@ static oclnn_status fold_slice(const oclnn__node *node, int64_t opset, oclnn__co
   if (n != n2 || (na >= 0 && na != n) || (ns >= 0 && ns != n))
     return FAIL(OCLNN_ERR_INVALID_VALUE,
                 "node '%s' (Slice): starts, ends, axes and steps differ in length", node->name);
-  int64_t lo[OCLNN__GRAPH_MAX_RANK], step[OCLNN__GRAPH_MAX_RANK], dims[OCLNN__GRAPH_MAX_RANK];
   bool seen[OCLNN__GRAPH_MAX_RANK] = {false};
   for (int d = 0; d < r; d++) {
     lo[d] = 0;
     step[d] = 1;
-    dims[d] = data->dims[d];
+    dims[d] = data_dims[d];
   }
   for (int64_t i = 0; i < n; i++) {
     int64_t ax = na >= 0 ? axes[i] : i;
@@ -554,7 +550,7 @@ static oclnn_status fold_slice(const oclnn__node *node, int64_t opset, oclnn__co
     int64_t st = ns >= 0 ? steps[i] : 1;
     if (st == 0)
       return FAIL(OCLNN_ERR_INVALID_VALUE, "node '%s' (Slice): step 0", node->name);
-    int64_t dim = data->dims[ax], b = starts[i], e = ends[i];
+    int64_t dim = data_dims[ax], b = starts[i], e = ends[i];
     /* ONNX: negative starts/ends count from the end, then clamp: [0, dim] for positive steps;
      * starts to [0, dim - 1] and ends to [-1, dim - 1] for negative ones. */
     if (b < 0)
@@ -579,6 +575,19 @@ static oclnn_status fold_slice(const oclnn__node *node, int64_t opset, oclnn__co
     step[ax] = st;
     dims[ax] = len;
   }
+  return OCLNN_SUCCESS;
+}
+
+static oclnn_status fold_slice(const oclnn__node *node, int64_t opset, oclnn__const *const *in,
+                               oclnn__const **out, oclnn__errbuf *err) {
+  oclnn_status s = need_input(node, in, 0, err);
+  if (s != OCLNN_SUCCESS)
+    return s;
+  const oclnn__const *data = in[0];
+  int r = data->rank;
+  int64_t lo[OCLNN__GRAPH_MAX_RANK], step[OCLNN__GRAPH_MAX_RANK], dims[OCLNN__GRAPH_MAX_RANK];
+  if ((s = oclnn__slice_box(node, opset, in, r, data->dims, lo, step, dims, err)) != OCLNN_SUCCESS)
+    return s;
   oclnn__const *c = new_const(node, data->type, r, dims, err, &s);
   if (c == NULL)
     return s;
@@ -806,7 +815,9 @@ static const char *const device_ops[] = {"Conv",
                                          "Add",
                                          "Resize",
                                          "Upsample",
-                                         "Identity"};
+                                         "Identity",
+                                         "Slice",
+                                         "Concat"};
 
 bool oclnn__device_op_supported(const char *op) {
   for (size_t i = 0; i < sizeof device_ops / sizeof device_ops[0]; i++)
@@ -1004,6 +1015,27 @@ oclnn_status oclnn__device_node_check(const oclnn__graph *g, const oclnn__node *
       if ((s = need_static(g, node, k, false, "shape/axes", err)))
         return s;
     return OCLNN_SUCCESS;
+  }
+  if (strcmp(op, "Concat") == 0) {
+    if (node->n_inputs < 1 || node->n_outputs != 1 || node->outputs[0] < 0)
+      return FAIL(OCLNN_ERR_INVALID_VALUE, "node '%s' (Concat): needs inputs and one output",
+                  node->name);
+    for (int k = 0; k < node->n_inputs; k++)
+      if (node->inputs[k] < 0)
+        return FAIL(OCLNN_ERR_INVALID_VALUE, "node '%s' (Concat): input %d is empty", node->name,
+                    k);
+    static const char *const names[] = {"axis", NULL};
+    return known_attrs(node, names, err);
+  }
+  if (strcmp(op, "Slice") == 0) {
+    if ((s = need_data(g, node, err)))
+      return s;
+    for (int k = 1; k < node->n_inputs; k++)
+      if ((s = need_static(g, node, k, false, "starts/ends/axes/steps", err)))
+        return s;
+    static const char *const names10[] = {NULL};
+    static const char *const names9[] = {"starts", "ends", "axes", NULL};
+    return known_attrs(node, g->opset >= 10 ? names10 : names9, err);
   }
   if (strcmp(op, "Add") == 0) {
     if (node->n_inputs != 2 || node->inputs[0] < 0 || node->inputs[1] < 0)

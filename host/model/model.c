@@ -31,7 +31,8 @@ typedef enum step_kind {
   STEP_RELU,
   STEP_ADD,
   STEP_UPSAMPLE,
-  STEP_COPY
+  STEP_COPY,
+  STEP_BOX /* Slice, and each input of a Concat: a box of `in` copied into a box of `out` */
 } step_kind;
 
 typedef struct step {
@@ -46,6 +47,7 @@ typedef struct step {
   oclnn_upsample_desc up;
   int fuse_relu;
   int output_index; /* STEP_COPY: the graph output it fills */
+  int64_t src_lo[OCLNN_MAX_RANK], dst_lo[OCLNN_MAX_RANK], len[OCLNN_MAX_RANK]; /* STEP_BOX */
 } step;
 
 typedef struct pvalue {
@@ -201,12 +203,12 @@ void oclnn_model_free(oclnn_model *model) {
 /* Which inputs of a device node are weights to upload (float constants). */
 static bool is_weight_input(const oclnn__node *node, int k) {
   if (k == 0)
-    return strcmp(node->op, "Add") == 0;
+    return strcmp(node->op, "Add") == 0 || strcmp(node->op, "Concat") == 0;
   return strcmp(node->op, "Conv") == 0 || strcmp(node->op, "BatchNormalization") == 0 ||
          strcmp(node->op, "InstanceNormalization") == 0 ||
          strcmp(node->op, "LayerNormalization") == 0 ||
          strcmp(node->op, "GroupNormalization") == 0 || strcmp(node->op, "Add") == 0 ||
-         strcmp(node->op, "Mul") == 0;
+         strcmp(node->op, "Mul") == 0 || strcmp(node->op, "Concat") == 0;
 }
 
 static oclnn_status upload_weights(oclnn_model *m, const char *function) {
@@ -458,7 +460,7 @@ static oclnn_status add_step(planner *p, step_kind kind, int node, const char *o
   if (o->rank < 1 || o->rank > OCLNN_MAX_RANK)
     return node_fail(m, p->function, node, OCLNN_ERR_UNSUPPORTED,
                      "output of rank %d (device tensors have rank 1..%d)", o->rank, OCLNN_MAX_RANK);
-  if (kind != STEP_COPY) {
+  if (kind != STEP_COPY && !(kind == STEP_BOX && o->storage >= 0)) {
     oclnn_status st = new_storage(p, numel, &o->storage);
     if (st != OCLNN_SUCCESS)
       return st;
@@ -1249,6 +1251,87 @@ static oclnn_status plan_resize(planner *p, int n) {
   return OCLNN_SUCCESS;
 }
 
+static oclnn_status plan_slice(planner *p, int n) {
+  oclnn_model *m = p->m;
+  const oclnn__node *node = &m->g->nodes[n];
+  oclnn__errbuf e = {m->err, sizeof m->err};
+  int in = node->inputs[0], out = node->outputs[0];
+  const pvalue *x = &m->pv[in];
+  oclnn__const *ins[5] = {0};
+  for (int k = 1; k < node->n_inputs && k < 5; k++)
+    ins[k] = node->inputs[k] >= 0 ? m->pv[node->inputs[k]].cst : NULL;
+  int64_t lo[OCLNN__GRAPH_MAX_RANK], stp[OCLNN__GRAPH_MAX_RANK], dims[OCLNN__GRAPH_MAX_RANK];
+  oclnn_status s = oclnn__slice_box(node, m->g->opset, ins, x->rank, x->dims, lo, stp, dims, &e);
+  if (s != OCLNN_SUCCESS)
+    return oclnn__fail(m->ctx, s, "%s: %s", p->function, m->err);
+  for (int d = 0; d < x->rank; d++)
+    if (stp[d] != 1 && dims[d] > 1)
+      return node_fail(m, p->function, n, OCLNN_ERR_UNSUPPORTED,
+                       "step %lld on axis %d (oclnn slices tensor data with step 1)",
+                       (long long)stp[d], d);
+  pvalue *o = &m->pv[out];
+  o->rank = x->rank;
+  memcpy(o->dims, dims, sizeof o->dims);
+  step *st;
+  if ((s = add_step(p, STEP_BOX, n, "Slice", in, -1, out, &st)) != OCLNN_SUCCESS)
+    return s;
+  for (int d = 0; d < x->rank; d++) {
+    st->src_lo[d] = lo[d];
+    st->len[d] = dims[d];
+  }
+  return OCLNN_SUCCESS;
+}
+
+static oclnn_status plan_concat(planner *p, int n) {
+  oclnn_model *m = p->m;
+  const oclnn__node *node = &m->g->nodes[n];
+  oclnn__errbuf e = {m->err, sizeof m->err};
+  int out = node->outputs[0];
+  const pvalue *first = &m->pv[node->inputs[0]];
+  int rank = first->rank;
+  int64_t axis;
+  oclnn_status s = oclnn__attr_int(node, "axis", 0, &axis, &e);
+  if (s != OCLNN_SUCCESS)
+    return oclnn__fail(m->ctx, s, "%s: %s", p->function, m->err);
+  if (axis < -rank || axis >= rank)
+    return node_fail(m, p->function, n, OCLNN_ERR_INVALID_VALUE, "axis %lld for rank %d",
+                     (long long)axis, rank);
+  if (axis < 0)
+    axis += rank;
+  pvalue *o = &m->pv[out];
+  o->rank = rank;
+  memcpy(o->dims, first->dims, sizeof o->dims);
+  o->dims[axis] = 0;
+  for (int k = 0; k < node->n_inputs; k++) {
+    const pvalue *x = &m->pv[node->inputs[k]];
+    if (x->storage < 0 && m->woffset[node->inputs[k]] < 0)
+      return node_fail(m, p->function, n, OCLNN_ERR_UNSUPPORTED,
+                       "input %d is neither tensor data nor a float constant", k);
+    if (x->rank != rank)
+      return node_fail(m, p->function, n, OCLNN_ERR_INVALID_SHAPE,
+                       "input %d has rank %d, input 0 rank %d", k, x->rank, rank);
+    for (int d = 0; d < rank; d++)
+      if (d != axis && x->dims[d] != first->dims[d])
+        return node_fail(m, p->function, n, OCLNN_ERR_INVALID_SHAPE,
+                         "input %d has dim %d = %lld, input 0 %lld", k, d, (long long)x->dims[d],
+                         (long long)first->dims[d]);
+    if (!oclnn__add_i64(o->dims[axis], x->dims[axis], &o->dims[axis]))
+      return node_fail(m, p->function, n, OCLNN_ERR_OVERFLOW, "size overflows");
+  }
+  int64_t offset = 0;
+  for (int k = 0; k < node->n_inputs; k++) {
+    const pvalue *x = &m->pv[node->inputs[k]];
+    step *st;
+    if ((s = add_step(p, STEP_BOX, n, "Concat", node->inputs[k], -1, out, &st)) != OCLNN_SUCCESS)
+      return s;
+    for (int d = 0; d < rank; d++)
+      st->len[d] = x->dims[d];
+    st->dst_lo[axis] = offset;
+    offset += x->dims[axis];
+  }
+  return OCLNN_SUCCESS;
+}
+
 static bool is_alias(const char *op) {
   return strcmp(op, "Identity") == 0 || strcmp(op, "Reshape") == 0 || strcmp(op, "Flatten") == 0 ||
          strcmp(op, "Squeeze") == 0 || strcmp(op, "Unsqueeze") == 0;
@@ -1323,6 +1406,10 @@ static oclnn_status plan_node(planner *p, int n) {
     return plan_add(p, n);
   if (strcmp(op, "Resize") == 0 || strcmp(op, "Upsample") == 0)
     return plan_resize(p, n);
+  if (strcmp(op, "Slice") == 0)
+    return plan_slice(p, n);
+  if (strcmp(op, "Concat") == 0)
+    return plan_concat(p, n);
   return plan_norm(p, n);
 }
 
@@ -1604,6 +1691,56 @@ static oclnn_tensor param_view(const oclnn_model *m, int v, int rank, const int6
   return weight_view(m, v, rank, dims);
 }
 
+/* A box copy as one clEnqueueCopyBufferRect: dims whose inner neighbours are copied whole in
+ * both tensors merge into them, which leaves at most 3 for every Slice and Concat torch
+ * exports (e.g. N and C merge when H or W is sliced). */
+static oclnn_status run_box(oclnn_model *m, const step *st, const oclnn_tensor *in,
+                            const oclnn_tensor *out) {
+  static const char function[] = "oclnn_model_run";
+  int64_t S[OCLNN_MAX_RANK], D[OCLNN_MAX_RANK], a[OCLNN_MAX_RANK], b[OCLNN_MAX_RANK],
+      L[OCLNN_MAX_RANK];
+  int r = 0;
+  for (int d = in->rank - 1; d >= 0; d--) {
+    if (st->len[d] == 0)
+      return OCLNN_SUCCESS; /* an empty box */
+    if (r > 0 && L[r - 1] == S[r - 1] && L[r - 1] == D[r - 1]) {
+      /* The inner run is whole in both: fold this dim into it. */
+      int64_t inner = S[r - 1];
+      S[r - 1] = in->shape[d] * inner;
+      D[r - 1] = out->shape[d] * inner;
+      a[r - 1] = st->src_lo[d] * inner;
+      b[r - 1] = st->dst_lo[d] * inner;
+      L[r - 1] = st->len[d] * inner;
+      continue;
+    }
+    S[r] = in->shape[d];
+    D[r] = out->shape[d];
+    a[r] = st->src_lo[d];
+    b[r] = st->dst_lo[d];
+    L[r] = st->len[d];
+    r++;
+  }
+  if (r > 3)
+    return node_fail(m, function, st->node, OCLNN_ERR_UNSUPPORTED,
+                     "a box that does not reduce to 3 dims");
+  for (; r < 3; r++) {
+    S[r] = D[r] = L[r] = 1;
+    a[r] = b[r] = 0;
+  }
+  size_t src_origin[3] = {(size_t)(in->offset + (size_t)a[0]) * sizeof(float), (size_t)a[1],
+                          (size_t)a[2]};
+  size_t dst_origin[3] = {(size_t)(out->offset + (size_t)b[0]) * sizeof(float), (size_t)b[1],
+                          (size_t)b[2]};
+  size_t region[3] = {(size_t)L[0] * sizeof(float), (size_t)L[1], (size_t)L[2]};
+  cl_int err = clEnqueueCopyBufferRect(
+      m->ctx->queue, in->buffer, out->buffer, src_origin, dst_origin, region,
+      (size_t)S[0] * sizeof(float), (size_t)(S[0] * S[1]) * sizeof(float),
+      (size_t)D[0] * sizeof(float), (size_t)(D[0] * D[1]) * sizeof(float), 0, NULL, NULL);
+  if (err != CL_SUCCESS)
+    return oclnn__fail_cl(m->ctx, function, "clEnqueueCopyBufferRect", err);
+  return OCLNN_SUCCESS;
+}
+
 static oclnn_status run_step(oclnn_model *m, const step *st, const oclnn_tensor *inputs,
                              const oclnn_tensor *outputs) {
   oclnn_tensor in = view_of(m, st->in, inputs, outputs);
@@ -1663,6 +1800,8 @@ static oclnn_status run_step(oclnn_model *m, const step *st, const oclnn_tensor 
   }
   case STEP_LRN:
     return oclnn_lrn_forward(st->layer, &in, &out);
+  case STEP_BOX:
+    return run_box(m, st, &in, &out);
   case STEP_COPY: {
     oclnn_status s = oclnn__check_tensor(m->ctx, "oclnn_model_run", "output", &out, NULL);
     if (s != OCLNN_SUCCESS)

@@ -172,6 +172,12 @@ oclnn_status oclnn__reshape_like(const oclnn__node *node, int64_t opset, oclnn__
  * fills nodes[0..3] = the first Reshape, the Reshape back, Mul and Add, and *groups. */
 bool oclnn__match_group_norm(const oclnn__graph *graph, int in_node, int nodes[4], int64_t *groups);
 
+/* Slice's box for data of shape (r, data_dims): per dim the first index, the step and the
+ * length (in: the node's inputs, in[0] unused). Shared by folding and the device's box copies. */
+oclnn_status oclnn__slice_box(const oclnn__node *node, int64_t opset, oclnn__const *const *in,
+                              int r, const int64_t *data_dims, int64_t *lo, int64_t *step,
+                              int64_t *dims, oclnn__errbuf *err);
+
 /* True when the op runs on the device (possibly fused), and the load-time check of its
  * attributes: OCLNN_ERR_UNSUPPORTED for values oclnn does not run. */
 bool oclnn__device_op_supported(const char *op);

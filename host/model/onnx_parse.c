@@ -658,8 +658,8 @@ static oclnn_status fold_and_check(parser *p) {
                                  "node '%s' (%s): op not supported on tensor data (oclnn runs "
                                  "Conv, Pad, BatchNormalization, InstanceNormalization, "
                                  "LayerNormalization, GroupNormalization, LRN, Relu, Add, Resize, "
-                                 "Upsample and the shape ops Identity, Reshape, Flatten, Squeeze, "
-                                 "Unsqueeze)",
+                                 "Upsample, Slice, Concat and the shape ops Identity, Reshape, "
+                                 "Flatten, Squeeze, Unsqueeze)",
                                  node->name, node->op);
       oclnn_status s = oclnn__device_node_check(g, node, p->err);
       if (s != OCLNN_SUCCESS)
