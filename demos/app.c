@@ -38,6 +38,9 @@ int demo_session_open(const demo_options *o, FILE *log, demo_session *s, demo_er
   demo_effect_env_init(&s->env);
   if (o->style_image && demo_effect_env_add_style_image(&s->env, o->style_image, err) != 0)
     return -1;
+  for (int i = 0; i < o->model_count; i++)
+    if (demo_effect_env_add_models(&s->env, o->models[i], err) != 0)
+      return -1;
   if (open_source(o, log, &s->source, err) != 0)
     return -1;
   oclnn_context_options options = oclnn_context_options_default();

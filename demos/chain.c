@@ -103,6 +103,46 @@ static int upload(oclnn_context *ctx, const demo_step *step, int rank, const int
   return 0;
 }
 
+/* Loads the step's model, plans it for the input view (which builds or loads its programs) and,
+ * when its output is not the `out` view's size, makes the tensor and the pad layer that fit it. */
+static int realize_model(demo_chain *chain, demo_step *step, oclnn_context *ctx, demo_err *err) {
+  (void)chain;
+  if (!step->model_path)
+    return demo_fail(err, "step \"%s\": no model file", step->label);
+  oclnn_status status = oclnn_model_load_file(ctx, step->model_path, &step->model);
+  if (status != OCLNN_SUCCESS)
+    return demo_fail(err, "cannot load the model: %s: %s", oclnn_status_string(status),
+                     oclnn_context_error(ctx));
+  if (oclnn_model_input_count(step->model) != 1 || oclnn_model_output_count(step->model) < 1)
+    return demo_fail(err, "model %s: %d inputs and %d outputs; the demo runs one image in, one out",
+                     step->model_path, oclnn_model_input_count(step->model),
+                     oclnn_model_output_count(step->model));
+  oclnn_tensor in = oclnn_tensor_view(NULL, 0, step->in.rank, step->in.shape);
+  int rank = 0;
+  int64_t shape[OCLNN_MAX_RANK] = {0};
+  status = oclnn_model_output_shape(step->model, &in, 1, 0, &rank, shape);
+  if (status != OCLNN_SUCCESS)
+    return demo_fail(err, "model %s on a 1x3x%lldx%lld frame: %s: %s", step->model_path,
+                     (long long)step->in.shape[2], (long long)step->in.shape[3],
+                     oclnn_status_string(status), oclnn_context_error(ctx));
+  if (rank != 4 || shape[0] != 1 || shape[1] != 3)
+    return demo_fail(err, "model %s: its output (rank %d, %lld channels) is not an RGB image",
+                     step->model_path, rank, (long long)shape[1]);
+  if (shape[2] == step->out.shape[2] && shape[3] == step->out.shape[3])
+    return 0;
+  oclnn_pad_desc fit = oclnn_pad_desc_default(2, OCLNN_PAD_CONSTANT, 0);
+  fit.padding[1] = step->out.shape[3] - shape[3]; /* right */
+  fit.padding[3] = step->out.shape[2] - shape[2]; /* bottom */
+  int64_t fitted[4];
+  if ((status = oclnn_tensor_alloc(ctx, 4, shape, &step->model_out)) != OCLNN_SUCCESS ||
+      (status = oclnn_pad_create(ctx, &fit, &step->model_fit)) != OCLNN_SUCCESS ||
+      (status = oclnn_pad_output_shape(step->model_fit, 4, shape, fitted)) != OCLNN_SUCCESS)
+    return demo_fail(err, "model %s: fitting its %lldx%lld output to the frame: %s: %s",
+                     step->model_path, (long long)shape[3], (long long)shape[2],
+                     oclnn_status_string(status), oclnn_context_error(ctx));
+  return 0;
+}
+
 /* Creates one step's layer and checks that it maps its input view onto its output view. */
 static int realize_step(demo_chain *chain, demo_step *step, oclnn_context *ctx, demo_err *err) {
   int64_t shape[OCLNN_MAX_RANK] = {0};
@@ -167,6 +207,11 @@ static int realize_step(demo_chain *chain, demo_step *step, oclnn_context *ctx, 
       break;
     call = "oclnn_lrn_output_shape";
     status = oclnn_lrn_output_shape(step->lrn_layer, step->in.rank, step->in.shape, shape);
+    break;
+  case DEMO_STEP_MODEL:
+    if (realize_model(chain, step, ctx, err) != 0)
+      return -1;
+    memcpy(shape, step->out.shape, sizeof shape);
     break;
   default:
     return demo_fail(err, "step \"%s\": unknown kind %d", step->label, (int)step->kind);
@@ -257,6 +302,14 @@ static int enqueue_steps(demo_chain *chain, oclnn_context *ctx, cl_event *marker
       call = "oclnn_lrn_forward";
       status = oclnn_lrn_forward(step->lrn_layer, &in, &out);
       break;
+    case DEMO_STEP_MODEL:
+      call = "oclnn_model_run";
+      status = oclnn_model_run(step->model, &in, 1, step->model_fit ? &step->model_out : &out, 1);
+      if (status == OCLNN_SUCCESS && step->model_fit) {
+        call = "oclnn_pad_forward";
+        status = oclnn_pad_forward(step->model_fit, &step->model_out, &out);
+      }
+      break;
     }
     if (status != OCLNN_SUCCESS)
       return layer_fail(ctx, step, call, status, err);
@@ -286,6 +339,10 @@ void demo_chain_release(demo_chain *chain) {
     oclnn_pad_free(step->pad_layer);
     oclnn_instance_norm_free(step->norm_layer);
     oclnn_lrn_free(step->lrn_layer);
+    oclnn_model_free(step->model);
+    oclnn_pad_free(step->model_fit);
+    oclnn_tensor_free(&step->model_out);
+    free(step->model_path);
     oclnn_tensor_free(&step->dev_weight);
     oclnn_tensor_free(&step->dev_bias);
     free(step->weight);

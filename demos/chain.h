@@ -8,8 +8,10 @@
  * step see a slot under another shape (LocalResponseNorm across rows or columns) or a part of it
  * (the first or last channels), without copies.
  *
- * Room for more: a step kind for a whole ONNX model (neural style transfer) fits here as one
- * more demo_step_kind whose realize/enqueue call the model runner. */
+ * A DEMO_STEP_MODEL step runs a whole ONNX model (oclnn_model) from its `in` view (1, 3, H, W)
+ * to its `out` view (1, 3, H, W). A model whose output has another size (a style network on
+ * sides that are not multiples of 4) writes into a tensor of its own, which an oclnn_pad layer
+ * (constant 0; negative pads crop) fits to the frame, anchored at the top left. */
 #ifndef OCLNN_DEMO_CHAIN_H
 #define OCLNN_DEMO_CHAIN_H
 
@@ -24,7 +26,8 @@ typedef enum demo_step_kind {
   DEMO_STEP_CONV = 0,          /* oclnn_conv_forward with prepared weights */
   DEMO_STEP_PAD = 1,           /* oclnn_pad_forward */
   DEMO_STEP_INSTANCE_NORM = 2, /* oclnn_instance_norm_forward, instance statistics */
-  DEMO_STEP_LRN = 3            /* oclnn_lrn_forward */
+  DEMO_STEP_LRN = 3,           /* oclnn_lrn_forward */
+  DEMO_STEP_MODEL = 4          /* oclnn_model_run (+ oclnn_pad_forward to fit the frame) */
 } demo_step_kind;
 
 /* `slot`'s buffer seen as a tensor of `rank` dims at element `offset`. */
@@ -48,12 +51,16 @@ typedef struct demo_step {
   oclnn_instance_norm_desc norm;  /* DEMO_STEP_INSTANCE_NORM */
   float *norm_weight, *norm_bias; /* (C) when norm.affine; owned */
   oclnn_lrn_desc lrn;             /* DEMO_STEP_LRN */
+  char *model_path;               /* DEMO_STEP_MODEL: the .onnx file; owned */
 
   /* Made by demo_chain_realize. */
   oclnn_conv *conv_layer;
   oclnn_pad *pad_layer;
   oclnn_instance_norm *norm_layer;
   oclnn_lrn *lrn_layer;
+  oclnn_model *model;     /* DEMO_STEP_MODEL */
+  oclnn_pad *model_fit;   /* when the model's output is not the frame's size */
+  oclnn_tensor model_out; /* the model's output then */
   oclnn_tensor dev_weight, dev_bias;
   char algo[16]; /* convolutions: the algorithm oclnn chose ("direct", "depthwise"...) */
 } demo_step;

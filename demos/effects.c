@@ -2,10 +2,13 @@
 
 #include "image_io.h"
 
+#include <dirent.h>
+#include <errno.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 /* Luminance weights (ITU-R BT.601) for the effects that work on grey. */
 static const float LUM[3] = {0.299f, 0.587f, 0.114f};
@@ -125,6 +128,69 @@ int demo_effect_env_add_style_image(demo_effect_env *env, const char *path, demo
   return 0;
 }
 
+/* ---- models ---- */
+
+static int add_model_file(demo_effect_env *env, const char *path, demo_err *err) {
+  if (env->model_count >= DEMO_MAX_MODELS)
+    return demo_fail(err, "--model %s: more than %d models", path, DEMO_MAX_MODELS);
+  if (strlen(path) >= DEMO_MODEL_PATH_MAX)
+    return demo_fail(err, "--model: a path longer than %d bytes", DEMO_MODEL_PATH_MAX - 1);
+  FILE *f = fopen(path, "rb");
+  if (!f)
+    return demo_fail(err, "--model %s: %s", path, strerror(errno));
+  fclose(f);
+  snprintf(env->models[env->model_count++], DEMO_MODEL_PATH_MAX, "%s", path);
+  return 0;
+}
+
+static int compare_names(const void *a, const void *b) {
+  return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+int demo_effect_env_add_models(demo_effect_env *env, const char *path, demo_err *err) {
+  struct stat st;
+  if (stat(path, &st) != 0)
+    return demo_fail(err, "--model %s: %s", path, strerror(errno));
+  if (!S_ISDIR(st.st_mode))
+    return add_model_file(env, path, err);
+  DIR *dir = opendir(path);
+  if (!dir)
+    return demo_fail(err, "--model %s: %s", path, strerror(errno));
+  char *names[DEMO_MAX_MODELS + 1];
+  int count = 0, rc = 0;
+  struct dirent *entry;
+  while ((entry = readdir(dir)) != NULL) {
+    size_t len = strlen(entry->d_name);
+    if (len < 6 || strcmp(entry->d_name + len - 5, ".onnx") != 0)
+      continue;
+    if (count > DEMO_MAX_MODELS) /* one past the limit is enough to refuse */
+      break;
+    names[count] = malloc(strlen(path) + len + 2);
+    if (!names[count]) {
+      rc = demo_fail(err, "out of memory");
+      break;
+    }
+    sprintf(names[count], "%s/%s", path, entry->d_name);
+    count++;
+  }
+  closedir(dir);
+  if (rc == 0 && count == 0)
+    rc = demo_fail(err, "--model %s: the directory has no .onnx files", path);
+  if (rc == 0)
+    qsort(names, (size_t)count, sizeof names[0], compare_names);
+  for (int i = 0; i < count; i++) {
+    if (rc == 0)
+      rc = add_model_file(env, names[i], err);
+    free(names[i]);
+  }
+  return rc;
+}
+
+static const char *base_name(const char *path) {
+  const char *slash = strrchr(path, '/');
+  return slash ? slash + 1 : path;
+}
+
 /* ---- chain-building helpers ---- */
 
 static float *alloc_floats(size_t count) { return calloc(count ? count : 1, sizeof(float)); }
@@ -172,6 +238,27 @@ static int build_input(demo_chain *chain, int param, const demo_effect_env *env,
   (void)env;
   (void)err;
   return 0; /* no steps: the output is the uploaded frame */
+}
+
+/* The model's output is fitted to the frame's size by the chain (see DEMO_STEP_MODEL). */
+static int build_neural(demo_chain *chain, int param, const demo_effect_env *env, demo_err *err) {
+  if (env->model_count == 0)
+    return 0; /* no model: the frame as uploaded, so the effect list stays the same */
+  const int w = chain->width, h = chain->height;
+  const int out = demo_chain_add_slot(chain, (size_t)3 * (size_t)w * (size_t)h);
+  char label[40];
+  snprintf(label, sizeof label, "model %.30s", base_name(env->models[param]));
+  demo_step *step = out < 0 ? NULL : demo_chain_add_step(chain, DEMO_STEP_MODEL, label);
+  if (!step)
+    return demo_fail(err, "too many steps");
+  step->model_path = malloc(strlen(env->models[param]) + 1);
+  if (!step->model_path)
+    return demo_fail(err, "out of memory");
+  strcpy(step->model_path, env->models[param]);
+  step->in = demo_view_nchw(0, 0, 3, h, w);
+  step->out = demo_view_nchw(out, 0, 3, h, w);
+  chain->output = step->out;
+  return 0;
 }
 
 /* Blur passes for sigma: each pass has at most BLUR_MAX_SIGMA, and passes add variances. */
@@ -447,7 +534,7 @@ typedef int (*build_fn)(demo_chain *chain, int param, const demo_effect_env *env
 
 static const struct {
   demo_effect info;
-  int param_count; /* 0: one per style */
+  int param_count; /* 0: one per style; -1: one per model */
   build_fn build;
 } EFFECTS[] = {
     {{"input", "the frame as uploaded, no layers (upload/download baseline)", "-", 0},
@@ -473,6 +560,9 @@ static const struct {
       0},
      0,
      build_style},
+    {{"neural", "an ONNX model (--model), e.g. fast neural style transfer", "model", 0},
+     -1,
+     build_neural},
 };
 
 int demo_effect_count(void) { return COUNT(EFFECTS); }
@@ -491,6 +581,8 @@ int demo_effect_find(const char *name) {
 int demo_effect_param_count(int effect, const demo_effect_env *env) {
   if (effect < 0 || effect >= COUNT(EFFECTS))
     return 1;
+  if (EFFECTS[effect].param_count < 0)
+    return env->model_count > 0 ? env->model_count : 1;
   return EFFECTS[effect].param_count ? EFFECTS[effect].param_count
                                      : (env->style_count > 0 ? env->style_count : 1);
 }
@@ -518,6 +610,9 @@ void demo_effect_param_label(int effect, int param, const demo_effect_env *env, 
     snprintf(buf, size, "detail x%.1f", CONTRAST_GAINS[param]);
   else if (strcmp(name, "style") == 0)
     snprintf(buf, size, "%s", env->styles[param].name);
+  else if (strcmp(name, "neural") == 0)
+    snprintf(buf, size, "%s",
+             env->model_count ? base_name(env->models[param]) : "no model (--model PATH.onnx)");
   else
     snprintf(buf, size, "-");
 }

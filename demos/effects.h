@@ -17,9 +17,11 @@
  *   style     colour statistics transfer: 1x1 convolution to an opponent colour space,
  *             per-channel InstanceNorm whose affine is a style's mean and spread (a style image
  *             or a preset), 1x1 convolution back to RGB
+ *   neural    an ONNX model (--model, e.g. a fast style transfer network of
+ *             ../shared/models/style) run by oclnn's model runner on the frame as 0..255 RGB;
+ *             one parameter step per model. Without a model it shows the frame as uploaded.
  *
- * A new effect is one more entry in the table in effects.c (a neural-style effect from the ONNX
- * runner fits the same way, as a chain with a model step). */
+ * A new effect is one more entry in the table in effects.c. */
 #ifndef OCLNN_DEMO_EFFECTS_H
 #define OCLNN_DEMO_EFFECTS_H
 
@@ -34,11 +36,15 @@ typedef struct demo_style {
 } demo_style;
 
 #define DEMO_MAX_STYLES 8
+#define DEMO_MAX_MODELS 16
+#define DEMO_MODEL_PATH_MAX 1024
 
 /* What effects may depend on besides the frame size. */
 typedef struct demo_effect_env {
   int style_count; /* >= 1 */
   demo_style styles[DEMO_MAX_STYLES];
+  int model_count; /* the neural effect's models, in the order given */
+  char models[DEMO_MAX_MODELS][DEMO_MODEL_PATH_MAX];
 } demo_effect_env;
 
 /* The presets only. */
@@ -47,6 +53,12 @@ void demo_effect_env_init(demo_effect_env *env);
 /* Measures an image's colour statistics and puts them first in env's styles (the style effect's
  * default). Fails (message naming the file) when the image cannot be read. */
 int demo_effect_env_add_style_image(demo_effect_env *env, const char *path, demo_err *err);
+
+/* Adds the ONNX model at `path` to the neural effect, or every *.onnx file of the directory
+ * `path` (in name order). The files are only checked for being readable here; they are loaded
+ * when the effect is shown. Fails (message naming the path) for a missing or unreadable path, a
+ * directory without models, or more than DEMO_MAX_MODELS models. */
+int demo_effect_env_add_models(demo_effect_env *env, const char *path, demo_err *err);
 
 typedef struct demo_effect {
   const char *name;    /* for --effect and the screen, e.g. "blur" */
@@ -61,7 +73,8 @@ const demo_effect *demo_effect_get(int index);
 /* Index of the effect called `name`, or -1. */
 int demo_effect_find(const char *name);
 
-/* How many parameter steps the effect has (>= 1; the style effect has one per style). */
+/* How many parameter steps the effect has (>= 1; the style effect has one per style, the neural
+ * effect one per model). */
 int demo_effect_param_count(int effect, const demo_effect_env *env);
 
 /* The parameter step's value as text, e.g. "sigma 2.0". */

@@ -34,7 +34,7 @@ int demo_options_parse(int argc, char **argv, demo_options *o, demo_err *err) {
     }
     static const char *const takes_value[] = {
         "--camera", "--input",  "--style-image", "--size",       "--effect", "--param",
-        "--frames", "--output", "--device",      "--screenshot", "--keys"};
+        "--frames", "--output", "--device",      "--screenshot", "--keys",   "--model"};
     int needs = 0;
     for (size_t k = 0; k < sizeof takes_value / sizeof takes_value[0]; k++)
       needs |= strcmp(name, takes_value[k]) == 0;
@@ -79,6 +79,11 @@ int demo_options_parse(int argc, char **argv, demo_options *o, demo_err *err) {
       o->screenshot = value;
     } else if (strcmp(name, "--keys") == 0) {
       o->keys = value;
+    } else if (strcmp(name, "--model") == 0) {
+      if (o->model_count == (int)(sizeof o->models / sizeof o->models[0]))
+        return demo_fail(err, "--model: at most %d (give a directory for more models)",
+                         (int)(sizeof o->models / sizeof o->models[0]));
+      o->models[o->model_count++] = value;
     } else if (strcmp(name, "--headless") == 0) {
       o->headless = 1;
     } else if (strcmp(name, "--benchmark") == 0) {
@@ -89,6 +94,8 @@ int demo_options_parse(int argc, char **argv, demo_options *o, demo_err *err) {
       return demo_fail(err, "unknown option '%s' (see --help)", a);
     }
   }
+  if (!effect_name && o->model_count > 0)
+    o->effect = demo_effect_find("neural"); /* models given: start with them */
   if (effect_name) {
     o->effect_given = 1;
     if (strcmp(effect_name, "all") == 0) {
@@ -137,6 +144,10 @@ void demo_print_help(FILE *out) {
       "                        turn (headless and benchmark runs)\n"
       "  --param N             the effect's parameter step (default: the effect's own)\n"
       "  --style-image FILE    colour statistics for the style effect (first style step)\n"
+      "  --model PATH          an ONNX model for the neural effect (repeatable; a directory adds\n"
+      "                        its *.onnx files), e.g. ../shared/models/style/udnie.onnx; the\n"
+      "                        effect's parameter steps switch models; with --model and no\n"
+      "                        --effect the demo starts on it\n"
       "  --side-by-side        show (or write) the input next to the result\n"
       "\n"
       "Runs:\n"
@@ -153,8 +164,8 @@ void demo_print_help(FILE *out) {
       "  -h, --help            this text\n"
       "\n"
       "Keys (window):\n"
-      "  0-6 / Tab, Shift+Tab  choose the effect (Left/Right too)\n"
-      "  Up/Down, +/-          change the effect's parameter\n"
+      "  0-7 / Tab, Shift+Tab  choose the effect (Left/Right too)\n"
+      "  Up/Down, +/-          change the effect's parameter (neural: the next model)\n"
       "  Space                 pause or resume (parameters still apply to the paused frame)\n"
       "  V                     toggle side by side with the input\n"
       "  S                     save a screenshot (PNG, in --output DIR or the current directory)\n"

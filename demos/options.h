@@ -38,6 +38,8 @@ typedef struct demo_options {
   const char *screenshot; /* --screenshot FILE: the window's content after the last frame */
   const char *device;     /* --device STR: OpenCL device (as OCLNN_DEVICE) */
   const char *keys;       /* --keys LIST: key presses to replay, one per frame (window runs) */
+  int model_count;        /* --model PATH (repeatable): .onnx files or directories of them */
+  const char *models[16];
 } demo_options;
 
 /* Parses argv into *o (which it initialises). -1 with a message on a usage error. */

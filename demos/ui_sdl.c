@@ -151,7 +151,7 @@ static void draw_bar(window_state *w) {
   if (w->show_help)
     demo_text_draw(bar, w->canvas_w, w->bar_h, stride, 4 * w->scale, 3 * w->scale + 3 * line,
                    w->scale,
-                   "0-6/Tab effect  Up/Down param  Space pause  V side-by-side  S screenshot  "
+                   "0-7/Tab effect  Up/Down param  Space pause  V side-by-side  S screenshot  "
                    "H help  Q quit",
                    dim);
 }

@@ -113,6 +113,9 @@ static double *reference_chain(const demo_chain *chain, const float *frame) {
       norm_ref_lrn(x, batch, channels, spatial, (long)st->lrn.size, st->lrn.alpha, st->lrn.beta,
                    st->lrn.k, y);
       break;
+    case DEMO_STEP_MODEL: /* no double reference: tests/test_demo_model.c checks models */
+      cr_assert_fail("%s: a model step has no reference", st->label);
+      break;
     }
     for (size_t j = 0; j < n; j++)
       slots[st->out.slot][st->out.offset + j] = (float)y[j];
@@ -223,11 +226,13 @@ Test(demo_effects, contrast) {
   check_effect("contrast", 67, 45);
 }
 Test(demo_effects, style) { check_effect("style", 67, 45); }
+/* Without --model the neural effect shows the frame; tests/test_demo_model.c runs models. */
+Test(demo_effects, neural_without_a_model) { check_effect("neural", 67, 45); }
 
 Test(demo_effects, every_effect_is_tested) {
   /* A new effect needs a Test above. */
   static const char *const tested[] = {"input",   "blur",     "edges", "emboss",
-                                       "padding", "contrast", "style"};
+                                       "padding", "contrast", "style", "neural"};
   cr_assert_eq(demo_effect_count(), (int)(sizeof tested / sizeof tested[0]));
   for (int i = 0; i < demo_effect_count(); i++)
     cr_assert_str_eq(demo_effect_get(i)->name, tested[i]);
