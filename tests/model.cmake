@@ -13,3 +13,14 @@ foreach(suite IN ITEMS test_model_onnx test_model_malformed)
     set_tests_properties(${suite} PROPERTIES DISABLED TRUE)
   endif()
 endforeach()
+
+# test_demo_model: the demo's neural effect (demos/, --model) on the style models; it links the
+# demo's core like tests/demo.cmake's suites, and is off where the demo or the loader is.
+if(TARGET test_demo_model)
+  if(TARGET oclnn_demo_core AND OCLNN_HAVE_ONNX)
+    target_link_libraries(test_demo_model PRIVATE oclnn_demo_core)
+  else()
+    set_target_properties(test_demo_model PROPERTIES EXCLUDE_FROM_ALL TRUE)
+    set_tests_properties(test_demo_model PROPERTIES DISABLED TRUE)
+  endif()
+endif()
