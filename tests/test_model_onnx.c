@@ -23,6 +23,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/wait.h>
 
 #define MAX_NETS 128
 #define MAX_IO 4
@@ -384,3 +385,70 @@ Test(model_onnx, every_committed_net_is_listed) {
     }
   }
 }
+
+#ifdef OCLNN_RUN_EXE
+/* Runs a shell command, returns its exit status and the first line of its output in out. */
+static int shell(const char *cmd, char *out, size_t size) {
+  FILE *p = popen(cmd, "r");
+  cr_assert(p, "cannot run %s", cmd);
+  out[0] = '\0';
+  size_t used = 0;
+  while (used + 1 < size && fgets(out + used, (int)(size - used), p))
+    used = strlen(out);
+  int status = pclose(p);
+  return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+}
+
+/* oclnn-run from files: .npy in and out (two inputs, two outputs), matching onnxruntime; the
+ * benchmark's JSON line; and its refusals (exit status 1 or 2 and a message). */
+Test(model_onnx, oclnn_run_from_files, .timeout = 300) {
+  char in0[1024], in1[1024], out0[1024], out1[1024], cmd[6000], text[8192];
+  onnx_path(in0, sizeof in0, "two_inputs_outputs.c1.in0.npy");
+  onnx_path(in1, sizeof in1, "two_inputs_outputs.c1.in1.npy");
+  snprintf(out0, sizeof out0, "%s/tests/oclnn_run_out0.npy", OCLNN_BINARY_DIR);
+  snprintf(out1, sizeof out1, "%s/tests/oclnn_run_out1.npy", OCLNN_BINARY_DIR);
+  char model[1024];
+  onnx_path(model, sizeof model, "two_inputs_outputs.onnx");
+  snprintf(cmd, sizeof cmd,
+           "'%s' '%s' --input '%s' --input '%s' --output '%s' --output '%s' --benchmark 3 "
+           "--json 2>&1",
+           OCLNN_RUN_EXE, model, in0, in1, out0, out1);
+  cr_assert_eq(shell(cmd, text, sizeof text), 0, "%s\n%s", cmd, text);
+  cr_assert(strstr(text, "\"median_ms\"") && strstr(text, "\"steps\": [{"), "%s", text);
+  const char *outs[2] = {out0, out1};
+  for (int j = 0; j < 2; ++j) {
+    char want_file[128], want_path[1024], err[1200];
+    snprintf(want_file, sizeof want_file, "two_inputs_outputs.c1.out%d.npy", j);
+    onnx_path(want_path, sizeof want_path, want_file);
+    npy_array got, want;
+    cr_assert(!npy_read(outs[j], &got, err, sizeof err), "%s", err);
+    cr_assert(!npy_read(want_path, &want, err, sizeof err), "%s", err);
+    cr_assert(got.rank == want.rank && got.count == want.count);
+    double max_err = 0;
+    cr_assert(first_mismatch(got.data, want.data, want.count, 1e-4, 1e-4, &max_err) < 0,
+              "oclnn-run output %d differs from onnxruntime by %g", j, max_err);
+    npy_free(&got);
+    npy_free(&want);
+    remove(outs[j]);
+  }
+  /* One input for a two-input model; a missing file; a text file as .npy; no arguments. */
+  snprintf(cmd, sizeof cmd, "'%s' '%s' --input '%s' 2>&1", OCLNN_RUN_EXE, model, in0);
+  cr_assert_eq(shell(cmd, text, sizeof text), 1, "%s", text);
+  cr_assert(strstr(text, "2 inputs, 1 given"), "%s", text);
+  snprintf(cmd, sizeof cmd, "'%s' /nonexistent.onnx --input '%s' 2>&1", OCLNN_RUN_EXE, in0);
+  cr_assert_eq(shell(cmd, text, sizeof text), 1, "%s", text);
+  cr_assert(strstr(text, "OCLNN_ERR_IO") && strstr(text, "/nonexistent.onnx"), "%s", text);
+  char conv[1024], txt[1024];
+  onnx_path(conv, sizeof conv, "conv2d.onnx");
+  onnx_path(txt, sizeof txt, "nets.txt");
+  snprintf(cmd, sizeof cmd,
+           "cp '%s' '%s/tests/oclnn_run_text.npy' && '%s' '%s' --input "
+           "'%s/tests/oclnn_run_text.npy' 2>&1",
+           txt, OCLNN_BINARY_DIR, OCLNN_RUN_EXE, conv, OCLNN_BINARY_DIR);
+  cr_assert_eq(shell(cmd, text, sizeof text), 1, "%s", text);
+  cr_assert(strstr(text, "not a .npy file"), "%s", text);
+  snprintf(cmd, sizeof cmd, "'%s' 2>&1", OCLNN_RUN_EXE);
+  cr_assert_eq(shell(cmd, text, sizeof text), 2, "%s", text);
+  cr_assert(strstr(text, "usage"), "%s", text);
+}
+#endif
