@@ -110,10 +110,10 @@ __kernel void add_forward(__global const float *a, ulong a_offset, __global cons
   }
 }
 
-/* Nearest source index, as PyTorch 1.13's CPU kernel computes it (fp32). */
-inline int nearest_source(int o, float scale, int n) {
-  return min((int)floor((float)o * scale), n - 1);
-}
+/* Nearest source index, as PyTorch 1.13's CPU kernel computes it: min(floor(float(o) * scale),
+ * n - 1) in fp32. The product is >= 0, so the truncating conversion is the floor (and, unlike a
+ * floor call, vectorises). */
+inline int nearest_source(int o, float scale, int n) { return min((int)((float)o * scale), n - 1); }
 
 /* Nearest upsampling over output rows of out_w elements: row r is (plane, od, oh) with plane =
  * n * C + c; D and H are 1 for the lower ranks. */

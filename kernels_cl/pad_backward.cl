@@ -72,6 +72,53 @@ inline int output_ranges(int x, int before, int n, int n_out, int *lo, int *hi) 
   return count;
 }
 
+/* The input coordinates [*xa, *xb) whose only source is output x + before: the interior,
+ * where grad_in is a shifted copy (or, over several output rows, a sum of shifted copies) of
+ * grad_out. Everything outside it is a border element with zero, two or more sources. */
+inline void single_source_span(int before, int n, int n_out, int *xa, int *xb) {
+  const int after = n_out - n - before;
+  int lo = max(-before, 0), hi = min(n, n_out - before);
+#if MODE == 1
+  /* Mirrored left copies reach x in [1, before], mirrored right ones x in [n - 1 - after,
+   * n - 2]. */
+  lo = max(lo, before > 0 ? before + 1 : 0);
+  hi = min(hi, after > 0 ? n - 1 - after : n);
+#elif MODE == 2
+  /* The edge elements also feed the border ranges. */
+  lo = max(lo, before > 0 ? 1 : 0);
+  hi = min(hi, after > 0 ? n - 1 : n);
+#elif MODE == 3
+  const int c = max(-before, 0);
+  const int m = n - c - max(-after, 0);
+  const int base = max(before, 0);
+  lo = max(lo, max(c, n_out - m - base + c));
+  hi = min(hi, c + m - base);
+#endif
+  lo = clamp(lo, 0, n); /* 0 <= xa <= xb <= n, also when the span is empty */
+  *xa = lo;
+  *xb = clamp(hi, lo, n);
+}
+
+/* grad_in at column x of a row whose contributing output rows are given by the D and H ranges:
+ * every source, in ascending output order. */
+inline float border_value(int x, __global const float *g, const int *dlo, const int *dhi, int nd,
+                          const int *hlo, const int *hhi, int nh, int pad_left, int in_w,
+                          int out_w, int out_h, float zero) {
+  int wlo[3], whi[3];
+  const int nw = output_ranges(x, pad_left, in_w, out_w, wlo, whi);
+  float acc = zero;
+  for (int a = 0; a < nd; a++)
+    for (int od = dlo[a]; od < dhi[a]; od++)
+      for (int b = 0; b < nh; b++)
+        for (int oh = hlo[b]; oh < hhi[b]; oh++) {
+          __global const float *grow = g + ((ulong)od * (ulong)out_h + (ulong)oh) * (ulong)out_w;
+          for (int c = 0; c < nw; c++)
+            for (int ow = wlo[c]; ow < whi[c]; ow++)
+              acc += grow[ow];
+        }
+  return (nd && nh && nw) ? acc : 0.0f;
+}
+
 __kernel void pad_backward(__global const float *restrict grad_out, ulong grad_out_offset,
                            __global float *restrict grad_in, ulong grad_in_offset, int in_w,
                            int in_h, int in_d, int out_w, int out_h, int out_d, int pad_left,
@@ -92,22 +139,36 @@ __kernel void pad_backward(__global const float *restrict grad_out, ulong grad_o
   __global const float *g =
       grad_out + grad_out_offset + plane * (ulong)out_d * (ulong)out_h * (ulong)out_w;
   __global float *dst = grad_in + grad_in_offset + row * (ulong)in_w;
+  /* Constant padding's backward is a plain slice in PyTorch, so a single term keeps its sign
+   * of zero there (-0 + t == t); the other modes accumulate into zeros, as PyTorch does. */
+  const float zero = MODE == 0 ? -0.0f : 0.0f;
 
-  for (int x = lane; x < in_w; x += LANES) {
-    int wlo[3], whi[3];
-    const int nw = output_ranges(x, pad_left, in_w, out_w, wlo, whi);
-    /* Constant padding's backward is a plain slice in PyTorch, so a single term keeps its sign
-     * of zero there (-0 + t == t); the other modes accumulate into zeros, as PyTorch does. */
-    float acc = MODE == 0 ? -0.0f : 0.0f;
-    for (int a = 0; a < nd; a++)
-      for (int od = dlo[a]; od < dhi[a]; od++)
-        for (int b = 0; b < nh; b++)
-          for (int oh = hlo[b]; oh < hhi[b]; oh++) {
-            __global const float *grow = g + ((ulong)od * (ulong)out_h + (ulong)oh) * (ulong)out_w;
-            for (int c = 0; c < nw; c++)
-              for (int ow = wlo[c]; ow < whi[c]; ow++)
-                acc += grow[ow];
-          }
-    dst[x] = (nd && nh && nw) ? acc : 0.0f;
-  }
+  /* Interior columns: one pass per contributing output row, in ascending order (the first
+   * stores, the others add), each a contiguous loop the compiler vectorises. */
+  int xa, xb;
+  single_source_span(pad_left, in_w, out_w, &xa, &xb);
+  bool first = true;
+  for (int a = 0; a < nd; a++)
+    for (int od = dlo[a]; od < dhi[a]; od++)
+      for (int b = 0; b < nh; b++)
+        for (int oh = hlo[b]; oh < hhi[b]; oh++) {
+          __global const float *src =
+              g + ((ulong)od * (ulong)out_h + (ulong)oh) * (ulong)out_w + pad_left;
+          if (first)
+            for (int x = xa + lane; x < xb; x += LANES)
+              dst[x] = zero + src[x];
+          else
+            for (int x = xa + lane; x < xb; x += LANES)
+              dst[x] += src[x];
+          first = false;
+        }
+  if (first) /* no output row reads this input row (cropped away) */
+    for (int x = xa + lane; x < xb; x += LANES)
+      dst[x] = 0.0f;
+
+  /* Border columns: every source of each, element by element. */
+  for (int x = lane; x < xa; x += LANES)
+    dst[x] = border_value(x, g, dlo, dhi, nd, hlo, hhi, nh, pad_left, in_w, out_w, out_h, zero);
+  for (int x = xb + lane; x < in_w; x += LANES)
+    dst[x] = border_value(x, g, dlo, dhi, nd, hlo, hhi, nh, pad_left, in_w, out_w, out_h, zero);
 }

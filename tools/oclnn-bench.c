@@ -1266,6 +1266,196 @@ static int run_act_suite(oclnn_context *ctx, const options *opt, const char *dev
 }
 
 /* ------------------------------------------------------------------------------------------ */
+/* Suite "backward": gradients (issue 8); so far the padding layers' grad_input               */
+/* ------------------------------------------------------------------------------------------ */
+
+/* The pad cases of the same names (PAD_CASES), run backward: grad_out has the output's shape,
+ * grad_in the input's. */
+static const char *const BACKWARD_PAD_CASES[] = {
+    "reflect2d_p4_1x64x256x256",  "replicate2d_p4_1x64x256x256",    "zero2d_p4_1x64x256x256",
+    "circular2d_p4_1x64x256x256", "reflect1d_p8_16x64x4096",        "replicate1d_p8_16x64x4096",
+    "reflect3d_p2_1x32x32x64x64", "replicate2d_p1234_8x32x128x128", "reflect2d_p32_1x16x256x256",
+    "crop2d_m4_1x64x256x256",
+};
+
+/* grad_in[i] as a sum over the outputs whose source is i, in double (host reference). */
+static int64_t pad_backward_check(const pad_case *c, const int64_t *out_shape, const float *g,
+                                  const float *got, int64_t in_count, int64_t out_count) {
+  double *want = calloc((size_t)in_count, sizeof *want);
+  if (!want)
+    return -1;
+  int rank = c->rank;
+  for (int64_t i = 0; i < out_count; i++) {
+    int64_t rest = i, src = 0, stride = 1;
+    bool fill = false;
+    int64_t coords[OCLNN_MAX_RANK];
+    for (int a = rank - 1; a >= 0; a--) {
+      coords[a] = rest % out_shape[a];
+      rest /= out_shape[a];
+    }
+    for (int a = rank - 1; a >= 0; a--) {
+      int k = rank - 1 - a;
+      int64_t x = coords[a];
+      if (k < c->dims) {
+        x = pad_source(c->mode, x - c->padding[2 * k], c->shape[a]);
+        fill = fill || x < 0;
+      }
+      src += x * stride;
+      stride *= c->shape[a];
+    }
+    if (!fill)
+      want[src] += g[i];
+  }
+  int64_t mismatches = 0;
+  for (int64_t i = 0; i < in_count; i++) {
+    double err = (double)got[i] - want[i], size = want[i] < 0 ? -want[i] : want[i];
+    if (err > 1e-5 * (1.0 + size) || -err > 1e-5 * (1.0 + size))
+      mismatches++;
+  }
+  free(want);
+  return mismatches;
+}
+
+static oclnn_status pad_backward_thunk(void *layer) {
+  void **args = layer;
+  return oclnn_pad_backward(args[0], args[1], args[2]);
+}
+
+static int run_backward_pad_case(oclnn_context *ctx, const options *opt, const pad_case *c,
+                                 const char *device_name) {
+  oclnn_pad_desc desc = oclnn_pad_desc_default(c->dims, c->mode, 0);
+  memcpy(desc.padding, c->padding, sizeof desc.padding);
+  desc.value = c->zero ? 0.0f : c->value;
+  oclnn_tensor grad_in, grad_out;
+  memset(&grad_in, 0, sizeof grad_in);
+  memset(&grad_out, 0, sizeof grad_out);
+  oclnn_pad *pad = NULL;
+  float *host_g = NULL, *host_in = NULL;
+  int64_t out_shape[OCLNN_MAX_RANK];
+  timing t;
+  memset(&t, 0, sizeof t);
+  int result = 1;
+  int64_t in_count = 1, out_count = 1, mismatches = -1;
+
+  double start = now_ms();
+  oclnn_status s = oclnn_pad_create(ctx, &desc, &pad);
+  if (s == OCLNN_SUCCESS)
+    s = oclnn_pad_output_shape(pad, c->rank, c->shape, out_shape);
+  if (s == OCLNN_SUCCESS) {
+    for (int i = 0; i < c->rank; i++) {
+      in_count *= c->shape[i];
+      out_count *= out_shape[i];
+    }
+    host_g = malloc((size_t)out_count * sizeof *host_g);
+    if (!host_g) {
+      fprintf(stderr, "oclnn-bench: %s: out of host memory\n", c->name);
+      goto done;
+    }
+    fill_random(host_g, (size_t)out_count, 0x9ead ^ (uint64_t)out_count);
+    s = oclnn_tensor_alloc(ctx, c->rank, out_shape, &grad_out);
+  }
+  if (s == OCLNN_SUCCESS)
+    s = oclnn_tensor_alloc(ctx, c->rank, c->shape, &grad_in);
+  if (s == OCLNN_SUCCESS)
+    s = oclnn_tensor_upload(ctx, &grad_out, host_g, (size_t)out_count);
+  void *args[3] = {pad, &grad_out, &grad_in};
+  if (s == OCLNN_SUCCESS) {
+    /* create_ms covers the layer and the backward program, built at the first call. */
+    s = oclnn_pad_backward(pad, &grad_out, &grad_in);
+    t.create_ms = now_ms() - start;
+    if (s == OCLNN_SUCCESS)
+      s = oclnn_context_finish(ctx);
+    t.first_ms = now_ms() - start - t.create_ms;
+  }
+  if (s != OCLNN_SUCCESS) {
+    fprintf(stderr, "oclnn-bench: %s: %s: %s\n", c->name, oclnn_status_string(s),
+            oclnn_context_error(ctx));
+    goto done;
+  }
+  if (opt->check) {
+    host_in = malloc((size_t)in_count * sizeof *host_in);
+    if (!host_in || oclnn_tensor_download(ctx, &grad_in, host_in, (size_t)in_count)) {
+      fprintf(stderr, "oclnn-bench: %s: cannot download grad_in: %s\n", c->name,
+              oclnn_context_error(ctx));
+      goto done;
+    }
+    mismatches = pad_backward_check(c, out_shape, host_g, host_in, in_count, out_count);
+  }
+  if (!time_launches(ctx, opt, pad_backward_thunk, args, &t)) {
+    fprintf(stderr, "oclnn-bench: %s: %s\n", c->name, oclnn_context_error(ctx));
+    goto done;
+  }
+  double bytes = (double)(in_count + out_count) * sizeof(float);
+  double gbps = bytes / (t.median_ms * 1e-3) / 1e9;
+  char in_text[96], out_text[96], name[96];
+  snprintf(name, sizeof name, "pad_bwd_%s", c->name);
+  shape_text(in_text, sizeof in_text, out_shape, c->rank);
+  shape_text(out_text, sizeof out_text, c->shape, c->rank);
+  if (opt->text) {
+    printf("%-32s %-24s %-16s %10.4f %10.4f %8.2f %9.2f %9.2f%s\n", name, in_text, out_text,
+           t.median_ms, t.min_ms, gbps, t.create_ms, t.first_ms,
+           mismatches > 0   ? "  CHECK FAILED"
+           : mismatches < 0 ? ""
+                            : "  ok");
+  } else {
+    printf("{\"suite\": \"backward\", \"case\": ");
+    print_json_string(name);
+    printf(", \"layer\": \"pad\", \"torch\": ");
+    print_json_string(c->torch);
+    printf(", \"mode\": \"%s\", \"dims\": %d, \"padding\": ",
+           c->zero ? "zero" : PAD_MODE_NAMES[c->mode], c->dims);
+    print_json_ints(c->padding, 2 * c->dims);
+    printf(", \"in_shape\": ");
+    print_json_ints(c->shape, c->rank);
+    printf(", \"out_shape\": ");
+    print_json_ints(out_shape, c->rank);
+    printf(", \"bytes\": %.0f, \"median_ms\": %.6f, \"min_ms\": %.6f, \"gbps\": %.3f, "
+           "\"reps\": %d, \"samples\": %d, \"create_ms\": %.3f, \"first_ms\": %.3f",
+           bytes, t.median_ms, t.min_ms, gbps, t.reps, t.samples, t.create_ms, t.first_ms);
+    if (mismatches >= 0)
+      printf(", \"check\": \"%s\", \"mismatches\": %lld", mismatches ? "failed" : "ok",
+             (long long)mismatches);
+    printf(", \"device\": ");
+    print_json_string(device_name);
+    printf("}\n");
+  }
+  fflush(stdout);
+  result = mismatches > 0 ? 1 : 0;
+done:
+  oclnn_pad_free(pad);
+  oclnn_tensor_free(&grad_in);
+  oclnn_tensor_free(&grad_out);
+  free(host_g);
+  free(host_in);
+  return result;
+}
+
+static int run_backward_suite(oclnn_context *ctx, const options *opt, const char *device_name) {
+  int failures = 0;
+  for (size_t i = 0; i < sizeof BACKWARD_PAD_CASES / sizeof BACKWARD_PAD_CASES[0]; i++) {
+    const pad_case *c = NULL;
+    for (size_t j = 0; j < sizeof PAD_CASES / sizeof PAD_CASES[0]; j++)
+      if (strcmp(PAD_CASES[j].name, BACKWARD_PAD_CASES[i]) == 0)
+        c = &PAD_CASES[j];
+    if (!c) {
+      fprintf(stderr, "oclnn-bench: backward case %s has no pad case\n", BACKWARD_PAD_CASES[i]);
+      failures++;
+      continue;
+    }
+    char name[96];
+    snprintf(name, sizeof name, "pad_bwd_%s", c->name);
+    if (!case_selected(opt, name))
+      continue;
+    if (opt->list) {
+      printf("backward %s %s.backward\n", name, c->torch);
+      continue;
+    }
+    failures += run_backward_pad_case(ctx, opt, c, device_name);
+  }
+  return failures;
+}
+
+/* ------------------------------------------------------------------------------------------ */
 
 typedef struct suite {
   const char *name;
@@ -1273,15 +1463,13 @@ typedef struct suite {
 } suite;
 
 static const suite SUITES[] = {
-    {"pad", run_pad_suite},
-    {"norm", run_norm_suite},
-    {"conv", run_conv_suite},
-    {"act", run_act_suite},
+    {"pad", run_pad_suite}, {"norm", run_norm_suite},         {"conv", run_conv_suite},
+    {"act", run_act_suite}, {"backward", run_backward_suite},
 };
 
 static void usage(FILE *to) {
   fprintf(to, "usage: oclnn-bench [options]\n"
-              "  --suite NAME     run one suite (pad, norm, conv, act); default: all\n"
+              "  --suite NAME     run one suite (pad, norm, conv, act, backward); default: all\n"
               "  --case TEXT      run the cases whose name contains TEXT (repeatable)\n"
               "  --exact          --case names must match whole names\n"
               "  --list           list the cases and exit\n"
@@ -1290,7 +1478,8 @@ static void usage(FILE *to) {
               "  --target-ms MS   length of one sample when --reps is not given (default 40)\n"
               "  --device SPEC    device as in OCLNN_DEVICE (\"P:D\" or a name substring)\n"
               "  --check          compare each output bit for bit with a host reference\n"
-              "                   (pad, act: every element; conv: a sample, within fp32 rounding;\n"
+              "                   (pad, act: every element, bit for bit; backward: every element,\n"
+              "                   within 1e-5; conv: a sample, within fp32 rounding;\n"
               "                   norm is checked by ctest -R norm)\n"
               "  --text           a table instead of JSON lines\n"
               "Prints one JSON object per case; median_ms is per launch of back-to-back launches\n"
@@ -1354,7 +1543,7 @@ int main(int argc, char **argv) {
   for (size_t i = 0; i < sizeof SUITES / sizeof SUITES[0]; i++)
     known = known || strcmp(opt.suite, SUITES[i].name) == 0;
   if (!known) {
-    fprintf(stderr, "oclnn-bench: unknown suite \"%s\" (suites: pad, norm, conv, act)\n",
+    fprintf(stderr, "oclnn-bench: unknown suite \"%s\" (suites: pad, norm, conv, act, backward)\n",
             opt.suite);
     return 2;
   }
