@@ -838,6 +838,12 @@ static oclnn_status plan_conv(planner *p, int n) {
       return node_fail(m, p->function, n, s, "%s", layer_error(m));
     }
   }
+  /* The algorithm in the step's op ("Pad+Conv[winograd]") for breakdowns. */
+  oclnn_conv_algo algo;
+  if (oclnn_conv_algorithm(layer, &algo) == OCLNN_SUCCESS) {
+    size_t len = strlen(opname);
+    snprintf(opname + len, sizeof opname - len, "[%s]", oclnn_conv_algo_name(algo));
+  }
   int out = node->outputs[0];
   pvalue *o = &m->pv[out];
   o->rank = x->rank;

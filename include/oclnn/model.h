@@ -2,6 +2,19 @@
  * oclnn model runner: ONNX graphs exported from PyTorch (torch.onnx.export), run on oclnn layers.
  * Included by oclnn.h; the conventions at the top of oclnn.h hold here too.
  *
+ * Ops on tensor data: Conv (1d-3d, every attribute; asymmetric or SAME_* padding becomes a Pad
+ * step), Pad (constant, reflect, edge, wrap), BatchNormalization (inference),
+ * InstanceNormalization, LayerNormalization, GroupNormalization (per-channel scale) and torch's
+ * GroupNorm export (Reshape, InstanceNormalization, Reshape, Mul, Add), LRN (odd size), Relu, Add
+ * (numpy broadcasting), Resize/Upsample (nearest, asymmetric, floor), Slice (step 1), Concat, and
+ * Identity/Reshape/Flatten/Squeeze/Unsqueeze (relabel a buffer). Ops on constants and shapes are
+ * folded on the host: Constant, ConstantOfShape, Shape, Size, Gather, Unsqueeze, Squeeze, Concat,
+ * Reshape, Flatten, Slice, Transpose, Cast, Identity, Add, Sub, Mul, Div. Opsets 9..19 of the
+ * default domain; ir_version 3..9; weights inside the file (no external data).
+ * Fusions: Pad (symmetric, N and C unpadded, constant 0 or reflect/edge/wrap) into the Conv that
+ * reads it; a normalization followed by Add (a same-shape operand ready before it) and/or Relu
+ * into one apply pass; Add followed by Relu.
+ *
  * Loading parses the protobuf, checks the graph (types, shapes, references, cycles), folds the
  * shape subgraphs torch exports around ops (Constant, Shape, Gather, Concat, Reshape, Slice, ...
  * on constant inputs) into constants on the host, refuses any op or attribute oclnn cannot run
@@ -75,14 +88,17 @@ OCLNN_API oclnn_status oclnn_model_output_shape(oclnn_model *model, const oclnn_
 OCLNN_API oclnn_status oclnn_model_run(oclnn_model *model, const oclnn_tensor *inputs, int n_inputs,
                                        const oclnn_tensor *outputs, int n_outputs);
 
-/* Per-step timing of the planned graph, for breakdowns (oclnn-run --benchmark). With profiling
- * on, each run records OpenCL event times per step; a step is one launched operation after
- * fusion (e.g. "Pad+Conv", "InstanceNormalization+Relu"). After oclnn_context_finish,
- * oclnn_model_step_profile returns step `index`'s name (the first ONNX node's name), its op
- * description and its device time in milliseconds for the last run. Both strings are owned by
- * the model and valid until the next plan. Errors: OCLNN_ERR_NULL_ARGUMENT,
- * OCLNN_ERR_INVALID_VALUE (index), OCLNN_ERR_UNSUPPORTED (profiling off or no run yet),
- * OCLNN_ERR_OPENCL. */
+/* Per-step timing of the planned graph, for breakdowns (oclnn-run --benchmark). A step is one
+ * launched operation after fusion (e.g. "Pad+Conv[winograd]": convolutions name their
+ * algorithm; "InstanceNormalization+Add+Relu"). With profiling on, each run enqueues an OpenCL
+ * marker after every step (and one before the first); after oclnn_context_finish a step's time
+ * is the distance between the markers around it, in milliseconds. oclnn_model_step_count is the
+ * number of steps of the current plan (0 before the first plan, -1 for a NULL model).
+ * oclnn_model_step_profile returns step `index`'s name (its first ONNX node's name) and op
+ * description at any time after a plan (ms may be NULL), and its time when ms is not NULL. Both
+ * strings are owned by the model and valid until the next plan. Errors: OCLNN_ERR_NULL_ARGUMENT,
+ * OCLNN_ERR_INVALID_VALUE (index), OCLNN_ERR_UNSUPPORTED (ms asked for with profiling off or
+ * before a profiled run), OCLNN_ERR_OPENCL. */
 OCLNN_API oclnn_status oclnn_model_set_profiling(oclnn_model *model, int enable);
 OCLNN_API int oclnn_model_step_count(const oclnn_model *model);
 OCLNN_API oclnn_status oclnn_model_step_profile(oclnn_model *model, int index, const char **name,
