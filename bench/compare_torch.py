@@ -418,7 +418,42 @@ def act_torch(case, torch):
     raise ValueError("unknown act op %r" % op)
 
 
-TORCH_SUITES = {"pad": pad_torch, "norm": norm_torch, "conv": conv_torch, "act": act_torch}
+# ------------------------------------------------------------------------------------------------
+# Suite "backward"
+
+
+def backward_torch(case, torch):
+    """(as-is callable, out= callable or None) for one oclnn-bench backward case. As-is is
+    torch.autograd.grad through a graph built once (the backward kernels alone); warm is the
+    layer's backward op with grad_input= where torch has one (reflection and replication pads;
+    constant pads' backward is a slice, circular's goes through autograd's cat and slices)."""
+    if case.get("layer") != "pad":
+        raise ValueError("unknown backward layer %r" % case.get("layer"))
+    F = torch.nn.functional
+    mode, dims, pad = case["mode"], case["dims"], list(case["padding"])
+    x = (torch.rand(case["in_shape"]) * 2 - 1).requires_grad_()
+    if mode in ("zero", "constant"):
+        y = F.pad(x, pad, mode="constant", value=0.0)
+    else:
+        y = F.pad(x, pad, mode=mode)
+    if list(y.shape) != case["out_shape"]:
+        raise RuntimeError("%s: torch gives shape %s, oclnn %s"
+                           % (case["case"], list(y.shape), case["out_shape"]))
+    g = torch.rand_like(y) * 2 - 1
+    as_is = lambda: torch.autograd.grad(y, x, g, retain_graph=True)
+    if mode not in ("reflect", "replicate"):
+        return as_is, None
+    name = "%s_pad%dd_backward" % ("reflection" if mode == "reflect" else "replication", dims)
+    op = getattr(torch.ops.aten, name).grad_input
+    xd, out = x.detach(), torch.empty_like(x)
+    op(g, xd, pad, grad_input=out)
+    if not torch.equal(out, as_is()[0]):
+        raise RuntimeError("%s: %s differs from autograd" % (case["case"], name))
+    return as_is, (lambda: op(g, xd, pad, grad_input=out))
+
+
+TORCH_SUITES = {"pad": pad_torch, "norm": norm_torch, "conv": conv_torch, "act": act_torch,
+                "backward": backward_torch}
 
 
 def worker(args):
