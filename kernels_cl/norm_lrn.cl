@@ -5,14 +5,19 @@
  *
  * with before = size / 2, after = (size - 1) / 2, channels outside [0, C) contributing 0 and the
  * divisor always `size` (torch's average pool with count_include_pad). The sum is taken in
- * channel order like torch's pooling. A work-item takes one sample and a `seg`-long run of
- * positions, vectorised along it, for every channel.
+ * channel order like torch's pooling; alpha / size comes from the host as one factor (torch
+ * divides by size, then multiplies by alpha: the results differ by an ulp or so). A work-item
+ * takes one sample and a `seg`-long run of positions, vectorised along it, for every channel.
  *
  * Build options: VEC (vector width: 4, 8 or 16). */
 
 #ifndef VEC
 #error "VEC must be defined"
 #endif
+
+#define intV OCLNN_CAT(int, VEC)
+#define as_intV OCLNN_CAT(as_int, VEC)
+#define as_floatV OCLNN_CAT(as_float, VEC)
 
 /* d^beta. pow() is costly (tens of times a multiply on CPUs), so the usual exponents take
  * square roots instead, which are as accurate: mode 1: beta = 0.75, 2: 0.5, 3: 1, 0: pow. */
@@ -26,6 +31,22 @@ inline floatV pow_v(floatV d, float beta, int mode) {
   if (mode == 3)
     return d;
   return pow(d, (floatV)(beta));
+}
+
+/* d^-0.75 (beta = 0.75, the default) without divisions or square roots, which are most of the
+ * kernel's time on CPUs: t = d^-0.25 from an exponent estimate (within 3.4% for every normal
+ * positive float) refined by three Newton steps on t^-4 = d (relative error 3.4e-2 -> 2.9e-3 ->
+ * 2.1e-5 -> 1e-9, then rounding), y = t^3: within 5 ulp of d^-0.75 (checked against float64
+ * over all normal floats). Only for lanes that are all normal, positive and finite; the caller
+ * falls back to pow_v otherwise. */
+inline floatV rpow075_v(floatV d) {
+  floatV t = as_floatV((intV)(0x4f58cae4) - (as_intV(d) >> 2));
+  const floatV nq = -0.25f * d;
+  for (int i = 0; i < 3; i++) {
+    const floatV t2 = t * t;
+    t *= fma(nq, t2 * t2, (floatV)(1.25f));
+  }
+  return t * t * t;
 }
 
 inline float pow_s(float d, float beta, int mode) {
@@ -53,7 +74,7 @@ inline float pow_s(float d, float beta, int mode) {
 
 __kernel void lrn_forward(__global const float *restrict x, ulong x_off, __global float *restrict y,
                           ulong y_off, ulong channels, ulong spatial, ulong seg, ulong segs,
-                          ulong items, long before, long after, float size, float alpha, float beta,
+                          ulong items, long before, long after, float alpha_size, float beta,
                           int beta_mode, float k, int stream) {
   const ulong item = get_global_id(0);
   if (item >= items)
@@ -73,8 +94,13 @@ __kernel void lrn_forward(__global const float *restrict x, ulong x_off, __globa
         const floatV v = vloadV(0, xs + (ulong)j * spatial + m);
         sum += v * v;
       }
-      const floatV div = pow_v(sum / size * alpha + k, beta, beta_mode);
-      const floatV v = vloadV(0, xs + (ulong)c * spatial + m) / div;
+      const floatV d = sum * alpha_size + k;
+      const floatV xv = vloadV(0, xs + (ulong)c * spatial + m);
+      floatV v;
+      if (beta_mode == 1 && all(d >= FLT_MIN && d <= FLT_MAX))
+        v = xv * rpow075_v(d);
+      else
+        v = xv / pow_v(d, beta, beta_mode);
       if (nt)
         STREAM_STOREV(v, ys + (ulong)c * spatial + m);
       else
@@ -87,7 +113,7 @@ __kernel void lrn_forward(__global const float *restrict x, ulong x_off, __globa
         sum += v * v;
       }
       ys[(ulong)c * spatial + m] =
-          xs[(ulong)c * spatial + m] / pow_s(sum / size * alpha + k, beta, beta_mode);
+          xs[(ulong)c * spatial + m] / pow_s(sum * alpha_size + k, beta, beta_mode);
     }
   }
 }

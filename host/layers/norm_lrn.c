@@ -145,7 +145,7 @@ oclnn_status oclnn_lrn_forward(oclnn_lrn *layer, const oclnn_tensor *in, const o
   cl_ulong segs = (spatial + seg - 1) / seg, items = n * segs;
   cl_ulong in_off = in->offset, out_off = out->offset;
   cl_long before = d->size / 2, after = (d->size - 1) / 2;
-  cl_float size = (cl_float)d->size, alpha = (cl_float)d->alpha, beta = (cl_float)d->beta,
+  cl_float alpha_size = (cl_float)(d->alpha / (double)d->size), beta = (cl_float)d->beta,
            k = (cl_float)d->k;
   cl_int beta_mode = d->beta == 0.75 ? 1 : d->beta == 0.5 ? 2 : d->beta == 1.0 ? 3 : 0;
   cl_kernel kernel = layer->kernel;
@@ -168,8 +168,7 @@ oclnn_status oclnn_lrn_forward(oclnn_lrn *layer, const oclnn_tensor *in, const o
   SET(items);
   SET(before);
   SET(after);
-  SET(size);
-  SET(alpha);
+  SET(alpha_size);
   SET(beta);
   SET(beta_mode);
   SET(k);
