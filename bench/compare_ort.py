@@ -10,8 +10,9 @@ pixels in 0..255 written to a temporary .npy), in turn and back to back:
 
   oclnn  `oclnn-run MODEL --input X.npy --benchmark N --json`: the median of N runs, each
          oclnn_model_run + oclnn_context_finish (the output stays on the device), plus its startup
-         figures: first run (plans the graph and builds or loads its programs: cold or warm
-         program cache) and first output (entering main to the first output on the host);
+         figures: plan (layers created, programs built or loaded: cold or warm program cache),
+         first run (first launches) and first output (entering main to the first output on the
+         host: the warm start time with a warm cache);
   ort    onnxruntime's CPU provider, T intra-op threads (2: this machine's cores), default graph
          optimisations, the median of N InferenceSession.run calls after 2 warm-up calls:
          "as-is" allocates the output per call, "bound" writes into a preallocated output
@@ -134,9 +135,9 @@ def main():
     if not args.json:
         print("oclnn-run %s; onnxruntime %s, %d threads; load average %s" %
               (run, ort.__version__, args.threads, load_before))
-        print("%-34s %10s %10s %10s %10s %10s %8s %10s" %
-              ("case", "oclnn ms", "first run", "1st out", "ort as-is", "ort bound", "ratio",
-               "max diff"))
+        print("%-24s %9s %9s %9s %9s %9s %9s %7s %9s" %
+              ("case", "oclnn ms", "plan", "first run", "1st out", "ort as-is", "ort bound",
+               "ratio", "max diff"))
     with tempfile.TemporaryDirectory() as tmp:
         for model in models:
             for size in sizes:
@@ -159,7 +160,7 @@ def main():
                 name = "%s 1x3x%dx%d" % (os.path.splitext(os.path.basename(model))[0], h, w)
                 ratio = ort_bound / o["median_ms"]
                 row = {"case": name, "oclnn_ms": o["median_ms"], "oclnn_best_ms": o["best_ms"],
-                       "first_run_ms": o["first_run_ms"],
+                       "plan_ms": o["plan_ms"], "first_run_ms": o["first_run_ms"],
                        "first_output_ms": o["first_output_ms"], "ort_as_is_ms": ort_as_is,
                        "ort_bound_ms": ort_bound, "ratio": ratio, "max_abs_diff": diff,
                        "load": load_average()}
@@ -168,9 +169,9 @@ def main():
                         row["steps"] = last["steps"]
                     print(json.dumps(row))
                 else:
-                    print("%-34s %10.1f %10.1f %10.1f %10.1f %10.1f %7.2fx %10.3g" %
-                          (name, o["median_ms"], o["first_run_ms"], o["first_output_ms"],
-                           ort_as_is, ort_bound, ratio, diff))
+                    print("%-24s %9.1f %9.1f %9.1f %9.1f %9.1f %9.1f %6.2fx %9.3g" %
+                          (name, o["median_ms"], o["plan_ms"], o["first_run_ms"],
+                           o["first_output_ms"], ort_as_is, ort_bound, ratio, diff))
                     if args.steps:
                         total = sum(s["ms"] for s in last["steps"]) or 1.0
                         for i, s in enumerate(last["steps"]):
