@@ -115,21 +115,26 @@ __kernel void conv_winograd_input(__global const float *restrict in, ulong in_of
                                   __global float *restrict v_out, ulong v_offset, int channels,
                                   int in_h, int in_w, int tiles_h, int tiles_wp, ulong pitch,
                                   int ph, int pw, int ph_after, int pw_after, int mode, int dh,
-                                  int dw) {
+                                  int dw, int uh, int uw) {
   const int tx0 = (int)get_global_id(0) * 8;
   const int phase = (int)get_global_id(1) / tiles_h, ty = (int)get_global_id(1) % tiles_h;
   const ulong nc = get_global_id(2);
   const int c = (int)(nc % (ulong)channels);
   const ulong n = nc / (ulong)channels;
   __global const float *src = in + in_offset + nc * (ulong)in_h * (ulong)in_w;
+  /* Nearest upsampling by (uh, uw) comes before the padding: coordinates are mapped on the
+   * upsampled size (up_h, up_w), then divided by the factor. */
+  const int up_h = in_h * uh, up_w = in_w * uw;
   const int y0 = phase / dw - ph + dh * ty * 4, x0 = phase % dw - pw + dw * tx0 * 4;
-  /* With dw == 1, columns [lo, hi) lie inside the row; with dw > 1 every column is mapped. */
-  const int lo = dw == 1 ? clamp(-x0, 0, 34) : 34, hi = dw == 1 ? clamp(in_w - x0, lo, 34) : 34;
+  /* With dw == uw == 1, columns [lo, hi) lie inside the row; otherwise every column is mapped. */
+  const bool plain = dw == 1 && uw == 1;
+  const int lo = plain ? clamp(-x0, 0, 34) : 34, hi = plain ? clamp(in_w - x0, lo, 34) : 34;
   float8 t[6][6]; /* B^T d, [row of the transform][column j] */
   float8 d[6][6]; /* [row i][column j], lanes = tiles */
   for (int i = 0; i < 6; i++) {
     const int y = y0 + dh * i;
-    const int sy = (y >= -ph && y < in_h + ph_after) ? conv_source(y, in_h, mode) : -1;
+    const int syu = (y >= -ph && y < up_h + ph_after) ? conv_source(y, up_h, mode) : -1;
+    const int sy = syu < 0 ? -1 : syu / uh;
     float seg[34];
     if (sy < 0) {
       for (int j = 0; j < 34; j++)
@@ -145,8 +150,8 @@ __kernel void conv_winograd_input(__global const float *restrict in, ulong in_of
       for (j = 0; j < lo; j++) {
         const int x = x0 + dw * j;
         /* Beyond the padded input: only feeds outputs that are not stored. */
-        const int m = x >= -pw && x < in_w + pw_after ? conv_source(x, in_w, mode) : -1;
-        seg[j] = m >= 0 ? line[m] : 0.0f;
+        const int m = x >= -pw && x < up_w + pw_after ? conv_source(x, up_w, mode) : -1;
+        seg[j] = m >= 0 ? line[m / uw] : 0.0f;
       }
       for (j = hi; j < 34; j++) {
         const int x = x0 + j;

@@ -348,6 +348,111 @@ Test(conv_api, winograd_dilated) {
   cr_assert_eq(conv_check(ctx, &d, 4, shape, 77, &o), CONV_CHECK_RAN);
 }
 
+/* Nearest upsampling fused into the input reads (desc.input_upsample): winograd and generic
+ * against the reference (which upsamples, then pads) in every padding mode, factors per dim,
+ * odd sizes, padding wider than the input but not the upsampled input; AUTO picks winograd for
+ * the style network's kind of layer (x2, reflect, 3x3) and generic otherwise; the algorithms that
+ * do not implement it refuse it. */
+Test(conv_api, input_upsample) {
+  oclnn_context *ctx = test_context();
+  static const struct {
+    int64_t factor[2], padding[2];
+    int64_t shape[4];
+  } cases[] = {
+      {{2, 2}, {1, 1}, {1, 5, 6, 7}},
+      {{1, 3}, {2, 4}, {2, 5, 5, 3}}, /* W padding 4 > input width 3, < upsampled 9 */
+      {{3, 2}, {0, 1}, {1, 5, 4, 9}},
+  };
+  static const oclnn_conv_algo algos[] = {OCLNN_CONV_ALGO_WINOGRAD, OCLNN_CONV_ALGO_GENERIC};
+  for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+    for (int mode = OCLNN_CONV_ZEROS; mode <= OCLNN_CONV_CIRCULAR; mode++) {
+      for (size_t a = 0; a < 2; a++) {
+        oclnn_conv_desc d = oclnn_conv_desc_default(2, 5, 7, 3);
+        for (int j = 0; j < 2; j++) {
+          d.input_upsample[j] = cases[i].factor[j];
+          d.padding[j] = cases[i].padding[j];
+        }
+        d.padding_mode = (oclnn_conv_padding_mode)mode;
+        d.algo = algos[a];
+        conv_check_options o;
+        memset(&o, 0, sizeof o);
+        o.atol = o.rtol = algos[a] == OCLNN_CONV_ALGO_WINOGRAD ? 1e-3 : 1e-4;
+        o.prepared = (i + (size_t)mode) % 2 == 1;
+        cr_assert_eq(
+            conv_check(ctx, &d, 4, cases[i].shape, 91 + 8 * i + 2 * (uint64_t)mode + a, &o),
+            CONV_CHECK_RAN);
+      }
+    }
+  }
+  /* Generic in 1d and 3d (strided, dilated, grouped), unbatched too. */
+  oclnn_conv_desc d1 = oclnn_conv_desc_default(1, 4, 6, 3),
+                  d3 = oclnn_conv_desc_default(3, 4, 2, 2);
+  d1.input_upsample[0] = 3;
+  d1.stride[0] = 2;
+  d1.dilation[0] = 2;
+  d1.padding[0] = 4;
+  d1.groups = 2;
+  d1.padding_mode = OCLNN_CONV_REFLECT;
+  d3.input_upsample[0] = 2;
+  d3.input_upsample[2] = 3;
+  d3.padding_type = OCLNN_CONV_PADDING_SAME;
+  d3.padding_mode = OCLNN_CONV_CIRCULAR;
+  conv_check_options o;
+  memset(&o, 0, sizeof o);
+  o.atol = o.rtol = 1e-4;
+  const int64_t s1[2] = {4, 5}, s3[5] = {2, 4, 3, 4, 2};
+  cr_assert_eq(conv_check(ctx, &d1, 2, s1, 131, &o), CONV_CHECK_RAN);
+  cr_assert_eq(conv_check(ctx, &d3, 5, s3, 132, &o), CONV_CHECK_RAN);
+
+  /* AUTO: winograd for a wide 3x3 layer, else generic; the others refuse. */
+  oclnn_conv_desc wide = oclnn_conv_desc_default(2, 32, 16, 3);
+  wide.padding[0] = wide.padding[1] = 1;
+  wide.padding_mode = OCLNN_CONV_REFLECT;
+  wide.input_upsample[0] = wide.input_upsample[1] = 2;
+  oclnn_conv *conv = make_conv(ctx, &wide);
+  oclnn_conv_algo algo = OCLNN_CONV_ALGO_AUTO;
+  cr_assert_eq(oclnn_conv_algorithm(conv, &algo), OCLNN_SUCCESS);
+  cr_assert_eq(algo, OCLNN_CONV_ALGO_WINOGRAD);
+  oclnn_conv_free(conv);
+  o.atol = o.rtol = 1e-3;
+  const int64_t sw[4] = {1, 32, 9, 11};
+  cr_assert_eq(conv_check(ctx, &wide, 4, sw, 133, &o), CONV_CHECK_RAN);
+  oclnn_conv_desc small = oclnn_conv_desc_default(2, 3, 4, 1);
+  small.input_upsample[1] = 2;
+  conv = make_conv(ctx, &small);
+  cr_assert_eq(oclnn_conv_algorithm(conv, &algo), OCLNN_SUCCESS);
+  cr_assert_eq(algo, OCLNN_CONV_ALGO_GENERIC);
+  oclnn_conv_free(conv);
+  static const oclnn_conv_algo refusing[] = {OCLNN_CONV_ALGO_DIRECT, OCLNN_CONV_ALGO_DEPTHWISE,
+                                             OCLNN_CONV_ALGO_GEMM};
+  oclnn_conv_desc dw = oclnn_conv_desc_default(2, 4, 4, 1);
+  dw.groups = 4;
+  dw.input_upsample[0] = 2;
+  for (size_t a = 0; a < sizeof refusing / sizeof refusing[0]; a++) {
+    dw.algo = refusing[a];
+    conv = NULL;
+    cr_assert_eq(oclnn_conv_create(ctx, &dw, &conv), OCLNN_ERR_UNSUPPORTED, "%s",
+                 oclnn_conv_algo_name(refusing[a]));
+    cr_assert_null(conv);
+    cr_assert(strstr(oclnn_context_error(ctx), "input_upsample 1x2x1") != NULL, "%s",
+              oclnn_context_error(ctx));
+  }
+
+  /* The output shape follows the upsampled size; the size limit applies to it. */
+  oclnn_conv_desc up = oclnn_conv_desc_default(2, 3, 4, 3);
+  up.input_upsample[0] = 2;
+  up.input_upsample[1] = 4;
+  up.padding[1] = 6;
+  up.padding_mode = OCLNN_CONV_REFLECT; /* 6 >= the input width 2, < the upsampled 8 */
+  conv = make_conv(ctx, &up);
+  int64_t out[4], in_ok[4] = {1, 3, 5, 2}, in_big[4] = {1, 3, 1 << 29, 2};
+  cr_assert_eq(oclnn_conv_output_shape(conv, 4, in_ok, out), OCLNN_SUCCESS);
+  cr_assert_eq(out[2], 8);
+  cr_assert_eq(out[3], 18);
+  cr_assert_eq(oclnn_conv_output_shape(conv, 4, in_big, out), OCLNN_ERR_OVERFLOW);
+  oclnn_conv_free(conv);
+}
+
 /* ------------------------------------------------------------------------------------------ */
 /* Invalid inputs: exact status, output untouched                                             */
 /* ------------------------------------------------------------------------------------------ */
@@ -379,6 +484,9 @@ static void algo_bad(oclnn_conv_desc *d) { d->algo = (oclnn_conv_algo)-1; }
 static void huge_channels(oclnn_conv_desc *d) { d->in_channels = d->out_channels = 1LL << 31; }
 static void huge_kernel(oclnn_conv_desc *d) { d->kernel_size[0] = 1LL << 40; }
 static void huge_pad(oclnn_conv_desc *d) { d->padding[1] = 1LL << 30; }
+static void upsample0(oclnn_conv_desc *d) { d->input_upsample[1] = 0; }
+static void upsample_neg(oclnn_conv_desc *d) { d->input_upsample[0] = -2; }
+static void upsample_huge(oclnn_conv_desc *d) { d->input_upsample[0] = 1LL << 31; }
 static void huge_weight(oclnn_conv_desc *d) {
   d->in_channels = d->out_channels = 1 << 20;
   d->kernel_size[0] = d->kernel_size[1] = 1 << 16;
@@ -414,6 +522,9 @@ Test(conv_invalid, descriptors) {
       {"channels 2^31", huge_channels, OCLNN_ERR_OVERFLOW},
       {"kernel 2^40", huge_kernel, OCLNN_ERR_OVERFLOW},
       {"padding 2^30", huge_pad, OCLNN_ERR_OVERFLOW},
+      {"input_upsample 0", upsample0, OCLNN_ERR_INVALID_VALUE},
+      {"input_upsample -2", upsample_neg, OCLNN_ERR_INVALID_VALUE},
+      {"input_upsample 2^31", upsample_huge, OCLNN_ERR_OVERFLOW},
       {"weight too large", huge_weight, OCLNN_ERR_OVERFLOW},
       {"winograd on 5x5", winograd_5x5, OCLNN_ERR_UNSUPPORTED},
       {"winograd with stride 2", winograd_strided, OCLNN_ERR_UNSUPPORTED},

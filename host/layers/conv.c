@@ -34,6 +34,7 @@ oclnn_conv_desc oclnn_conv_desc_default(int dims, int64_t in_channels, int64_t o
     desc.stride[i] = 1;
     desc.padding[i] = 0;
     desc.dilation[i] = 1;
+    desc.input_upsample[i] = 1;
   }
   desc.padding_type = OCLNN_CONV_PADDING_EXPLICIT;
   desc.groups = 1;
@@ -87,7 +88,10 @@ static oclnn_status check_desc(oclnn_context *ctx, const char *fn, const oclnn_c
   const struct {
     const char *name;
     const int64_t *values;
-  } params[] = {{"kernel_size", d->kernel_size}, {"stride", d->stride}, {"dilation", d->dilation}};
+  } params[] = {{"kernel_size", d->kernel_size},
+                {"stride", d->stride},
+                {"dilation", d->dilation},
+                {"input_upsample", d->input_upsample}};
   for (size_t p = 0; p < sizeof params / sizeof params[0]; p++) {
     for (int i = 0; i < d->dims; i++) {
       int64_t v = params[p].values[i];
@@ -155,7 +159,7 @@ static void normalise(oclnn_conv *conv) {
   const oclnn_conv_desc *d = &conv->desc;
   int lead = 3 - d->dims;
   for (int i = 0; i < 3; i++) {
-    conv->kernel[i] = conv->stride[i] = conv->dilation[i] = 1;
+    conv->kernel[i] = conv->stride[i] = conv->dilation[i] = conv->upsample[i] = 1;
     conv->pad_before[i] = conv->pad_after[i] = 0;
   }
   for (int i = 0; i < d->dims; i++) {
@@ -163,6 +167,7 @@ static void normalise(oclnn_conv *conv) {
     conv->kernel[a] = (int)d->kernel_size[i];
     conv->stride[a] = (int)d->stride[i];
     conv->dilation[a] = (int)d->dilation[i];
+    conv->upsample[a] = (int)d->input_upsample[i];
     if (d->padding_type == OCLNN_CONV_PADDING_EXPLICIT) {
       conv->pad_before[a] = conv->pad_after[a] = (int)d->padding[i];
     } else if (d->padding_type == OCLNN_CONV_PADDING_SAME) {
@@ -191,6 +196,10 @@ static const oclnn__conv_ops *find_ops(oclnn_conv_algo algo) {
  * register-tiled direct kernel; generic only for what none of them takes (kernel wider than
  * 16, or a dilated window too large to stage). */
 static const oclnn__conv_ops *choose_auto(const oclnn_conv *conv) {
+  /* Upsampling is fused into winograd's and generic's input reads only. */
+  if (oclnn__conv_upsampled(conv))
+    return oclnn__conv_winograd_ops.supports(conv) ? &oclnn__conv_winograd_ops
+                                                   : &oclnn__conv_generic_ops;
   if (oclnn__conv_depthwise_ops.supports(conv) && (conv->channels_in > 1 || conv->group_out <= 4))
     return &oclnn__conv_depthwise_ops;
   if (oclnn__conv_gemm_ops.supports(conv))
@@ -236,10 +245,13 @@ static oclnn_status choose_algorithm(oclnn_conv *conv, const char *fn) {
   if (!ops->supports(conv))
     return oclnn__fail(ctx, OCLNN_ERR_UNSUPPORTED,
                        "%s: desc->algo is %s, which cannot run this configuration (%dd, %d->%d "
-                       "channels, groups %d, kernel %dx%dx%d, stride %dx%dx%d)",
+                       "channels, groups %d, kernel %dx%dx%d, stride %dx%dx%d, dilation %dx%dx%d, "
+                       "input_upsample %dx%dx%d)",
                        fn, oclnn_conv_algo_name(requested), conv->desc.dims, conv->channels_in,
                        conv->channels_out, conv->groups, conv->kernel[0], conv->kernel[1],
-                       conv->kernel[2], conv->stride[0], conv->stride[1], conv->stride[2]);
+                       conv->kernel[2], conv->stride[0], conv->stride[1], conv->stride[2],
+                       conv->dilation[0], conv->dilation[1], conv->dilation[2], conv->upsample[0],
+                       conv->upsample[1], conv->upsample[2]);
   conv->ops = ops;
   return OCLNN_SUCCESS;
 }
@@ -336,12 +348,14 @@ static oclnn_status output_shape(oclnn_conv *conv, const char *fn, int rank,
   const oclnn_conv_padding_mode mode = conv->desc.padding_mode;
   for (int i = 0; i < dims; i++) {
     const int axis = first + i, a = 3 - dims + i;
-    const int64_t size = in_shape[axis];
-    const int64_t before = conv->pad_before[a], after = conv->pad_after[a];
-    if (size > INT32_MAX / 2)
+    const int64_t factor = conv->upsample[a];
+    if (in_shape[axis] > (INT32_MAX / 2) / factor)
       return oclnn__fail(ctx, OCLNN_ERR_OVERFLOW,
-                         "%s: input %s: spatial dim %d (%lld) must be below 2^30", fn, shape, axis,
-                         (long long)size);
+                         "%s: input %s: spatial dim %d (%lld) times input_upsample (%lld) must be "
+                         "below 2^30",
+                         fn, shape, axis, (long long)in_shape[axis], (long long)factor);
+    const int64_t size = in_shape[axis] * factor; /* what is padded and convolved */
+    const int64_t before = conv->pad_before[a], after = conv->pad_after[a];
     if (mode == OCLNN_CONV_REFLECT && (before >= size || after >= size))
       return oclnn__fail(ctx, OCLNN_ERR_INVALID_SHAPE,
                          "%s: reflect padding (%lld, %lld) of dim %d must be < its size %lld "

@@ -40,7 +40,8 @@ static int64_t stage_floats(const oclnn_conv *conv, int64_t segment) {
 }
 
 static bool depthwise_supports(const oclnn_conv *conv) {
-  if (conv->groups != conv->channels_in || conv->kernel[2] > DEPTHWISE_MAX_KW)
+  if (conv->groups != conv->channels_in || conv->kernel[2] > DEPTHWISE_MAX_KW ||
+      oclnn__conv_upsampled(conv))
     return false;
   return stage_floats(conv, 1) * (int64_t)sizeof(float) <= STAGE_LIMIT;
 }

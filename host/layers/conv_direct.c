@@ -50,7 +50,7 @@ static void direct_options(char *buf, size_t size, int kw, int sw, int cb) {
 }
 
 static bool direct_supports(const oclnn_conv *conv) {
-  if (conv->kernel[2] > DIRECT_MAX_KW)
+  if (conv->kernel[2] > DIRECT_MAX_KW || oclnn__conv_upsampled(conv))
     return false;
   /* One staged input channel must fit the local memory limit. */
   int64_t one = (int64_t)conv->kernel[0] * conv->kernel[1] *

@@ -35,6 +35,8 @@ static int blocks_of(const oclnn_conv *conv) {
 static void gemm_options(char *buf, size_t size, int cb) { snprintf(buf, size, "-DCB=%d", cb); }
 
 static bool gemm_supports(const oclnn_conv *conv) {
+  if (oclnn__conv_upsampled(conv))
+    return false;
   for (int i = 0; i < 3; i++)
     if (conv->kernel[i] != 1 || conv->stride[i] != 1 || conv->pad_before[i] != 0 ||
         conv->pad_after[i] != 0)

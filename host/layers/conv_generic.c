@@ -1,5 +1,6 @@
 /* Convolution, generic algorithm (kernels_cl/conv_generic.cl): one output element per
- * work-item, weights in PyTorch's layout, every configuration. One program for all of them. */
+ * work-item, weights in PyTorch's layout, every configuration (input_upsample included). One
+ * program for all of them. */
 #include "layers/conv_internal.h"
 
 #include <string.h>
@@ -61,6 +62,8 @@ static oclnn_status generic_run(oclnn_conv *conv, const char *fn, const oclnn__c
   for (int i = 0; i < 3; i++)
     OCLNN__CONV_ARG(k, arg, err, conv->pad_before[i]);
   OCLNN__CONV_ARG(k, arg, err, mode);
+  for (int i = 0; i < 3; i++)
+    OCLNN__CONV_ARG(k, arg, err, conv->upsample[i]);
   if (err != CL_SUCCESS)
     return oclnn__fail_cl(ctx, fn, "clSetKernelArg (conv_generic)", err);
   size_t local = GENERIC_LOCAL;

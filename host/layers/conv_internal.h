@@ -17,6 +17,7 @@ struct oclnn_conv {
   /* Spatial parameters as 3d, index 0 = D, 1 = H, 2 = W; a 1d/2d layer has size-1 leading
    * dims (kernel 1, stride 1, dilation 1, no padding). */
   int kernel[3], stride[3], dilation[3], pad_before[3], pad_after[3];
+  int upsample[3]; /* desc.input_upsample: the convolved input is this many times the input */
   int channels_in, channels_out, groups;
   int group_in, group_out; /* channels per group */
   /* The algorithm's programs and kernels. */
@@ -83,6 +84,11 @@ cl_int oclnn__conv_set_args(cl_kernel kernel, cl_uint *index, size_t size, const
     if ((err) == CL_SUCCESS)                                                                   \
       (err) = oclnn__conv_set_args((kernel), &(index), sizeof(value), (const void *)&(value)); \
   } while (0)
+
+/* Whether desc.input_upsample asks for upsampling (only generic and winograd take it). */
+static inline bool oclnn__conv_upsampled(const oclnn_conv *conv) {
+  return conv->upsample[0] != 1 || conv->upsample[1] != 1 || conv->upsample[2] != 1;
+}
 
 /* Rounds n up to a multiple of m (m > 0); the caller has checked it cannot overflow. */
 static inline size_t oclnn__conv_round_up(size_t n, size_t m) { return (n + m - 1) / m * m; }

@@ -1,8 +1,9 @@
 /* Convolution, Winograd F(4x4, 3x3) (kernels_cl/conv_winograd.cl): 2d, 3x3, stride 1,
  * groups 1, dilation up to MAX_DILATION (dh * dw phases, each tiled as an undilated layer), any
- * padding and padding mode. Weights transformed and packed once
- * (36 x [blocks][C][CB]); per call the input transform, 36 GEMMs and the output transform run
- * through scratch from the context arena. One program per channel block. */
+ * padding and padding mode, any input_upsample (in the input transform's reads). Weights
+ * transformed and packed once (36 x [blocks][C][CB]); per call the input transform, 36 GEMMs and
+ * the output transform run through scratch from the context arena. One program per channel block.
+ */
 #include "layers/conv_internal.h"
 
 #include <stdio.h>
@@ -156,6 +157,8 @@ static oclnn_status winograd_run(oclnn_conv *conv, const char *fn, const oclnn__
   OCLNN__CONV_ARG(k, arg, err, mode);
   OCLNN__CONV_ARG(k, arg, err, dh);
   OCLNN__CONV_ARG(k, arg, err, dw);
+  OCLNN__CONV_ARG(k, arg, err, conv->upsample[1]);
+  OCLNN__CONV_ARG(k, arg, err, conv->upsample[2]);
   if (err != CL_SUCCESS)
     return oclnn__fail_cl(ctx, fn, "clSetKernelArg (conv_winograd_input)", err);
   size_t local[3] = {1, 1, 1};

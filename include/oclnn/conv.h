@@ -77,11 +77,19 @@ typedef struct oclnn_conv_desc {
   int bias; /* non-zero: the layer adds a bias of out_channels values */
   oclnn_conv_padding_mode padding_mode;
   oclnn_conv_algo algo;
+  /* Nearest-neighbour upsampling of the input by an integer factor per spatial dim, fused into
+   * the convolution's input reads (oclnn's own, for ONNX Resize(nearest) -> Conv): the layer
+   * convolves U, U[.., y] = input[.., y / factor] (integer division), a factor times larger than
+   * the input in each dim; padding, padding_mode, "same" and the output shape all apply to U's
+   * size, as for torch's Conv2d(F.interpolate(x, scale_factor=factor, mode="nearest")). 1 = none
+   * (the default); >= 1. Run by the generic and winograd algorithms; the others refuse a factor
+   * other than 1 with OCLNN_ERR_UNSUPPORTED, and AUTO picks winograd where it can, else generic. */
+  int64_t input_upsample[3];
 } oclnn_conv_desc;
 
 /* PyTorch's defaults for Conv<dims>d(in_channels, out_channels, kernel_size): stride 1,
  * padding 0, dilation 1, groups 1, bias on, padding_mode zeros, algorithm AUTO, the kernel
- * size `kernel_size` in every dim. */
+ * size `kernel_size` in every dim; input_upsample 1 (none). */
 OCLNN_API oclnn_conv_desc oclnn_conv_desc_default(int dims, int64_t in_channels,
                                                   int64_t out_channels, int64_t kernel_size);
 
@@ -90,10 +98,11 @@ typedef struct oclnn_conv oclnn_conv;
 /* Creates a convolution layer: validates the descriptor, chooses the algorithm and gets its
  * programs (built or loaded from the cache). Errors: OCLNN_ERR_NULL_ARGUMENT,
  * OCLNN_ERR_INVALID_VALUE (dims; channels or groups < 1; channels not divisible by groups;
- * kernel_size, stride or dilation < 1; padding < 0; padding_type, padding_mode or algo out of
- * range; "same" with a stride > 1; an unknown OCLNN_CONV_ALGO), OCLNN_ERR_OVERFLOW (a parameter
- * of 2^31 or more, or a weight too large to index), OCLNN_ERR_UNSUPPORTED (a forced algorithm that
- * cannot run this configuration), OCLNN_ERR_BUILD, OCLNN_ERR_OPENCL, OCLNN_ERR_OUT_OF_MEMORY. */
+ * kernel_size, stride, dilation or input_upsample < 1; padding < 0; padding_type, padding_mode or
+ * algo out of range; "same" with a stride > 1; an unknown OCLNN_CONV_ALGO), OCLNN_ERR_OVERFLOW (a
+ * parameter of 2^31 or more, or a weight too large to index), OCLNN_ERR_UNSUPPORTED (a forced
+ * algorithm that cannot run this configuration), OCLNN_ERR_BUILD, OCLNN_ERR_OPENCL,
+ * OCLNN_ERR_OUT_OF_MEMORY. */
 OCLNN_API oclnn_status oclnn_conv_create(oclnn_context *ctx, const oclnn_conv_desc *desc,
                                          oclnn_conv **out);
 
@@ -113,9 +122,10 @@ OCLNN_API const char *oclnn_conv_algo_name(oclnn_conv_algo algo);
  * exactly what forward refuses for that input shape: the channel count must be in_channels;
  * spatial dims >= 1 (the batch may be 0); reflect padding < the input dim, circular padding <=
  * it; the padded input must hold the dilated kernel (so every output dim is >= 1):
- * out = floor((in + before + after - dilation*(kernel-1) - 1) / stride) + 1. Errors:
- * OCLNN_ERR_NULL_ARGUMENT, OCLNN_ERR_INVALID_SHAPE, OCLNN_ERR_OVERFLOW (a spatial dim of 2^31 or
- * more, or an element count that overflows). */
+ * out = floor((in + before + after - dilation*(kernel-1) - 1) / stride) + 1, where in is the
+ * input dim times input_upsample (and the padding rules apply to that size). Errors:
+ * OCLNN_ERR_NULL_ARGUMENT, OCLNN_ERR_INVALID_SHAPE, OCLNN_ERR_OVERFLOW (a spatial dim, times
+ * input_upsample, of 2^30 or more, or an element count that overflows). */
 OCLNN_API oclnn_status oclnn_conv_output_shape(oclnn_conv *conv, int rank, const int64_t *in_shape,
                                                int64_t *out_shape);
 

@@ -38,7 +38,7 @@ bool conv_ref_output_shape(const oclnn_conv_desc *desc, int rank, const int64_t 
     out_shape[i] = in_shape[i];
   out_shape[first - 1] = desc->out_channels;
   for (int i = 0; i < dims; i++) {
-    int64_t n = in_shape[first + i], before, after;
+    int64_t n = in_shape[first + i] * desc->input_upsample[i], before, after;
     if (n < 1)
       return false;
     conv_ref_padding(desc, i, &before, &after);
@@ -92,9 +92,12 @@ bool conv_ref_forward(const oclnn_conv_desc *desc, int rank, const int64_t *in_s
   /* 3d view: size-1 leading dims. */
   int64_t n[3] = {1, 1, 1}, o[3] = {1, 1, 1}, k[3] = {1, 1, 1}, s[3] = {1, 1, 1}, d[3] = {1, 1, 1};
   int64_t before[3] = {0, 0, 0}, after[3] = {0, 0, 0}, p[3] = {1, 1, 1};
+  int64_t f[3] = {1, 1, 1}, in[3] = {1, 1, 1}; /* upsampling factor; n = in * f */
   for (int i = 0; i < dims; i++) {
     int a = 3 - dims + i;
-    n[a] = in_shape[first + i];
+    f[a] = desc->input_upsample[i];
+    in[a] = in_shape[first + i];
+    n[a] = in[a] * f[a];
     o[a] = out_shape[first + i];
     k[a] = desc->kernel_size[i];
     s[a] = desc->stride[i];
@@ -106,7 +109,7 @@ bool conv_ref_forward(const oclnn_conv_desc *desc, int rank, const int64_t *in_s
 
   /* 1. The padded input, as F.pad(mode) would produce it. */
   const size_t padded_plane = (size_t)(p[0] * p[1] * p[2]);
-  const size_t in_plane = (size_t)(n[0] * n[1] * n[2]);
+  const size_t in_plane = (size_t)(in[0] * in[1] * in[2]);
   double *padded = malloc(sizeof(double) * (size_t)(batch * channels) * padded_plane + 1);
   if (!padded)
     return false;
@@ -119,7 +122,8 @@ bool conv_ref_forward(const oclnn_conv_desc *desc, int rank, const int64_t *in_s
           int64_t sx = source(desc->padding_mode, x - before[2], n[2]);
           double v = 0.0;
           if (sz >= 0 && sy >= 0 && sx >= 0)
-            v = input[(size_t)bc * in_plane + (size_t)((sz * n[1] + sy) * n[2] + sx)];
+            v = input[(size_t)bc * in_plane +
+                      (size_t)(((sz / f[0]) * in[1] + sy / f[1]) * in[2] + sx / f[2])];
           padded[(size_t)bc * padded_plane + (size_t)((z * p[1] + y) * p[2] + x)] = v;
         }
       }
@@ -180,9 +184,13 @@ const char *conv_ref_describe(const oclnn_conv_desc *desc, int rank, const int64
   const char *ptype = desc->padding_type == OCLNN_CONV_PADDING_SAME    ? "same"
                       : desc->padding_type == OCLNN_CONV_PADDING_VALID ? "valid"
                                                                        : p;
-  snprintf(buf, size, "conv%dd %lld->%lld k(%s) s(%s) p(%s) d(%s) g%lld %s%s input %s", dd,
+  char up[64] = "";
+  if (desc->input_upsample[0] != 1 || desc->input_upsample[1] != 1 || desc->input_upsample[2] != 1)
+    snprintf(up, sizeof up, " upsample(%lld,%lld,%lld)", (long long)desc->input_upsample[0],
+             (long long)desc->input_upsample[1], (long long)desc->input_upsample[2]);
+  snprintf(buf, size, "conv%dd %lld->%lld k(%s) s(%s) p(%s) d(%s) g%lld %s%s%s input %s", dd,
            (long long)desc->in_channels, (long long)desc->out_channels, k, s, ptype, d,
-           (long long)desc->groups, MODES[desc->padding_mode & 3], desc->bias ? " bias" : "",
+           (long long)desc->groups, MODES[desc->padding_mode & 3], desc->bias ? " bias" : "", up,
            shape);
   return buf;
 }

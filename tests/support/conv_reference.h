@@ -1,6 +1,8 @@
 /* A plain C, double-precision reference of PyTorch's Conv1d/Conv2d/Conv3d forward, written from
  * SPEC.md independently of the kernels: it builds the padded input explicitly (as PyTorch's
- * F.pad does for non-zero padding modes) and then runs an unpadded cross-correlation.
+ * F.pad does for non-zero padding modes) and then runs an unpadded cross-correlation. With
+ * desc->input_upsample (oclnn's fused nearest upsampling) the padded input is built from the
+ * upsampled input, U[y] = input[y / factor], as F.interpolate(mode="nearest") then F.pad.
  *
  *  - reflect:   mirror without repeating the edge (period 2(n - 1));
  *  - replicate: clamp to the edge;
