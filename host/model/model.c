@@ -1149,6 +1149,22 @@ static oclnn_status plan_add(planner *p, int n) {
   if (m->pv[a].rank > OCLNN_MAX_RANK || m->pv[b].rank > OCLNN_MAX_RANK)
     return node_fail(m, p->function, n, OCLNN_ERR_UNSUPPORTED, "operand rank above %d",
                      OCLNN_MAX_RANK);
+  /* Numpy's rule first: shapes that do not broadcast at all are the graph's error. */
+  {
+    const pvalue *x = &m->pv[a], *y = &m->pv[b];
+    int r = x->rank > y->rank ? x->rank : y->rank;
+    for (int d = 0; d < r; d++) {
+      int dx = d - (r - x->rank), dy = d - (r - y->rank);
+      int64_t u = dx >= 0 ? x->dims[dx] : 1, w = dy >= 0 ? y->dims[dy] : 1;
+      if (u != w && u != 1 && w != 1) {
+        char bx[96], by[96];
+        return node_fail(m, p->function, n, OCLNN_ERR_INVALID_SHAPE,
+                         "operands %s and %s do not broadcast",
+                         oclnn__shape_string(x->rank, x->dims, bx, sizeof bx),
+                         oclnn__shape_string(y->rank, y->dims, by, sizeof by));
+      }
+    }
+  }
   oclnn_status s = oclnn_act_add_output_shape(m->act, m->pv[a].rank, m->pv[a].dims, m->pv[b].rank,
                                               m->pv[b].dims, shape);
   if (s != OCLNN_SUCCESS) {
@@ -1159,7 +1175,9 @@ static oclnn_status plan_add(planner *p, int n) {
                                    m->pv[b].dims, shape);
     if (s != OCLNN_SUCCESS)
       return node_fail(m, p->function, n, OCLNN_ERR_UNSUPPORTED,
-                       "operands that broadcast both ways: %s", layer_error(m));
+                       "operands that broadcast both ways (the result is larger than "
+                       "either): %s",
+                       layer_error(m));
   }
   m->pv[out].rank = m->pv[a].rank;
   memcpy(m->pv[out].dims, shape, (size_t)m->pv[a].rank * sizeof shape[0]);

@@ -366,46 +366,53 @@ static oclnn_status tensor_from_proto(const Onnx__TensorProto *t, const char *wh
       return oclnn__model_fail(err, OCLNN_ERR_INVALID_VALUE, "%s: dim %zu is %lld", what, d,
                                (long long)dims[d]);
   }
+  /* The data's size is checked against the dims before anything is allocated: a few bytes of
+   * file must not make the host allocate what the dims claim. */
+  size_t esize = oclnn__const_elem_size(type);
+  size_t have;
+  if (t->has_raw_data)
+    have = t->raw_data.len;
+  else if (type == OCLNN__ONNX_FLOAT)
+    have = t->n_float_data * esize;
+  else if (type == OCLNN__ONNX_DOUBLE)
+    have = t->n_double_data * esize;
+  else if (type == OCLNN__ONNX_INT64)
+    have = t->n_int64_data * esize;
+  else /* INT32 and BOOL live in int32_data, one entry per element */
+    have = t->n_int32_data * esize;
+  int64_t numel = 1;
+  for (size_t d = 0; d < t->n_dims; d++)
+    if (!oclnn__mul_i64(numel, dims[d], &numel) || numel > CONST_MAX_NUMEL)
+      return oclnn__model_fail(err, OCLNN_ERR_OVERFLOW,
+                               "%s: more than 2^31 elements (dim %zu = %lld)", what, d,
+                               (long long)dims[d]);
+  size_t bytes = (size_t)numel * esize;
+  if (have != bytes)
+    return oclnn__model_fail(err, OCLNN_ERR_INVALID_VALUE,
+                             "%s: holds %zu bytes of data, its dims need %zu", what, have, bytes);
   oclnn_status s;
   char sub[256];
   oclnn__errbuf suberr = {sub, sizeof sub};
   oclnn__const *c = oclnn__const_new(type, (int)t->n_dims, dims, &suberr, &s);
   if (c == NULL)
     return oclnn__model_fail(err, s, "%s: %s", what, sub);
-  size_t esize = oclnn__const_elem_size(type);
-  size_t bytes = (size_t)c->numel * esize;
-  size_t have = 0;
-  if (t->has_raw_data) {
+  if (bytes > 0) {
     /* raw_data is little-endian; so is every host oclnn runs on (x86, arm64). */
-    have = t->raw_data.len;
-    if (have == bytes && bytes > 0)
+    if (t->has_raw_data)
       memcpy(c->data, t->raw_data.data, bytes);
-  } else if (type == OCLNN__ONNX_FLOAT) {
-    have = t->n_float_data * esize;
-    if (have == bytes && bytes > 0)
+    else if (type == OCLNN__ONNX_FLOAT)
       memcpy(c->data, t->float_data, bytes);
-  } else if (type == OCLNN__ONNX_DOUBLE) {
-    have = t->n_double_data * esize;
-    if (have == bytes && bytes > 0)
+    else if (type == OCLNN__ONNX_DOUBLE)
       memcpy(c->data, t->double_data, bytes);
-  } else if (type == OCLNN__ONNX_INT64) {
-    have = t->n_int64_data * esize;
-    if (have == bytes && bytes > 0)
+    else if (type == OCLNN__ONNX_INT64)
       memcpy(c->data, t->int64_data, bytes);
-  } else { /* INT32 and BOOL live in int32_data, one entry per element */
-    have = t->n_int32_data * esize;
-    if (have == bytes)
+    else
       for (size_t i = 0; i < t->n_int32_data; i++) {
         if (type == OCLNN__ONNX_INT32)
           ((int32_t *)c->data)[i] = t->int32_data[i];
         else
           ((uint8_t *)c->data)[i] = t->int32_data[i] != 0;
       }
-  }
-  if (have != bytes) {
-    oclnn__const_free(c);
-    return oclnn__model_fail(err, OCLNN_ERR_INVALID_VALUE,
-                             "%s: holds %zu bytes of data, its dims need %zu", what, have, bytes);
   }
   *out = c;
   return OCLNN_SUCCESS;
