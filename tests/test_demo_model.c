@@ -10,6 +10,7 @@
 
 #include <stdlib.h>
 #include <string.h>
+#include <sys/wait.h>
 
 #define STYLE_DIR OCLNN_SHARED_DIR "/models/style"
 
@@ -182,3 +183,40 @@ Test(demo_model, a_bad_model_fails_with_a_message_and_the_pipeline_goes_on) {
   free(pixels);
   demo_pipeline_free(p);
 }
+
+#ifdef OCLNN_DEMO_EXE
+/* The executable: a headless run of two models from a directory, stepping to the second. */
+Test(demo_model, headless_run_with_models, .timeout = 600) {
+  char dir[1024], cmd[4096], line[4096] = "";
+  snprintf(dir, sizeof dir, "%s/tests/demo_model_frames", OCLNN_BINARY_DIR);
+  snprintf(cmd, sizeof cmd,
+           "rm -rf '%s' && '%s' --headless --synthetic --size 64x48 --model '%s' --param 3 "
+           "--frames 2 --output '%s' 2>&1",
+           dir, OCLNN_DEMO_EXE, STYLE_DIR, dir);
+  FILE *p = popen(cmd, "r");
+  cr_assert_not_null(p);
+  size_t used = 0;
+  while (used + 1 < sizeof line && fgets(line + used, (int)(sizeof line - used), p))
+    used = strlen(line);
+  int status = pclose(p);
+  cr_assert(WIFEXITED(status) && WEXITSTATUS(status) == 0, "%s\n%s", cmd, line);
+  cr_assert(strstr(line, "wrote 2 frames"), "%s", line);
+  char frame[1200];
+  snprintf(frame, sizeof frame, "%s/neural_00001.png", dir);
+  FILE *f = fopen(frame, "rb");
+  cr_assert_not_null(f, "%s is missing: %s", frame, line);
+  fclose(f);
+  /* A model that does not load: exit status 1 and the loader's message. */
+  snprintf(cmd, sizeof cmd, "'%s' --headless --synthetic --size 64x48 --model '%s' 2>&1",
+           OCLNN_DEMO_EXE, OCLNN_SOURCE_DIR "/tests/data/onnx/malformed/cycle.onnx");
+  p = popen(cmd, "r");
+  cr_assert_not_null(p);
+  used = 0;
+  line[0] = '\0';
+  while (used + 1 < sizeof line && fgets(line + used, (int)(sizeof line - used), p))
+    used = strlen(line);
+  status = pclose(p);
+  cr_assert(WIFEXITED(status) && WEXITSTATUS(status) == 1, "%s\n%s", cmd, line);
+  cr_assert(strstr(line, "cycle"), "%s", line);
+}
+#endif
