@@ -48,6 +48,7 @@ typedef struct step {
   int fuse_relu;
   int output_index; /* STEP_COPY: the graph output it fills */
   int64_t src_lo[OCLNN_MAX_RANK], dst_lo[OCLNN_MAX_RANK], len[OCLNN_MAX_RANK]; /* STEP_BOX */
+  cl_mem aux; /* per-channel weight and bias (2 x C floats) made at plan time, else NULL */
 } step;
 
 typedef struct pvalue {
@@ -134,6 +135,9 @@ static void release_events(oclnn_model *m) {
 }
 
 static void free_plan(oclnn_model *m) {
+  for (int i = 0; i < m->n_steps; i++)
+    if (m->steps[i].aux != NULL)
+      clReleaseMemObject(m->steps[i].aux);
   if (m->pv != NULL)
     for (int v = 0; v < m->g->n_values; v++)
       if (m->pv[v].own)
@@ -930,6 +934,7 @@ static oclnn_status plan_norm(planner *p, int n) {
   int params[4] = {-1, -1, -1, -1};
   int gn_members[4];
   int64_t groups = 0;
+  cl_mem aux = NULL;
   bool gn_pattern = strcmp(node->op, "InstanceNormalization") == 0 &&
                     oclnn__match_group_norm(m->g, n, gn_members, &groups);
   int out = node->outputs[0];
@@ -1057,13 +1062,28 @@ static oclnn_status plan_norm(planner *p, int n) {
   } else if (strcmp(node->op, "GroupNormalization") == 0) {
     if ((s = oclnn__attr_int(node, "num_groups", 1, &groups, &e)) != OCLNN_SUCCESS)
       return oclnn__fail(m->ctx, s, "%s: %s", p->function, m->err);
-    const oclnn__const *sc = m->g->values[params[0]].cst;
-    /* Opset 18 gives scale and bias per group; oclnn's GroupNorm takes them per channel. */
-    if (sc->numel != C)
-      return node_fail(m, p->function, n, OCLNN_ERR_UNSUPPORTED,
-                       "scale has %lld values for %lld channels (opset 18's per-group scale is "
-                       "not supported)",
-                       (long long)sc->numel, (long long)C);
+    const oclnn__const *sc = m->g->values[params[0]].cst, *bb = m->g->values[params[1]].cst;
+    /* Opset 18 gives scale and bias per group; oclnn's GroupNorm takes them per channel, so
+     * they are repeated C / G times into a buffer of the step's own. */
+    if (groups < 1 || C % groups != 0 || sc->numel != groups || bb->numel != groups)
+      return node_fail(m, p->function, n, OCLNN_ERR_INVALID_SHAPE,
+                       "scale/bias have %lld/%lld values for %lld groups of %lld channels",
+                       (long long)sc->numel, (long long)bb->numel, (long long)groups, (long long)C);
+    if (C > ((int64_t)1 << 28))
+      return node_fail(m, p->function, n, OCLNN_ERR_OVERFLOW, "%lld channels", (long long)C);
+    float *host = malloc((size_t)(2 * C) * sizeof *host);
+    if (host == NULL)
+      return oclnn__fail(m->ctx, OCLNN_ERR_OUT_OF_MEMORY, "%s: out of host memory", p->function);
+    for (int64_t c = 0; c < C; c++) {
+      host[c] = ((const float *)sc->data)[c / (C / groups)];
+      host[C + c] = ((const float *)bb->data)[c / (C / groups)];
+    }
+    cl_int err;
+    aux = clCreateBuffer(m->ctx->cl_ctx, CL_MEM_READ_ONLY | CL_MEM_COPY_HOST_PTR,
+                         (size_t)(2 * C) * sizeof *host, host, &err);
+    free(host);
+    if (aux == NULL || err != CL_SUCCESS)
+      return oclnn__fail_cl(m->ctx, p->function, "clCreateBuffer(group norm weights)", err);
     oclnn_group_norm_desc d = oclnn_group_norm_desc_default(groups, C);
     d.eps = eps;
     d.fuse_relu = relu;
@@ -1072,7 +1092,7 @@ static oclnn_status plan_norm(planner *p, int n) {
     s = cached(p, n, kind, key, create_gn, &d, &layer, &created);
     if (s == OCLNN_SUCCESS &&
         (s = oclnn_group_norm_output_shape(layer, x->rank, x->dims, tmp)) != OCLNN_SUCCESS)
-      return node_fail(m, p->function, n, s, "%s", layer_error(m));
+      s = node_fail(m, p->function, n, s, "%s", layer_error(m));
   } else { /* LRN */
     int64_t size;
     float alpha, beta, bias;
@@ -1095,14 +1115,17 @@ static oclnn_status plan_norm(planner *p, int n) {
         (s = oclnn_lrn_output_shape(layer, x->rank, x->dims, tmp)) != OCLNN_SUCCESS)
       return node_fail(m, p->function, n, s, "%s", layer_error(m));
   }
-  if (s != OCLNN_SUCCESS)
+  step *st = NULL;
+  if (s == OCLNN_SUCCESS)
+    s = add_step(p, kind, n, opname, in, residual, out, &st);
+  if (s != OCLNN_SUCCESS) {
+    if (aux != NULL)
+      clReleaseMemObject(aux);
     return s;
-  step *st;
-  s = add_step(p, kind, n, opname, in, residual, out, &st);
-  if (s != OCLNN_SUCCESS)
-    return s;
+  }
   st->layer = layer;
   st->fuse_relu = relu;
+  st->aux = aux;
   memcpy(st->params, params, sizeof params);
   return OCLNN_SUCCESS;
 }
@@ -1801,6 +1824,10 @@ static oclnn_status run_step(oclnn_model *m, const step *st, const oclnn_tensor 
   }
   case STEP_GROUP_NORM: {
     oclnn_tensor w = param_view(m, st->params[0], 1, &C), b = param_view(m, st->params[1], 1, &C);
+    if (st->aux != NULL) {
+      w = oclnn_tensor_view(st->aux, 0, 1, &C);
+      b = oclnn_tensor_view(st->aux, (size_t)C, 1, &C);
+    }
     return oclnn_group_norm_forward(st->layer, &in, &w, &b, res, &out);
   }
   case STEP_LAYER_NORM: {
