@@ -117,3 +117,52 @@ __kernel void lrn_forward(__global const float *restrict x, ulong x_off, __globa
     }
   }
 }
+
+/* One spatial element (input (N, C, 1, ...)): each sample is a row of C contiguous floats and the
+ * window runs along it, so the kernel vectorises along the channels instead: a work-item takes
+ * `seg` channels of one row; a vector of VEC outputs whose window lies inside the row sums
+ * `size` unaligned vector loads (from L1), in window order as above; the row's ends go one float
+ * at a time. lrn_forward would take one float per work-item and channel here. */
+__kernel void lrn_rows(__global const float *restrict x, ulong x_off, __global float *restrict y,
+                       ulong y_off, ulong channels, ulong seg, ulong segs, ulong items, long before,
+                       long after, float alpha_size, float beta, int beta_mode, float k,
+                       int stream) {
+  const ulong item = get_global_id(0);
+  if (item >= items)
+    return;
+  const ulong n = item / segs;
+  const long c0 = (long)((item - n * segs) * seg), c1 = (long)min((ulong)c0 + seg, channels);
+  __global const float *xr = x + x_off + n * channels;
+  __global float *yr = y + y_off + n * channels;
+  const long last = (long)channels - 1;
+  const bool nt = stream && ((ulong)(yr + c0)) % (VEC * sizeof(float)) == 0;
+  long c = c0;
+  while (c < c1) {
+    if (c - before >= 0 && c + VEC - 1 + after <= last && c + VEC <= c1) {
+      floatV sum = (floatV)(0.0f);
+      for (long j = -before; j <= after; j++) {
+        const floatV v = vloadV(0, xr + c + j);
+        sum += v * v;
+      }
+      const floatV d = sum * alpha_size + k;
+      const floatV xv = vloadV(0, xr + c);
+      floatV v;
+      if (beta_mode == 1 && all(d >= FLT_MIN && d <= FLT_MAX))
+        v = xv * rpow075_v(d);
+      else
+        v = xv / pow_v(d, beta, beta_mode);
+      if (nt && (c - c0) % VEC == 0)
+        STREAM_STOREV(v, yr + c);
+      else
+        vstoreV(v, 0, yr + c);
+      c += VEC;
+    } else {
+      const long lo = max(c - before, 0L), hi = min(c + after, last);
+      float sum = 0.0f;
+      for (long j = lo; j <= hi; j++)
+        sum += xr[j] * xr[j];
+      yr[c] = xr[c] / pow_s(sum * alpha_size + k, beta, beta_mode);
+      c++;
+    }
+  }
+}

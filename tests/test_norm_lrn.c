@@ -89,3 +89,30 @@ Test(norm_lrn, sweep) {
   }
   printf("norm_lrn sweep: %d cases, worst error/tolerance %.3f\n", cases, norm_test_worst(1));
 }
+
+/* One spatial element: the row kernel (window along contiguous channels), rows shorter and
+ * longer than a work-item's run of 512, windows wider than the row, every beta path. */
+Test(norm_lrn, one_spatial_element) {
+  uint64_t state = 6160;
+  static const double alphas[] = {1e-4, 1.0, 2.0}, betas[] = {0.75, 0.5, 1.3},
+                      ks[] = {1.0, 2.0, 0.0};
+  int cases = 0;
+  for (int i = 0; i < 40; i++) {
+    lrn_case c;
+    memset(&c, 0, sizeof c);
+    c.rank = 3 + (int)norm_test_pick(&state, 2);
+    c.shape[0] = 1 + (int64_t)norm_test_pick(&state, 3);
+    c.shape[1] = 1 + (int64_t)norm_test_pick(&state, i < 30 ? 40 : 1300);
+    for (int d = 2; d < c.rank; d++)
+      c.shape[d] = 1;
+    c.size = 1 + (int64_t)norm_test_pick(&state, 15);
+    c.alpha = alphas[norm_test_pick(&state, 3)];
+    c.beta = betas[norm_test_pick(&state, 3)];
+    c.k = ks[norm_test_pick(&state, 3)];
+    c.scale = norm_test_pick(&state, 2) ? 1.0 : 4.0;
+    run_case(&c, (uint64_t)i + 101);
+    cases++;
+  }
+  printf("norm_lrn one spatial element: %d cases, worst error/tolerance %.3f\n", cases,
+         norm_test_worst(1));
+}

@@ -260,6 +260,9 @@ static const path_case MIXED[] = {
     /* LRN */
     {K_LRN, 4, {2, 9, 16, 33}, 5, 0, 0, 0, 0, 0, 0, 1.0, 0.0},
     {K_LRN, 3, {1, 7, 1000}, 3, 0, 0, 0, 0, 0, 2, 2.0, 0.0},
+    /* LRN with one spatial element: the window along contiguous channels */
+    {K_LRN, 3, {3, 1000, 1}, 11, 0, 0, 0, 0, 0, 0, 1.0, 0.0},
+    {K_LRN, 4, {2, 777, 1, 1}, 4, 0, 0, 0, 0, 0, 3, 1.0, 0.0},
 };
 
 Test(norm_paths, streaming_stores) {

@@ -14,8 +14,8 @@ struct oclnn_lrn {
   oclnn_context *ctx;
   oclnn_lrn_desc desc;
   oclnn__program *program;
-  cl_kernel kernel;
-  uint64_t stream_min; /* outputs of at least this many bytes use streaming stores */
+  cl_kernel kernel, rows_kernel; /* lrn_forward; lrn_rows for one spatial element */
+  uint64_t stream_min;           /* outputs of at least this many bytes use streaming stores */
 };
 
 oclnn_lrn_desc oclnn_lrn_desc_default(int64_t size) {
@@ -53,7 +53,11 @@ oclnn_status oclnn_lrn_create(oclnn_context *ctx, const oclnn_lrn_desc *desc, oc
   if (!layer)
     return oclnn__fail(ctx, OCLNN_ERR_OUT_OF_MEMORY, "%s: out of host memory", fn);
   status = oclnn__kernel_create(ctx, fn, program, "lrn_forward", &layer->kernel);
+  if (status == OCLNN_SUCCESS)
+    status = oclnn__kernel_create(ctx, fn, program, "lrn_rows", &layer->rows_kernel);
   if (status != OCLNN_SUCCESS) {
+    if (layer->kernel)
+      clReleaseKernel(layer->kernel);
     free(layer);
     return status;
   }
@@ -70,6 +74,8 @@ void oclnn_lrn_free(oclnn_lrn *layer) {
     return;
   if (layer->kernel)
     clReleaseKernel(layer->kernel);
+  if (layer->rows_kernel)
+    clReleaseKernel(layer->rows_kernel);
   free(layer);
 }
 
@@ -141,14 +147,17 @@ oclnn_status oclnn_lrn_forward(oclnn_lrn *layer, const oclnn_tensor *in, const o
   cl_ulong n = (cl_ulong)in->shape[0], channels = (cl_ulong)in->shape[1], spatial = 1;
   for (int i = 2; i < in->rank; i++)
     spatial *= (cl_ulong)in->shape[i];
-  cl_ulong seg = spatial < SEG_MAX ? spatial : SEG_MAX;
-  cl_ulong segs = (spatial + seg - 1) / seg, items = n * segs;
+  /* One spatial element: the rows kernel vectorises along the channels instead. */
+  bool rows = spatial == 1;
+  cl_ulong run = rows ? channels : spatial;
+  cl_ulong seg = run < SEG_MAX ? run : SEG_MAX;
+  cl_ulong segs = (run + seg - 1) / seg, items = n * segs;
   cl_ulong in_off = in->offset, out_off = out->offset;
   cl_long before = d->size / 2, after = (d->size - 1) / 2;
   cl_float alpha_size = (cl_float)(d->alpha / (double)d->size), beta = (cl_float)d->beta,
            k = (cl_float)d->k;
   cl_int beta_mode = d->beta == 0.75 ? 1 : d->beta == 0.5 ? 2 : d->beta == 1.0 ? 3 : 0;
-  cl_kernel kernel = layer->kernel;
+  cl_kernel kernel = rows ? layer->rows_kernel : layer->kernel;
   cl_int err = CL_SUCCESS;
   cl_uint arg = 0;
 #define SET(value)                                                      \
@@ -162,7 +171,8 @@ oclnn_status oclnn_lrn_forward(oclnn_lrn *layer, const oclnn_tensor *in, const o
   SET(out->buffer);
   SET(out_off);
   SET(channels);
-  SET(spatial);
+  if (!rows)
+    SET(spatial);
   SET(seg);
   SET(segs);
   SET(items);
