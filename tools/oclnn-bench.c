@@ -430,6 +430,9 @@ static const norm_case NORM_CASES[] = {
      4, {8, 64, 128, 128}},
     {"switchnorm2d_train_8x64x128x128", "SwitchNorm2d(64).train() (authors' module)", NORM_SWITCH,
      true, 64, 3, 4, {8, 64, 128, 128}},
+    /* the demo's contrast effect seen as rows: a window along contiguous channels */
+    {"lrn11_rows_1440x640x1", "LocalResponseNorm(11) on (1440, 640, 1)", NORM_LRN, false, 11, 2,
+     3, {1440, 640, 1}},
 };
 /* clang-format on */
 
