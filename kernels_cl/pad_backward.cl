@@ -8,7 +8,9 @@
  *
  * Layout as in pad.cl: grad_in is seen as rows of the last dim (planes x D x H rows of W); each
  * work-item row (dims 1 and 2 of the range) handles one grad_in row, its LANES work-items along
- * dim 0 sharing the columns.
+ * dim 0 sharing the columns (a column always belongs to the same lane). Along W the sources of
+ * a column are affine in it (o = x + s, or o = s - x for reflect's mirrors), so a row is summed
+ * as a few contiguous passes per contributing output row, not column by column.
  *
  * Build options: MODE (0 constant, 1 reflect, 2 replicate, 3 circular), LANES. */
 
@@ -72,51 +74,61 @@ inline int output_ranges(int x, int before, int n, int n_out, int *lo, int *hi) 
   return count;
 }
 
-/* The input coordinates [*xa, *xb) whose only source is output x + before: the interior,
- * where grad_in is a shifted copy (or, over several output rows, a sum of shifted copies) of
- * grad_out. Everything outside it is a border element with zero, two or more sources. */
-inline void single_source_span(int before, int n, int n_out, int *xa, int *xb) {
+/* The first column >= xlo that belongs to `lane`: a lane owns the columns x with
+ * x % LANES == lane in every pass, so the passes of one row never race between lanes. */
+inline int first_column(int xlo, int lane) {
+  return LANES == 1 ? xlo : xlo + ((lane - xlo) % LANES + LANES) % LANES;
+}
+
+/* dst[x] += src[o] for every source o of column x of one contributing output row, as passes
+ * over contiguous column ranges (each a loop the compiler vectorises) in ascending o for every
+ * x: the left border's sources, the direct one (o = x + before), the right border's. */
+inline void add_row_sources(__global float *restrict dst, __global const float *restrict src,
+                            int before, int n, int n_out, int lane) {
   const int after = n_out - n - before;
-  int lo = max(-before, 0), hi = min(n, n_out - before);
-#if MODE == 1
-  /* Mirrored left copies reach x in [1, before], mirrored right ones x in [n - 1 - after,
-   * n - 2]. */
-  lo = max(lo, before > 0 ? before + 1 : 0);
-  hi = min(hi, after > 0 ? n - 1 - after : n);
-#elif MODE == 2
-  /* The edge elements also feed the border ranges. */
-  lo = max(lo, before > 0 ? 1 : 0);
-  hi = min(hi, after > 0 ? n - 1 : n);
-#elif MODE == 3
+#if MODE == 3
+  /* Circular: x in the kept input [c, c + m) is read at base + (x - c) + k m, k = -1, 0, 1. */
   const int c = max(-before, 0);
   const int m = n - c - max(-after, 0);
   const int base = max(before, 0);
-  lo = max(lo, max(c, n_out - m - base + c));
-  hi = min(hi, c + m - base);
+  for (int k = -1; k <= 1; k++) {
+    const int shift = base - c + k * m; /* o = x + shift */
+    const int lo = max(c, -shift), hi = min(c + m, n_out - shift);
+    for (int x = first_column(lo, lane); x < hi; x += LANES)
+      dst[x] += src[x + shift];
+  }
+#else
+#if MODE == 1
+  /* Left mirror: x in [1, before] is read at before - x. */
+  for (int x = first_column(max(1, before - n_out + 1), lane); x <= before; x += LANES)
+    dst[x] += src[before - x];
+#elif MODE == 2
+  /* Replicate: x = 0 is also read by every output left of it. */
+  if (before > 0 && lane == 0) {
+    float acc = dst[0];
+    for (int o = 0; o < min(before, n_out); o++)
+      acc += src[o];
+    dst[0] = acc;
+  }
 #endif
-  lo = clamp(lo, 0, n); /* 0 <= xa <= xb <= n, also when the span is empty */
-  *xa = lo;
-  *xb = clamp(hi, lo, n);
-}
-
-/* grad_in at column x of a row whose contributing output rows are given by the D and H ranges:
- * every source, in ascending output order. */
-inline float border_value(int x, __global const float *g, const int *dlo, const int *dhi, int nd,
-                          const int *hlo, const int *hhi, int nh, int pad_left, int in_w,
-                          int out_w, int out_h, float zero) {
-  int wlo[3], whi[3];
-  const int nw = output_ranges(x, pad_left, in_w, out_w, wlo, whi);
-  float acc = zero;
-  for (int a = 0; a < nd; a++)
-    for (int od = dlo[a]; od < dhi[a]; od++)
-      for (int b = 0; b < nh; b++)
-        for (int oh = hlo[b]; oh < hhi[b]; oh++) {
-          __global const float *grow = g + ((ulong)od * (ulong)out_h + (ulong)oh) * (ulong)out_w;
-          for (int c = 0; c < nw; c++)
-            for (int ow = wlo[c]; ow < whi[c]; ow++)
-              acc += grow[ow];
-        }
-  return (nd && nh && nw) ? acc : 0.0f;
+  const int lo = max(0, -before), hi = min(n, n_out - before);
+  for (int x = first_column(lo, lane); x < hi; x += LANES)
+    dst[x] += src[x + before];
+#if MODE == 1
+  /* Right mirror: x in [n - 1 - after, n - 2] is read at before + 2 (n - 1) - x. */
+  const int right_hi = min(n - 2, before + 2 * (n - 1));
+  for (int x = first_column(max(0, n - 1 - after), lane); x <= right_hi; x += LANES)
+    dst[x] += src[before + 2 * (n - 1) - x];
+#elif MODE == 2
+  /* ... and x = n - 1 by every output right of it. */
+  if (after > 0 && lane == (n - 1) % LANES) {
+    float acc = dst[n - 1];
+    for (int o = max(n + before, 0); o < n_out; o++)
+      acc += src[o];
+    dst[n - 1] = acc;
+  }
+#endif
+#endif
 }
 
 __kernel void pad_backward(__global const float *restrict grad_out, ulong grad_out_offset,
@@ -139,36 +151,25 @@ __kernel void pad_backward(__global const float *restrict grad_out, ulong grad_o
   __global const float *g =
       grad_out + grad_out_offset + plane * (ulong)out_d * (ulong)out_h * (ulong)out_w;
   __global float *dst = grad_in + grad_in_offset + row * (ulong)in_w;
-  /* Constant padding's backward is a plain slice in PyTorch, so a single term keeps its sign
-   * of zero there (-0 + t == t); the other modes accumulate into zeros, as PyTorch does. */
-  const float zero = MODE == 0 ? -0.0f : 0.0f;
 
-  /* Interior columns: one pass per contributing output row, in ascending order (the first
-   * stores, the others add), each a contiguous loop the compiler vectorises. */
-  int xa, xb;
-  single_source_span(pad_left, in_w, out_w, &xa, &xb);
-  bool first = true;
+  /* Zeros, then every contributing output row's terms added in ascending output order (rows
+   * ascending, and within a row the passes of add_row_sources). Constant padding's backward is
+   * a plain slice in PyTorch, so where a column has its one source it starts from -0.0 (-0 + t
+   * is t, signed zeros included); elsewhere, and in the other modes, from +0.0 as PyTorch's
+   * accumulation does. */
+  const bool any_row = nd > 0 && nh > 0;
+  for (int x = lane; x < in_w; x += LANES)
+    dst[x] = 0.0f;
+#if MODE == 0
+  if (any_row)
+    for (int x = first_column(max(0, -pad_left), lane); x < min(in_w, out_w - pad_left);
+         x += LANES)
+      dst[x] = -0.0f;
+#endif
   for (int a = 0; a < nd; a++)
     for (int od = dlo[a]; od < dhi[a]; od++)
       for (int b = 0; b < nh; b++)
-        for (int oh = hlo[b]; oh < hhi[b]; oh++) {
-          __global const float *src =
-              g + ((ulong)od * (ulong)out_h + (ulong)oh) * (ulong)out_w + pad_left;
-          if (first)
-            for (int x = xa + lane; x < xb; x += LANES)
-              dst[x] = zero + src[x];
-          else
-            for (int x = xa + lane; x < xb; x += LANES)
-              dst[x] += src[x];
-          first = false;
-        }
-  if (first) /* no output row reads this input row (cropped away) */
-    for (int x = xa + lane; x < xb; x += LANES)
-      dst[x] = 0.0f;
-
-  /* Border columns: every source of each, element by element. */
-  for (int x = lane; x < xa; x += LANES)
-    dst[x] = border_value(x, g, dlo, dhi, nd, hlo, hhi, nh, pad_left, in_w, out_w, out_h, zero);
-  for (int x = xb + lane; x < in_w; x += LANES)
-    dst[x] = border_value(x, g, dlo, dhi, nd, hlo, hhi, nh, pad_left, in_w, out_w, out_h, zero);
+        for (int oh = hlo[b]; oh < hhi[b]; oh++)
+          add_row_sources(dst, g + ((ulong)od * (ulong)out_h + (ulong)oh) * (ulong)out_w,
+                          pad_left, in_w, out_w, lane);
 }
