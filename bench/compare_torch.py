@@ -329,7 +329,8 @@ def conv_torch(case, torch):
     """(as-is callable, None) for one oclnn-bench conv case: torch.nn.Conv<d>d with the case's
     parameters, eval() under no_grad (inference, as oclnn's prepared weights). Torch 1.13 has no
     out= path for the convolution its modules run (mkldnn / thnn), so warm is the plain call in
-    the malloc-reuse worker. Non-zero padding modes are torch's own: F.pad, then the convolution."""
+    the malloc-reuse worker. Non-zero padding modes are torch's own: F.pad, then the convolution;
+    input_upsample is F.interpolate(mode="nearest") before the module."""
     nn = torch.nn
     dims = case["dims"]
     module = getattr(nn, "Conv%dd" % dims)(
@@ -337,7 +338,13 @@ def conv_torch(case, torch):
         padding=case["padding"], dilation=case["dilation"], groups=case["groups"],
         bias=case["bias"], padding_mode=case["padding_mode"]).eval()
     x = torch.rand(case["in_shape"]) * 2 - 1
-    as_is = no_grad(torch, lambda: module(x))
+    factor = case.get("input_upsample", 1)
+    if factor > 1:  # oclnn fuses it into the input reads; torch runs the graph's two ops
+        F = torch.nn.functional
+        as_is = no_grad(torch, lambda: module(F.interpolate(x, scale_factor=factor,
+                                                            mode="nearest")))
+    else:
+        as_is = no_grad(torch, lambda: module(x))
     y = as_is()
     if list(y.shape) != case["out_shape"]:
         raise RuntimeError("%s: torch gives shape %s, oclnn %s"

@@ -688,6 +688,7 @@ typedef struct conv_case {
   oclnn_conv_algo algo; /* AUTO, or the algorithm the case forces */
   int rank;
   int64_t shape[OCLNN_MAX_RANK];
+  int64_t upsample; /* input_upsample in every spatial dim (1: none) */
 } conv_case;
 
 /* The issue's eight targets (AUTO), each padded one's twin in the other padding mode (the
@@ -698,41 +699,49 @@ typedef struct conv_case {
 static const conv_case CONV_CASES[] = {
     /* Each target, then its twin in the other padding mode, then forced direct. */
     {"conv2d_64to64_k3p1_1x64x128x128", "Conv2d(64, 64, 3, padding=1)",
-     2, 64, 64, 3, 1, 1, 1, 1, OCLNN_CONV_ZEROS, OCLNN_CONV_ALGO_AUTO, 4, {1, 64, 128, 128}},
+     2, 64, 64, 3, 1, 1, 1, 1, OCLNN_CONV_ZEROS, OCLNN_CONV_ALGO_AUTO, 4, {1, 64, 128, 128}, 1},
     {"conv2d_64to64_k3p1_reflect_1x64x128x128", "Conv2d(64, 64, 3, padding=1, padding_mode='reflect')",
-     2, 64, 64, 3, 1, 1, 1, 1, OCLNN_CONV_REFLECT, OCLNN_CONV_ALGO_AUTO, 4, {1, 64, 128, 128}},
+     2, 64, 64, 3, 1, 1, 1, 1, OCLNN_CONV_REFLECT, OCLNN_CONV_ALGO_AUTO, 4, {1, 64, 128, 128}, 1},
     {"conv2d_64to64_k3p1_1x64x128x128_direct", "Conv2d(64, 64, 3, padding=1)",
-     2, 64, 64, 3, 1, 1, 1, 1, OCLNN_CONV_ZEROS, OCLNN_CONV_ALGO_DIRECT, 4, {1, 64, 128, 128}},
+     2, 64, 64, 3, 1, 1, 1, 1, OCLNN_CONV_ZEROS, OCLNN_CONV_ALGO_DIRECT, 4, {1, 64, 128, 128}, 1},
     {"conv2d_128to128_k3p1_1x128x64x64", "Conv2d(128, 128, 3, padding=1)",
-     2, 128, 128, 3, 1, 1, 1, 1, OCLNN_CONV_ZEROS, OCLNN_CONV_ALGO_AUTO, 4, {1, 128, 64, 64}},
+     2, 128, 128, 3, 1, 1, 1, 1, OCLNN_CONV_ZEROS, OCLNN_CONV_ALGO_AUTO, 4, {1, 128, 64, 64}, 1},
     {"conv2d_128to128_k3p1_reflect_1x128x64x64", "Conv2d(128, 128, 3, padding=1, padding_mode='reflect')",
-     2, 128, 128, 3, 1, 1, 1, 1, OCLNN_CONV_REFLECT, OCLNN_CONV_ALGO_AUTO, 4, {1, 128, 64, 64}},
+     2, 128, 128, 3, 1, 1, 1, 1, OCLNN_CONV_REFLECT, OCLNN_CONV_ALGO_AUTO, 4, {1, 128, 64, 64}, 1},
     {"conv2d_128to128_k3p1_1x128x64x64_direct", "Conv2d(128, 128, 3, padding=1)",
-     2, 128, 128, 3, 1, 1, 1, 1, OCLNN_CONV_ZEROS, OCLNN_CONV_ALGO_DIRECT, 4, {1, 128, 64, 64}},
+     2, 128, 128, 3, 1, 1, 1, 1, OCLNN_CONV_ZEROS, OCLNN_CONV_ALGO_DIRECT, 4, {1, 128, 64, 64}, 1},
     {"conv2d_3to32_k9p4_reflect_1x3x256x256", "Conv2d(3, 32, 9, padding=4, padding_mode='reflect')",
-     2, 3, 32, 9, 1, 4, 1, 1, OCLNN_CONV_REFLECT, OCLNN_CONV_ALGO_AUTO, 4, {1, 3, 256, 256}},
+     2, 3, 32, 9, 1, 4, 1, 1, OCLNN_CONV_REFLECT, OCLNN_CONV_ALGO_AUTO, 4, {1, 3, 256, 256}, 1},
     {"conv2d_3to32_k9p4_1x3x256x256", "Conv2d(3, 32, 9, padding=4)",
-     2, 3, 32, 9, 1, 4, 1, 1, OCLNN_CONV_ZEROS, OCLNN_CONV_ALGO_AUTO, 4, {1, 3, 256, 256}},
+     2, 3, 32, 9, 1, 4, 1, 1, OCLNN_CONV_ZEROS, OCLNN_CONV_ALGO_AUTO, 4, {1, 3, 256, 256}, 1},
     {"conv2d_32to64_k3s2p1_1x32x256x256", "Conv2d(32, 64, 3, stride=2, padding=1)",
-     2, 32, 64, 3, 2, 1, 1, 1, OCLNN_CONV_ZEROS, OCLNN_CONV_ALGO_AUTO, 4, {1, 32, 256, 256}},
+     2, 32, 64, 3, 2, 1, 1, 1, OCLNN_CONV_ZEROS, OCLNN_CONV_ALGO_AUTO, 4, {1, 32, 256, 256}, 1},
     {"conv2d_32to64_k3s2p1_reflect_1x32x256x256", "Conv2d(32, 64, 3, stride=2, padding=1, padding_mode='reflect')",
-     2, 32, 64, 3, 2, 1, 1, 1, OCLNN_CONV_REFLECT, OCLNN_CONV_ALGO_AUTO, 4, {1, 32, 256, 256}},
+     2, 32, 64, 3, 2, 1, 1, 1, OCLNN_CONV_REFLECT, OCLNN_CONV_ALGO_AUTO, 4, {1, 32, 256, 256}, 1},
     {"dwconv2d_64_k3p1_1x64x128x128", "Conv2d(64, 64, 3, padding=1, groups=64)",
-     2, 64, 64, 3, 1, 1, 1, 64, OCLNN_CONV_ZEROS, OCLNN_CONV_ALGO_AUTO, 4, {1, 64, 128, 128}},
+     2, 64, 64, 3, 1, 1, 1, 64, OCLNN_CONV_ZEROS, OCLNN_CONV_ALGO_AUTO, 4, {1, 64, 128, 128}, 1},
     {"dwconv2d_64_k3p1_reflect_1x64x128x128", "Conv2d(64, 64, 3, padding=1, groups=64, padding_mode='reflect')",
-     2, 64, 64, 3, 1, 1, 1, 64, OCLNN_CONV_REFLECT, OCLNN_CONV_ALGO_AUTO, 4, {1, 64, 128, 128}},
+     2, 64, 64, 3, 1, 1, 1, 64, OCLNN_CONV_REFLECT, OCLNN_CONV_ALGO_AUTO, 4, {1, 64, 128, 128}, 1},
     {"conv2d_64to64_k3d2p2_1x64x128x128", "Conv2d(64, 64, 3, padding=2, dilation=2)",
-     2, 64, 64, 3, 1, 2, 2, 1, OCLNN_CONV_ZEROS, OCLNN_CONV_ALGO_AUTO, 4, {1, 64, 128, 128}},
+     2, 64, 64, 3, 1, 2, 2, 1, OCLNN_CONV_ZEROS, OCLNN_CONV_ALGO_AUTO, 4, {1, 64, 128, 128}, 1},
     {"conv2d_64to64_k3d2p2_reflect_1x64x128x128", "Conv2d(64, 64, 3, padding=2, dilation=2, padding_mode='reflect')",
-     2, 64, 64, 3, 1, 2, 2, 1, OCLNN_CONV_REFLECT, OCLNN_CONV_ALGO_AUTO, 4, {1, 64, 128, 128}},
+     2, 64, 64, 3, 1, 2, 2, 1, OCLNN_CONV_REFLECT, OCLNN_CONV_ALGO_AUTO, 4, {1, 64, 128, 128}, 1},
+    {"conv2d_64to64_k3d2p2_1x64x128x128_direct", "Conv2d(64, 64, 3, padding=2, dilation=2)",
+     2, 64, 64, 3, 1, 2, 2, 1, OCLNN_CONV_ZEROS, OCLNN_CONV_ALGO_DIRECT, 4, {1, 64, 128, 128}, 1},
     {"conv2d_128to128_k1_1x128x64x64", "Conv2d(128, 128, 1)",
-     2, 128, 128, 1, 1, 0, 1, 1, OCLNN_CONV_ZEROS, OCLNN_CONV_ALGO_AUTO, 4, {1, 128, 64, 64}},
+     2, 128, 128, 1, 1, 0, 1, 1, OCLNN_CONV_ZEROS, OCLNN_CONV_ALGO_AUTO, 4, {1, 128, 64, 64}, 1},
     {"conv2d_128to128_k1_1x128x64x64_direct", "Conv2d(128, 128, 1)",
-     2, 128, 128, 1, 1, 0, 1, 1, OCLNN_CONV_ZEROS, OCLNN_CONV_ALGO_DIRECT, 4, {1, 128, 64, 64}},
+     2, 128, 128, 1, 1, 0, 1, 1, OCLNN_CONV_ZEROS, OCLNN_CONV_ALGO_DIRECT, 4, {1, 128, 64, 64}, 1},
     {"conv1d_64to64_k5p2_8x64x4096", "Conv1d(64, 64, 5, padding=2)",
-     1, 64, 64, 5, 1, 2, 1, 1, OCLNN_CONV_ZEROS, OCLNN_CONV_ALGO_AUTO, 3, {8, 64, 4096}},
+     1, 64, 64, 5, 1, 2, 1, 1, OCLNN_CONV_ZEROS, OCLNN_CONV_ALGO_AUTO, 3, {8, 64, 4096}, 1},
     {"conv1d_64to64_k5p2_reflect_8x64x4096", "Conv1d(64, 64, 5, padding=2, padding_mode='reflect')",
-     1, 64, 64, 5, 1, 2, 1, 1, OCLNN_CONV_REFLECT, OCLNN_CONV_ALGO_AUTO, 3, {8, 64, 4096}},
+     1, 64, 64, 5, 1, 2, 1, 1, OCLNN_CONV_REFLECT, OCLNN_CONV_ALGO_AUTO, 3, {8, 64, 4096}, 1},
+    /* The style-transfer network's upsampling convolutions (nearest x2, then a reflect-padded
+     * 3x3) with the upsampling fused into the input reads, on a 256x256 image's feature maps. */
+    {"conv2d_128to64_k3p1_reflect_up2_1x128x64x64", "Conv2d(128, 64, 3, padding=1, padding_mode='reflect')(F.interpolate(x, scale_factor=2))",
+     2, 128, 64, 3, 1, 1, 1, 1, OCLNN_CONV_REFLECT, OCLNN_CONV_ALGO_AUTO, 4, {1, 128, 64, 64}, 2},
+    {"conv2d_64to32_k3p1_reflect_up2_1x64x128x128", "Conv2d(64, 32, 3, padding=1, padding_mode='reflect')(F.interpolate(x, scale_factor=2))",
+     2, 64, 32, 3, 1, 1, 1, 1, OCLNN_CONV_REFLECT, OCLNN_CONV_ALGO_AUTO, 4, {1, 64, 128, 128}, 2},
 };
 /* clang-format on */
 
@@ -802,10 +811,11 @@ static bool conv_check_one(const conv_case *c, const int64_t *out_shape, const f
         tap /= c->kernel;
       }
       for (int d = 0; d < dims && src >= 0; d++) {
+        /* Padding applies to the upsampled extent; the input index is divided back. */
         int64_t extent = c->shape[first + d];
         int64_t x = conv_source(c->mode, pos[d] * c->stride - c->padding + tap_pos[d] * c->dilation,
-                                extent);
-        src = x < 0 ? -1 : src * extent + x;
+                                extent * c->upsample);
+        src = x < 0 ? -1 : src * extent + x / c->upsample;
       }
       if (src < 0)
         continue;
@@ -844,6 +854,8 @@ static int run_conv_case(oclnn_context *ctx, const options *opt, const conv_case
   desc.groups = c->groups;
   desc.padding_mode = c->mode;
   desc.algo = c->algo;
+  for (int d = 0; d < c->dims; d++)
+    desc.input_upsample[d] = c->upsample;
 
   conv_run r;
   memset(&r, 0, sizeof r);
@@ -957,12 +969,12 @@ static int run_conv_case(oclnn_context *ctx, const options *opt, const conv_case
     print_json_string(c->torch);
     printf(", \"dims\": %d, \"in_channels\": %lld, \"out_channels\": %lld, \"kernel_size\": %lld, "
            "\"stride\": %lld, \"padding\": %lld, \"dilation\": %lld, \"groups\": %lld, "
-           "\"bias\": true, \"padding_mode\": \"%s\", \"algo_requested\": \"%s\", "
-           "\"algo\": \"%s\", \"in_shape\": ",
+           "\"bias\": true, \"padding_mode\": \"%s\", \"input_upsample\": %lld, "
+           "\"algo_requested\": \"%s\", \"algo\": \"%s\", \"in_shape\": ",
            c->dims, (long long)c->in_channels, (long long)c->out_channels, (long long)c->kernel,
            (long long)c->stride, (long long)c->padding, (long long)c->dilation,
-           (long long)c->groups, CONV_MODE_NAMES[c->mode], oclnn_conv_algo_name(c->algo),
-           oclnn_conv_algo_name(algo));
+           (long long)c->groups, CONV_MODE_NAMES[c->mode], (long long)c->upsample,
+           oclnn_conv_algo_name(c->algo), oclnn_conv_algo_name(algo));
     print_json_ints(c->shape, c->rank);
     printf(", \"out_shape\": ");
     print_json_ints(out_shape, c->rank);
