@@ -162,14 +162,13 @@ __kernel void pad_backward(__global const float *restrict grad_out, ulong grad_o
     dst[x] = 0.0f;
 #if MODE == 0
   if (any_row)
-    for (int x = first_column(max(0, -pad_left), lane); x < min(in_w, out_w - pad_left);
-         x += LANES)
+    for (int x = first_column(max(0, -pad_left), lane); x < min(in_w, out_w - pad_left); x += LANES)
       dst[x] = -0.0f;
 #endif
   for (int a = 0; a < nd; a++)
     for (int od = dlo[a]; od < dhi[a]; od++)
       for (int b = 0; b < nh; b++)
         for (int oh = hlo[b]; oh < hhi[b]; oh++)
-          add_row_sources(dst, g + ((ulong)od * (ulong)out_h + (ulong)oh) * (ulong)out_w,
-                          pad_left, in_w, out_w, lane);
+          add_row_sources(dst, g + ((ulong)od * (ulong)out_h + (ulong)oh) * (ulong)out_w, pad_left,
+                          in_w, out_w, lane);
 }
