@@ -206,8 +206,9 @@ void oclnn_model_free(oclnn_model *model) {
 
 /* Which inputs of a device node are weights to upload (float constants). */
 static bool is_weight_input(const oclnn__node *node, int k) {
-  if (k == 0)
-    return strcmp(node->op, "Add") == 0 || strcmp(node->op, "Concat") == 0;
+  if (k == 0) /* commutative operands (the GroupNorm export's Mul and Add), Concat's pieces */
+    return strcmp(node->op, "Add") == 0 || strcmp(node->op, "Mul") == 0 ||
+           strcmp(node->op, "Concat") == 0;
   return strcmp(node->op, "Conv") == 0 || strcmp(node->op, "BatchNormalization") == 0 ||
          strcmp(node->op, "InstanceNormalization") == 0 ||
          strcmp(node->op, "LayerNormalization") == 0 ||
@@ -948,6 +949,9 @@ static oclnn_status plan_norm(planner *p, int n) {
     params[0] =
         mul->inputs[0] == m->g->nodes[gn_members[1]].outputs[0] ? mul->inputs[1] : mul->inputs[0];
     params[1] = add->inputs[0] == mul->outputs[0] ? add->inputs[1] : add->inputs[0];
+    if (m->woffset[params[0]] < 0 || m->woffset[params[1]] < 0)
+      return node_fail(m, p->function, n, OCLNN_ERR_UNSUPPORTED,
+                       "GroupNorm weight and bias must be float constants");
     if (x->rank < 2)
       return node_fail(m, p->function, n, OCLNN_ERR_INVALID_SHAPE, "GroupNorm input rank %d",
                        x->rank);
@@ -1439,6 +1443,16 @@ static oclnn_status plan_node(planner *p, int n) {
     o->storage = x->storage;
     return OCLNN_SUCCESS;
   }
+  /* Device tensors have rank 1..5; a reshape (or a constant operand) may have made another. */
+  for (int k = 0; k < node->n_inputs; k++) {
+    int v = node->inputs[k];
+    if (v < 0 || (m->pv[v].storage < 0 && m->woffset[v] < 0))
+      continue;
+    if (m->pv[v].rank < 1 || m->pv[v].rank > OCLNN_MAX_RANK)
+      return node_fail(m, p->function, n, OCLNN_ERR_UNSUPPORTED,
+                       "input %d has rank %d (device tensors have rank 1..%d)", k, m->pv[v].rank,
+                       OCLNN_MAX_RANK);
+  }
   const char *op = node->op;
   if (strcmp(op, "Conv") == 0)
     return plan_conv(p, n);
@@ -1614,6 +1628,10 @@ static oclnn_status plan(oclnn_model *m, const char *function, const oclnn_tenso
       m->pv[v].cst = g->values[v].cst;
       m->pv[v].rank = g->values[v].cst->rank;
       memcpy(m->pv[v].dims, g->values[v].cst->dims, sizeof m->pv[v].dims);
+      if (m->pv[v].rank == 0) { /* a scalar operand on the device: shape [1] broadcasts alike */
+        m->pv[v].rank = 1;
+        m->pv[v].dims[0] = 1;
+      }
     }
   }
   for (int n = 0; n < g->n_nodes; n++) {
@@ -1719,7 +1737,9 @@ static oclnn_tensor view_of(const oclnn_model *m, int v, const oclnn_tensor *inp
                             const oclnn_tensor *outputs) {
   const pvalue *pv = &m->pv[v];
   int64_t dims[OCLNN_MAX_RANK] = {0};
-  memcpy(dims, pv->dims, (size_t)pv->rank * sizeof dims[0]);
+  /* plan_node keeps ranks within 1..5; the bound is only a second line of defence. */
+  memcpy(dims, pv->dims,
+         (size_t)(pv->rank < OCLNN_MAX_RANK ? pv->rank : OCLNN_MAX_RANK) * sizeof dims[0]);
   if (pv->storage < 0) /* a constant operand */
     return oclnn_tensor_view(m->weights, (size_t)m->woffset[v], pv->rank, dims);
   const storage *s = &m->st[pv->storage];
