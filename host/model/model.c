@@ -1416,6 +1416,8 @@ static oclnn_status plan_node(planner *p, int n) {
     int r = 0;
     const int64_t *dims = NULL;
     if (shape_only) {
+      if (node->n_inputs != 1 || node->inputs[0] < 0)
+        return node_fail(m, p->function, n, OCLNN_ERR_INVALID_VALUE, "needs one input");
       const pvalue *x = &m->pv[node->inputs[0]];
       r = x->rank;
       dims = x->dims;
