@@ -100,6 +100,6 @@ __attribute__((destructor)) static void report(void) {
   drain();
   fprintf(stderr, "%-24s %10s %12s %10s\n", "kernel", "launches", "total_ms", "mean_ms");
   for (int i = 0; i < name_count; i++)
-    fprintf(stderr, "%-24s %10lu %12.3f %10.4f\n", totals[i].name, totals[i].launches,
-            totals[i].ms, totals[i].ms / (double)totals[i].launches);
+    fprintf(stderr, "%-24s %10lu %12.3f %10.4f\n", totals[i].name, totals[i].launches, totals[i].ms,
+            totals[i].ms / (double)totals[i].launches);
 }
