@@ -6,6 +6,7 @@
  * (tests/fuzz/corpus), and wrong inputs at run time. Each must give a
  * documented status and a message, leave *out NULL and the caller's output
  * untouched; ASan/valgrind runs of this suite check for leaks. */
+#include "npy.h"
 #include "test_support.h"
 
 #include <dirent.h>
@@ -337,4 +338,64 @@ Test(model_malformed, wrong_inputs_at_run_time_are_refused_and_write_nothing) {
   oclnn_tensor_free(&in);
   oclnn_tensor_free(&out);
   oclnn_model_free(model);
+}
+
+/* tools/npy.c, which oclnn-run and these tests use to read untrusted .npy files: every prefix
+ * of a valid file, wrong dtypes and orders, shapes that overflow, and a round trip. */
+Test(model_malformed, npy_reader_refuses_bad_files) {
+  size_t size = 0;
+  char *bytes = read_data("onnx/conv2d.c0.in0.npy", &size);
+  npy_array a;
+  char err[256];
+  cr_assert_eq(npy_parse(bytes, size, "x", &a, err, sizeof err), 0, "%s", err);
+  cr_assert(a.rank == 4 && a.count == 297);
+  npy_free(&a);
+  for (size_t n = 0; n < size; ++n) {
+    char *copy = malloc(n ? n : 1);
+    cr_assert(copy);
+    memcpy(copy, bytes, n);
+    cr_assert_neq(npy_parse(copy, n, "x", &a, err, sizeof err), 0, "prefix %zu parsed", n);
+    cr_assert_null(a.data);
+    free(copy);
+  }
+  free(bytes);
+  static const char *const headers[] = {
+      "{'descr': '<f8', 'fortran_order': False, 'shape': (1,), }",
+      "{'descr': '>f4', 'fortran_order': False, 'shape': (1,), }",
+      "{'descr': '<f4', 'fortran_order': True, 'shape': (1,), }",
+      "{'descr': '<f4', 'fortran_order': False, 'shape': (99999999999999999999,), }",
+      "{'descr': '<f4', 'fortran_order': False, 'shape': (4294967296, 4294967296), }",
+      "{'descr': '<f4', 'fortran_order': False, 'shape': (-1,), }",
+      "{'descr': '<f4', 'fortran_order': False, 'shape': (1, 1, 1, 1, 1, 1, 1, 1, 1), }",
+      "{'descr': '<f4', 'fortran_order': False, 'shape': 1, }",
+      "{'descr': '<f4', 'fortran_order': False, 'shape': (1,2, }",
+      "{'descr': '<f4', 'fortran_order': False }",
+      "{'descr': '<f4', 'fortran_order': False, 'shape': (2,), }", /* 1 float of data, not 2 */
+  };
+  for (size_t i = 0; i < sizeof headers / sizeof *headers; ++i) {
+    unsigned char file[256];
+    size_t len = strlen(headers[i]);
+    memcpy(file, "\x93NUMPY\x01\x00", 8);
+    file[8] = (unsigned char)len;
+    file[9] = 0;
+    memcpy(file + 10, headers[i], len);
+    memset(file + 10 + len, 0, 4); /* one float */
+    cr_assert_neq(npy_parse(file, 10 + len + 4, "x", &a, err, sizeof err), 0, "%s parsed",
+                  headers[i]);
+    cr_assert(err[0] != '\0');
+  }
+  /* What npy_write writes, npy_read reads back. */
+  char path[1024];
+  snprintf(path, sizeof path, "%s/tests/npy_round_trip.npy", OCLNN_BINARY_DIR);
+  const int64_t shape[3] = {2, 0, 3};
+  const float one = 1.5f;
+  cr_assert_eq(npy_write(path, 3, shape, &one, err, sizeof err), 0, "%s", err);
+  cr_assert_eq(npy_read(path, &a, err, sizeof err), 0, "%s", err);
+  cr_assert(a.rank == 3 && a.shape[1] == 0 && a.count == 0);
+  npy_free(&a);
+  cr_assert_eq(npy_write(path, 0, shape, &one, err, sizeof err), 0, "%s", err);
+  cr_assert_eq(npy_read(path, &a, err, sizeof err), 0, "%s", err);
+  cr_assert(a.rank == 0 && a.count == 1 && a.data[0] == 1.5f);
+  npy_free(&a);
+  remove(path);
 }
