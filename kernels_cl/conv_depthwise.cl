@@ -90,10 +90,14 @@ __kernel void conv_depthwise(__global const float *restrict in, ulong in_offset,
   const int a0 = min(s0, max(0, s1 - TILE)); /* first staged output column */
   const int total_blocks = out_d * row_blocks;
   const int block_end = min(total_blocks, ((int)get_global_id(1) + 1) * blocks_per_item);
+  int staged_oh = 0; /* first output row of the staged window */
   for (int block = (int)get_global_id(1) * blocks_per_item; block < block_end; block++) {
     const int od = block / row_blocks;
     const int oh0 = block % row_blocks * ROWS;
     const int rows = min(ROWS, out_h - oh0);
+    /* The window is staged once for this item's blocks of one output plane: their input rows
+     * overlap by (kh - 1) * dh + 1 - sh, which per-block staging read twice. */
+    const bool restage = block == (int)get_global_id(1) * blocks_per_item || oh0 == 0;
     const int k = (int)(get_global_id(2) % (size_t)out_channels);
     const ulong n = get_global_id(2) / (size_t)out_channels;
     const int c = k / multiplier;
@@ -108,12 +112,16 @@ __kernel void conv_depthwise(__global const float *restrict in, ulong in_offset,
     const int x0 = a0 * stride_w - pw;
     const int span = (max(s1 - a0, TILE) - 1) * stride_w + (KW - 1) * dw + 1;
     const int y0 = oh0 * sh - ph;
-    /* Only the window rows the valid output rows read are staged. */
-    const int used_rows = (rows - 1) * sh + (kh - 1) * dh + 1;
+    /* Only the window rows the valid output rows of the plane's remaining blocks read. */
+    const int plane_end =
+        min(out_h, (min(block_end, (od + 1) * row_blocks) - od * row_blocks) * ROWS);
+    const int used_rows = (plane_end - oh0 - 1) * sh + (kh - 1) * dh + 1;
+    if (restage)
+      staged_oh = oh0;
 
     /* Stage [plane a][window row][span]. */
     const int lo = clamp(-x0, 0, span), hi = clamp(in_w - x0, lo, span);
-    for (int a = 0; a < kd; a++) {
+    for (int a = 0; a < kd && restage; a++) {
       const int z = conv_source(od * sd - pd + a * dd, in_d, mode);
       for (int r = 0; r < used_rows; r++) {
         __local float *dst = stage + (a * window_rows + r) * span;
@@ -150,6 +158,7 @@ __kernel void conv_depthwise(__global const float *restrict in, ulong in_offset,
     __global float *dst_row = out + out_offset + (n * (ulong)out_channels + (ulong)k) * out_plane +
                               ((ulong)od * (ulong)out_h + (ulong)oh0) * (ulong)out_w;
     const int rstep = sh * span;
+    __local const float *window = stage + (oh0 - staged_oh) * rstep;
     for (int t = s0; t < s1; t += TILE) {
       const int t0 = max(a0, min(t, s1 - TILE)); /* tile start, moved back at the end */
       const int first = max(s0, t) - t0, last = min(TILE, s1 - t0);
@@ -160,7 +169,7 @@ __kernel void conv_depthwise(__global const float *restrict in, ulong in_offset,
         for (int a = 0; a < kd; a++) {
           for (int b = 0; b < kh; b++) {
             __local const float *p =
-                stage + (a * window_rows + b * dh) * span + (t0 - a0) * stride_w;
+                window + (a * window_rows + b * dh) * span + (t0 - a0) * stride_w;
 #pragma unroll
             for (int e = 0; e < KW; e++) {
               const float16 wv = (float16)(w[e]);
@@ -176,7 +185,7 @@ __kernel void conv_depthwise(__global const float *restrict in, ulong in_offset,
         for (int a = 0; a < kd; a++) {
           for (int b = 0; b < kh; b++) {
             __local const float *p =
-                stage + (a * window_rows + b * dh) * span + (t0 - a0) * stride_w;
+                window + (a * window_rows + b * dh) * span + (t0 - a0) * stride_w;
 #pragma unroll
             for (int e = 0; e < KW; e++) {
               const float16 wv = (float16)(w[e]);

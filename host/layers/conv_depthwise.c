@@ -24,8 +24,9 @@ static void depthwise_options(char *buf, size_t size, int kw, int sw) {
   snprintf(buf, size, "-DKW=%d -DSW=%d", kw, sw);
 }
 
-static int64_t window_rows(const oclnn_conv *conv) {
-  return (int64_t)(ROWS - 1) * conv->stride[1] +
+/* Staged rows per plane for `blocks` consecutive blocks of ROWS output rows. */
+static int64_t window_rows(const oclnn_conv *conv, int64_t blocks) {
+  return (int64_t)(blocks * ROWS - 1) * conv->stride[1] +
          (int64_t)(conv->kernel[1] - 1) * conv->dilation[1] + 1;
 }
 
@@ -35,15 +36,15 @@ static int64_t span_of(const oclnn_conv *conv, int64_t segment) {
          (int64_t)(conv->kernel[2] - 1) * conv->dilation[2] + 1;
 }
 
-static int64_t stage_floats(const oclnn_conv *conv, int64_t segment) {
-  return (int64_t)conv->kernel[0] * window_rows(conv) * span_of(conv, segment);
+static int64_t stage_floats(const oclnn_conv *conv, int64_t segment, int64_t blocks) {
+  return (int64_t)conv->kernel[0] * window_rows(conv, blocks) * span_of(conv, segment);
 }
 
 static bool depthwise_supports(const oclnn_conv *conv) {
   if (conv->groups != conv->channels_in || conv->kernel[2] > DEPTHWISE_MAX_KW ||
       oclnn__conv_upsampled(conv))
     return false;
-  return stage_floats(conv, 1) * (int64_t)sizeof(float) <= STAGE_LIMIT;
+  return stage_floats(conv, 1, 1) * (int64_t)sizeof(float) <= STAGE_LIMIT;
 }
 
 static oclnn_status depthwise_init(oclnn_conv *conv, const char *fn) {
@@ -59,9 +60,8 @@ static oclnn_status depthwise_init(oclnn_conv *conv, const char *fn) {
 
 static oclnn_status depthwise_run(oclnn_conv *conv, const char *fn, const oclnn__conv_call *call) {
   oclnn_context *ctx = conv->ctx;
-  const cl_int wrows = (cl_int)window_rows(conv);
   cl_int segment = SEGMENT;
-  while (segment > 1 && stage_floats(conv, segment) * (int64_t)sizeof(float) > STAGE_LIMIT)
+  while (segment > 1 && stage_floats(conv, segment, 1) * (int64_t)sizeof(float) > STAGE_LIMIT)
     segment /= 2;
   const cl_int row_blocks = (call->out[1] + ROWS - 1) / ROWS;
   /* Several row blocks per work-item while that leaves enough work-items to fill the device:
@@ -76,8 +76,13 @@ static oclnn_status depthwise_run(oclnn_conv *conv, const char *fn, const oclnn_
          segments * planes * (total_blocks / (size_t)(2 * blocks_per_item)) >=
              ITEMS_PER_UNIT * units)
     blocks_per_item *= 2;
+  /* An item stages its blocks' window once (per output plane), within STAGE_LIMIT. */
+  while (blocks_per_item > 1 &&
+         stage_floats(conv, segment, blocks_per_item) * (int64_t)sizeof(float) > STAGE_LIMIT)
+    blocks_per_item /= 2;
+  const cl_int wrows = (cl_int)window_rows(conv, blocks_per_item);
   const cl_int mode = (cl_int)conv->desc.padding_mode, multiplier = conv->group_out;
-  const size_t stage_bytes = (size_t)stage_floats(conv, segment) * sizeof(float);
+  const size_t stage_bytes = (size_t)stage_floats(conv, segment, blocks_per_item) * sizeof(float);
   cl_kernel k = conv->kernel_obj[0];
   cl_int err = CL_SUCCESS;
   cl_uint arg = 0;
