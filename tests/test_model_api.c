@@ -281,3 +281,121 @@ Test(model_api, bad_outputs_refused_and_untouched) {
   free(check);
   oclnn_model_free(model);
 }
+
+/* ---- small graphs from tools/gen_model_api_nets.py, against onnxruntime ----------------- */
+
+#define API_DATA OCLNN_SOURCE_DIR "/tests/data/model_api/"
+
+static oclnn_model *load_api_net(oclnn_context *ctx, const char *name) {
+  char path[512];
+  snprintf(path, sizeof path, API_DATA "%s.onnx", name);
+  oclnn_model *model = NULL;
+  TEST_OK(ctx, oclnn_model_load_file(ctx, path, &model));
+  return model;
+}
+
+static float *read_floats(const char *name, const char *what, size_t count) {
+  char path[512];
+  snprintf(path, sizeof path, API_DATA "%s.%s.bin", name, what);
+  size_t size = 0;
+  char *bytes = test_read_file(path, &size);
+  cr_assert_not_null(bytes, "cannot read %s", path);
+  cr_assert_eq(size, count * sizeof(float), "%s: %zu bytes, expected %zu", path, size,
+               count * sizeof(float));
+  float *values = malloc(count * sizeof *values);
+  cr_assert_not_null(values);
+  memcpy(values, bytes, count * sizeof *values);
+  free(bytes);
+  return values;
+}
+
+/* Runs net `name` on its committed input of shape in_shape and checks every output (shapes
+ * out_shapes) against onnxruntime's within 1e-5 + 1e-5 * |ref|. Returns the step count. */
+static int check_api_net(const char *name, int in_rank, const int64_t *in_shape, int n_outputs,
+                         const int *out_ranks, const int64_t (*out_shapes)[OCLNN_MAX_RANK]) {
+  oclnn_context *ctx = test_context();
+  oclnn_model *model = load_api_net(ctx, name);
+  cr_assert_eq(oclnn_model_output_count(model), n_outputs);
+  size_t n_in = test_numel(in_rank, in_shape);
+  float *x = read_floats(name, "in", n_in);
+  oclnn_tensor in = test_tensor_from_host(ctx, in_rank, in_shape, x);
+  oclnn_tensor out[4];
+  for (int o = 0; o < n_outputs; o++) {
+    int rank;
+    int64_t shape[OCLNN_MAX_RANK];
+    TEST_OK(ctx, oclnn_model_output_shape(model, &in, 1, o, &rank, shape));
+    cr_assert_eq(rank, out_ranks[o], "%s output %d: rank %d", name, o, rank);
+    cr_assert(memcmp(shape, out_shapes[o], (size_t)rank * sizeof shape[0]) == 0,
+              "%s output %d: shape differs", name, o);
+    TEST_OK(ctx, oclnn_tensor_alloc(ctx, rank, shape, &out[o]));
+  }
+  TEST_OK(ctx, oclnn_model_run(model, &in, 1, out, n_outputs));
+  for (int o = 0; o < n_outputs; o++) {
+    size_t n = test_numel(out_ranks[o], out_shapes[o]);
+    char what[16];
+    snprintf(what, sizeof what, "out%d", o);
+    float *ref = read_floats(name, what, n);
+    float *got = malloc(n * sizeof *got);
+    double *want = malloc(n * sizeof *want);
+    cr_assert(got != NULL && want != NULL);
+    TEST_OK(ctx, oclnn_tensor_download(ctx, &out[o], got, n));
+    for (size_t i = 0; i < n; i++)
+      want[i] = ref[i];
+    char label[64];
+    snprintf(label, sizeof label, "%s output %d", name, o);
+    test_assert_close(label, got, want, n, 1e-5, 1e-5);
+    free(ref);
+    free(got);
+    free(want);
+    oclnn_tensor_free(&out[o]);
+  }
+  int steps = oclnn_model_step_count(model);
+  oclnn_tensor_free(&in);
+  free(x);
+  oclnn_model_free(model);
+  return steps;
+}
+
+Test(model_api, group_norm_opset18_per_group_scale) {
+  const int64_t in_shape[] = {2, 6, 5, 7};
+  const int ranks[] = {4};
+  const int64_t shapes[][OCLNN_MAX_RANK] = {{2, 6, 5, 7}};
+  cr_expect_eq(check_api_net("gn18", 4, in_shape, 1, ranks, shapes), 1);
+}
+
+Test(model_api, outputs_that_are_inputs_aliases_or_read_later) {
+  /* Identity(x) is a copy of the input; Flatten(s) shares s's buffer, so one of them is
+   * copied; r is an output that Add reads afterwards. */
+  const int64_t in_shape[] = {2, 3, 4, 5};
+  const int ranks[] = {4, 4, 4, 2};
+  const int64_t shapes[][OCLNN_MAX_RANK] = {{2, 3, 4, 5}, {2, 3, 4, 5}, {2, 3, 4, 5}, {6, 20}};
+  cr_expect_eq(check_api_net("edges", 4, in_shape, 4, ranks, shapes), 4);
+}
+
+Test(model_api, scalar_constant_operand) {
+  const int64_t in_shape[] = {2, 3, 4};
+  const int ranks[] = {3};
+  const int64_t shapes[][OCLNN_MAX_RANK] = {{2, 3, 4}};
+  cr_expect_eq(check_api_net("addscalar", 3, in_shape, 1, ranks, shapes), 1, "Add+Relu fused");
+}
+
+Test(model_api, plan_time_refusals_name_the_node) {
+  oclnn_context *ctx = test_context();
+  const int64_t shape[] = {2, 3, 4};
+  oclnn_tensor in = oclnn_tensor_view(NULL, 0, 3, shape);
+  int rank;
+  int64_t out_shape[OCLNN_MAX_RANK];
+  /* A reshape to rank 6 feeding a device op: refused, never a view past OCLNN_MAX_RANK. */
+  oclnn_model *model = load_api_net(ctx, "rank6");
+  cr_expect_eq(oclnn_model_output_shape(model, &in, 1, 0, &rank, out_shape), OCLNN_ERR_UNSUPPORTED);
+  cr_expect(strstr(oclnn_context_error(ctx), "node 'relu6' (Relu)") != NULL, "%s",
+            oclnn_context_error(ctx));
+  oclnn_model_free(model);
+  /* Shape of an omitted input: refused at plan time (its output feeds a Reshape of data). */
+  model = load_api_net(ctx, "shape_empty");
+  cr_expect_eq(oclnn_model_output_shape(model, &in, 1, 0, &rank, out_shape),
+               OCLNN_ERR_INVALID_VALUE);
+  cr_expect(strstr(oclnn_context_error(ctx), "node 'shape_of_nothing' (Shape)") != NULL, "%s",
+            oclnn_context_error(ctx));
+  oclnn_model_free(model);
+}
