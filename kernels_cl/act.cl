@@ -44,6 +44,29 @@ __kernel void relu_forward(__global const float *in, ulong in_offset, __global f
       dst[x] = relu(src[x]);
 }
 
+/* grad_in = x <= 0 ? 0 : grad_out (torch's threshold_backward; a NaN x passes the gradient).
+ * grad_in may be grad_out or x itself: those get one-pointer loops, as in relu_forward. */
+__kernel void relu_backward(__global const float *x, ulong x_offset, __global const float *grad,
+                            ulong grad_offset, __global float *grad_in, ulong grad_in_offset,
+                            ulong count) {
+  const ulong start = unit_id() * (ulong)CHUNK;
+  if (start >= count)
+    return;
+  const int n = (int)min((ulong)CHUNK, count - start);
+  __global const float *px = x + x_offset + start;
+  __global const float *pg = grad + grad_offset + start;
+  __global float *dst = grad_in + grad_in_offset + start;
+  if (dst == pg)
+    for (int i = lane_id(); i < n; i += LANES)
+      dst[i] = px[i] <= 0.0f ? 0.0f : dst[i];
+  else if (dst == px)
+    for (int i = lane_id(); i < n; i += LANES)
+      dst[i] = dst[i] <= 0.0f ? 0.0f : pg[i];
+  else
+    for (int i = lane_id(); i < n; i += LANES)
+      dst[i] = px[i] <= 0.0f ? 0.0f : pg[i];
+}
+
 /* out = a + b (relu'd when fuse_relu) over rows of `row_len` elements. a and out are
  * contiguous with a's shape; b's element for row r starts at sum_k idx_k(r) * b_stride[k], where
  * idx_k are r's coordinates over the outer (collapsed) dims outer[0] (innermost) .. outer[3];

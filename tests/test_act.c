@@ -162,6 +162,45 @@ static void run_relu(oclnn_context *ctx, oclnn_act *act, int rank, const int64_t
   free(want);
 }
 
+typedef enum bwd_place { BWD_APART, BWD_INTO_GRAD, BWD_INTO_X } bwd_place;
+
+/* ReLU backward: grad_in apart, or exactly the grad_out view, or exactly the x view. */
+static void run_relu_backward(oclnn_context *ctx, oclnn_act *act, int rank, const int64_t *shape,
+                              const float *x, const float *g, bwd_place place, size_t off,
+                              const char *what) {
+  size_t n = test_numel(rank, shape);
+  float *want = malloc((n ? n : 1) * sizeof *want);
+  cr_assert(want);
+  for (size_t i = 0; i < n; i++)
+    want[i] = act_ref_relu_backward(x[i], g[i]);
+  gbuf gx = gbuf_new(ctx, off, n, x), gg = gbuf_new(ctx, off + 1, n, g), gi = {0};
+  oclnn_tensor tx = gbuf_view(&gx, rank, shape), tg = gbuf_view(&gg, rank, shape);
+  oclnn_tensor ti = place == BWD_INTO_GRAD ? tg : tx;
+  if (place == BWD_APART) {
+    gi = gbuf_new(ctx, off + 2, n, NULL);
+    ti = gbuf_view(&gi, rank, shape);
+  }
+  TEST_OK(ctx, oclnn_act_relu_backward(act, &tx, &tg, &ti));
+  const gbuf *result = place == BWD_APART ? &gi : place == BWD_INTO_GRAD ? &gg : &gx;
+  float *got = gbuf_read(ctx, result, what);
+  assert_same(what, got, want, n);
+  free(got);
+  if (place != BWD_INTO_X) {
+    float *back = gbuf_read(ctx, &gx, what);
+    assert_same("relu backward x after the call", back, x, n);
+    free(back);
+  }
+  if (place != BWD_INTO_GRAD) {
+    float *back = gbuf_read(ctx, &gg, what);
+    assert_same("relu backward grad_out after the call", back, g, n);
+    free(back);
+  }
+  gbuf_free(&gx);
+  gbuf_free(&gg);
+  gbuf_free(&gi);
+  free(want);
+}
+
 typedef enum add_place { ADD_APART, ADD_INTO_A, ADD_INTO_B } add_place;
 
 static void run_add(oclnn_context *ctx, oclnn_act *act, int rank_a, const int64_t *shape_a,
@@ -265,6 +304,30 @@ Test(act, relu_sweep) {
              in_place ? " in place" : "");
     run_relu(ctx, act, rank, shape, x, (size_t)pick(&s, 4), (size_t)pick(&s, 4), in_place, what);
     free(x);
+  }
+  oclnn_act_free(act);
+}
+
+Test(act, relu_backward_sweep) {
+  oclnn_context *ctx = test_context();
+  oclnn_act *act = act_new(ctx);
+  uint64_t s = 0x3c6ef372fe94f82bu;
+  for (int c = 0; c < 45; c++) {
+    int rank = 1 + c % OCLNN_MAX_RANK;
+    int64_t shape[OCLNN_MAX_RANK];
+    random_shape(&s, rank, shape, 1);
+    size_t n = test_numel(rank, shape);
+    float *x = malloc((n ? n : 1) * sizeof *x), *g = malloc((n ? n : 1) * sizeof *g);
+    cr_assert(x && g);
+    fill_values(x, n, 1100 + (uint64_t)c);
+    fill_values(g, n, 1300 + (uint64_t)c);
+    bwd_place place = (bwd_place)(c % 3);
+    char what[160], sh[96];
+    snprintf(what, sizeof what, "relu backward case %d %s place %d", c,
+             shape_str(rank, shape, sh, sizeof sh), (int)place);
+    run_relu_backward(ctx, act, rank, shape, x, g, place, (size_t)pick(&s, 3), what);
+    free(x);
+    free(g);
   }
   oclnn_act_free(act);
 }
@@ -466,14 +529,17 @@ Test(act, torch_cases) {
   cr_assert(text, "cannot read %s (written by tools/gen_act_cases.py)", path);
   parser ps = {text, 1, path};
   char word[96], name[96], kind[32];
-  int counts[3] = {0, 0, 0}, errors = 0;
+  int counts[4] = {0, 0, 0, 0}, errors = 0;
   while (next_word(&ps, word, sizeof word)) {
     cr_assert_str_eq(word, "case", "%s:%d", path, ps.line);
     cr_assert(next_word(&ps, name, sizeof name) && next_word(&ps, kind, sizeof kind));
     char what[160];
     snprintf(what, sizeof what, "torch case %.90s (act_cases.txt:%d)", name, ps.line);
-    int op = !strcmp(kind, "relu") ? 0 : !strcmp(kind, "add") ? 1 : 2;
-    cr_assert(op < 2 || !strcmp(kind, "upsample"), "%s: kind %s", what, kind);
+    int op = !strcmp(kind, "relu")            ? 0
+             : !strcmp(kind, "add")           ? 1
+             : !strcmp(kind, "relu_backward") ? 3
+                                              : 2;
+    cr_assert(op != 2 || !strcmp(kind, "upsample"), "%s: kind %s", what, kind);
     int relu = 0;
     oclnn_upsample_desc desc = oclnn_upsample_desc_default(1, 0.0);
     if (op == 1)
@@ -489,7 +555,7 @@ Test(act, torch_cases) {
     int rank = 0, rank_b = 0, out_rank = 0;
     int64_t shape[OCLNN_MAX_RANK], shape_b[OCLNN_MAX_RANK], out_shape[OCLNN_MAX_RANK];
     float *x = read_tensor(&ps, "in", &rank, shape), *b = NULL, *want = NULL;
-    if (op == 1)
+    if (op == 1 || op == 3)
       b = read_tensor(&ps, "b", &rank_b, shape_b);
     const char *line_start = ps.p;
     cr_assert(next_word(&ps, word, sizeof word), "%s ends early", what);
@@ -541,7 +607,19 @@ Test(act, torch_cases) {
       ps.p = line_start;
       want = read_tensor(&ps, "out", &out_rank, out_shape);
       size_t m = test_numel(out_rank, out_shape);
-      if (op == 0) {
+      if (op == 3) {
+        cr_assert(out_rank == rank && rank_b == rank &&
+                  !memcmp(out_shape, shape, (size_t)rank * sizeof *shape) &&
+                  !memcmp(shape_b, shape, (size_t)rank * sizeof *shape));
+        float *ref = malloc((m ? m : 1) * sizeof *ref);
+        cr_assert(ref);
+        for (size_t i = 0; i < m; i++)
+          ref[i] = act_ref_relu_backward(x[i], b[i]);
+        assert_same("reference vs torch", ref, want, m);
+        free(ref);
+        for (int place = BWD_APART; place <= BWD_INTO_X; place++)
+          run_relu_backward(ctx, act, rank, shape, x, b, (bwd_place)place, 1, what);
+      } else if (op == 0) {
         cr_assert(out_rank == rank && !memcmp(out_shape, shape, (size_t)rank * sizeof *shape));
         float *ref = malloc((m ? m : 1) * sizeof *ref);
         cr_assert(ref);
@@ -572,9 +650,9 @@ Test(act, torch_cases) {
     free(want);
   }
   free(text);
-  cr_assert(counts[0] >= 5 && counts[1] >= 20 && counts[2] >= 20 && errors >= 10,
-            "%s: %d relu, %d add, %d upsample cases, %d refusals", path, counts[0], counts[1],
-            counts[2], errors);
+  cr_assert(counts[0] >= 5 && counts[1] >= 20 && counts[2] >= 20 && counts[3] >= 5 && errors >= 10,
+            "%s: %d relu, %d add, %d upsample, %d relu backward cases, %d refusals", path,
+            counts[0], counts[1], counts[2], counts[3], errors);
   oclnn_act_free(act);
 }
 
@@ -585,7 +663,8 @@ typedef enum bad_call {
   BAD_ADD,
   BAD_ADD_SHAPE,
   BAD_UPSAMPLE,
-  BAD_UPSAMPLE_SHAPE
+  BAD_UPSAMPLE_SHAPE,
+  BAD_RELU_BACKWARD /* x = a, grad_out = b viewed with a's shape, grad_in = out */
 } bad_call;
 
 typedef struct bad_fixture {
@@ -702,6 +781,18 @@ static const bad_case BAD[] = {
     {"relu in past the buffer", BAD_RELU, OCLNN_ERR_OUT_OF_BOUNDS, s_a_bounds},
     {"relu NULL buffer", BAD_RELU, OCLNN_ERR_INVALID_BUFFER, s_null_buffer},
     {"relu buffer of another context", BAD_RELU, OCLNN_ERR_INVALID_BUFFER, s_foreign_ctx},
+    {"relu backward NULL act", BAD_RELU_BACKWARD, OCLNN_ERR_NULL_ARGUMENT, s_null_act},
+    {"relu backward NULL x", BAD_RELU_BACKWARD, OCLNN_ERR_NULL_ARGUMENT, s_null_a},
+    {"relu backward NULL grad_out", BAD_RELU_BACKWARD, OCLNN_ERR_NULL_ARGUMENT, s_null_b},
+    {"relu backward NULL grad_in", BAD_RELU_BACKWARD, OCLNN_ERR_NULL_ARGUMENT, s_null_out},
+    {"relu backward grad_in shape", BAD_RELU_BACKWARD, OCLNN_ERR_INVALID_SHAPE, s_out_shape},
+    {"relu backward grad_out shape", BAD_RELU_BACKWARD, OCLNN_ERR_INVALID_SHAPE, s_b_no_broadcast},
+    {"relu backward grad_in overlaps x", BAD_RELU_BACKWARD, OCLNN_ERR_ALIASING, s_out_overlap},
+    {"relu backward grad_in overlaps grad_out", BAD_RELU_BACKWARD, OCLNN_ERR_ALIASING,
+     s_out_b_overlap},
+    {"relu backward grad_in past its buffer", BAD_RELU_BACKWARD, OCLNN_ERR_OUT_OF_BOUNDS,
+     s_out_bounds},
+    {"relu backward rank 6", BAD_RELU_BACKWARD, OCLNN_ERR_INVALID_SHAPE, s_rank6},
     {"add NULL act", BAD_ADD, OCLNN_ERR_NULL_ARGUMENT, s_null_act},
     {"add NULL a", BAD_ADD, OCLNN_ERR_NULL_ARGUMENT, s_null_a},
     {"add NULL b", BAD_ADD, OCLNN_ERR_NULL_ARGUMENT, s_null_b},
@@ -761,6 +852,8 @@ static const char *function_of(bad_call call) {
     return "oclnn_act_add_output_shape";
   case BAD_UPSAMPLE:
     return "oclnn_act_upsample";
+  case BAD_RELU_BACKWARD:
+    return "oclnn_act_relu_backward";
   default:
     return "oclnn_act_upsample_output_shape";
   }
@@ -778,7 +871,8 @@ static void run_bad(oclnn_context *ctx, oclnn_act *act, const bad_case *c) {
   f.go = gbuf_new(ctx, 2, 48, host + 16);
   int up = c->call == BAD_UPSAMPLE || c->call == BAD_UPSAMPLE_SHAPE;
   f.a = gbuf_view(&f.ga, 3, (const int64_t[]){2, 3, 4});
-  f.b = gbuf_view(&f.gb, 2, (const int64_t[]){3, 1}); /* 3 of gb's 30 floats */
+  f.b = c->call == BAD_RELU_BACKWARD ? gbuf_view(&f.gb, 3, (const int64_t[]){2, 3, 4})
+                                     : gbuf_view(&f.gb, 2, (const int64_t[]){3, 1});
   f.out = up ? gbuf_view(&f.go, 3, (const int64_t[]){2, 3, 8})
              : gbuf_view(&f.go, 3, (const int64_t[]){2, 3, 4});
   f.desc = oclnn_upsample_desc_default(1, 2.0);
@@ -815,6 +909,9 @@ static void run_bad(oclnn_context *ctx, oclnn_act *act, const bad_case *c) {
     break;
   case BAD_UPSAMPLE_SHAPE:
     st = oclnn_act_upsample_output_shape(h, pd, f.a.rank, f.a.shape, ps);
+    break;
+  case BAD_RELU_BACKWARD:
+    st = oclnn_act_relu_backward(h, pa, pb, po);
     break;
   }
   cr_assert_eq(st, c->expect, "%s: got %s, expected %s (%s)", c->name, oclnn_status_string(st),
@@ -856,7 +953,7 @@ Test(act, table_baseline_and_api) {
   oclnn_act *act = act_new(ctx);
   float host[64];
   test_fill_random(host, 64, 11);
-  gbuf ga = gbuf_new(ctx, 1, 24, host), gb = gbuf_new(ctx, 1, 3, host + 24),
+  gbuf ga = gbuf_new(ctx, 1, 24, host), gb = gbuf_new(ctx, 1, 30, host + 24),
        go = gbuf_new(ctx, 2, 48, NULL);
   oclnn_tensor a = gbuf_view(&ga, 3, (const int64_t[]){2, 3, 4});
   oclnn_tensor b = gbuf_view(&gb, 2, (const int64_t[]){3, 1});
@@ -866,6 +963,8 @@ Test(act, table_baseline_and_api) {
   TEST_OK(ctx, oclnn_act_relu(act, &a, &out));
   TEST_OK(ctx, oclnn_act_add(act, &a, &b, 1, &out));
   TEST_OK(ctx, oclnn_act_upsample(act, &desc, &a, &up_out));
+  oclnn_tensor g = gbuf_view(&gb, 3, (const int64_t[]){2, 3, 4}); /* gb holds 30 floats */
+  TEST_OK(ctx, oclnn_act_relu_backward(act, &a, &g, &out));
   int64_t shape[OCLNN_MAX_RANK];
   TEST_OK(ctx, oclnn_act_add_output_shape(act, a.rank, a.shape, b.rank, b.shape, shape));
   cr_assert(shape[0] == 2 && shape[1] == 3 && shape[2] == 4);

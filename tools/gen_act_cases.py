@@ -8,6 +8,9 @@ The output is deterministic (seeded; torch is only the oracle). Commit it with t
 Format (whitespace-separated tokens; '#' starts a comment line):
   case NAME relu
   in RANK S.. V..
+  case NAME relu_backward               (in: the forward's input x, b: grad_output,
+  in RANK S.. V..                          out: grad_input by torch.autograd)
+  b RANK S.. V..
   case NAME add FUSE_RELU
   in RANK S.. V..
   b RANK S.. V..
@@ -72,6 +75,18 @@ def relu_cases(rng, out):
         out.append(f"case relu_{i} relu")
         out.append(tensor_line("in", x))
         out.append(tensor_line("out", torch.relu(x)))
+
+
+def relu_backward_cases(rng, out):
+    shapes = [(7,), (3, 5), (2, 3, 4), (2, 1, 3, 5), (1, 2, 3, 2, 3), (0, 3)]
+    for i, shape in enumerate(shapes):
+        x = rand_tensor(rng, shape, specials=True).requires_grad_()
+        g = rand_tensor(rng, shape, specials=(i % 2 == 0))
+        (grad,) = torch.autograd.grad(torch.relu(x), x, g)
+        out.append(f"case relu_backward_{i} relu_backward")
+        out.append(tensor_line("in", x.detach()))
+        out.append(tensor_line("b", g))
+        out.append(tensor_line("out", grad))
 
 
 def add_cases(rng, out):
@@ -204,6 +219,7 @@ def main():
     relu_cases(rng, out)
     add_cases(rng, out)
     upsample_cases(rng, out)
+    relu_backward_cases(rng, out)
     with open(path, "w") as f:
         f.write("\n".join(out) + "\n")
 

@@ -16,7 +16,7 @@
 struct oclnn_act {
   oclnn_context *ctx;
   oclnn__program *program;
-  cl_kernel relu, add, upsample;
+  cl_kernel relu, relu_backward, add, upsample;
   size_t lanes;
   int chunk;
 };
@@ -70,6 +70,8 @@ oclnn_status oclnn_act_create(oclnn_context *ctx, oclnn_act **out) {
   act->chunk = config.chunk;
   status = oclnn__kernel_create(ctx, fn, program, "relu_forward", &act->relu);
   if (status == OCLNN_SUCCESS)
+    status = oclnn__kernel_create(ctx, fn, program, "relu_backward", &act->relu_backward);
+  if (status == OCLNN_SUCCESS)
     status = oclnn__kernel_create(ctx, fn, program, "add_forward", &act->add);
   if (status == OCLNN_SUCCESS)
     status = oclnn__kernel_create(ctx, fn, program, "upsample_forward", &act->upsample);
@@ -86,6 +88,8 @@ void oclnn_act_free(oclnn_act *act) {
     return;
   if (act->relu)
     clReleaseKernel(act->relu);
+  if (act->relu_backward)
+    clReleaseKernel(act->relu_backward);
   if (act->add)
     clReleaseKernel(act->add);
   if (act->upsample)
@@ -164,6 +168,53 @@ oclnn_status oclnn_act_relu(oclnn_act *act, const oclnn_tensor *in, const oclnn_
   err |= clSetKernelArg(k, 2, sizeof(cl_mem), &out->buffer);
   err |= clSetKernelArg(k, 3, sizeof out_offset, &out_offset);
   err |= clSetKernelArg(k, 4, sizeof n, &n);
+  if (err != CL_SUCCESS)
+    return oclnn__fail(ctx, OCLNN_ERR_OPENCL, "%s: clSetKernelArg failed", fn);
+  return launch_units(act, fn, k, (n + (cl_ulong)act->chunk - 1) / (cl_ulong)act->chunk);
+}
+
+oclnn_status oclnn_act_relu_backward(oclnn_act *act, const oclnn_tensor *x,
+                                     const oclnn_tensor *grad_out, const oclnn_tensor *grad_in) {
+  static const char *fn = "oclnn_act_relu_backward";
+  if (!act || !x || !grad_out || !grad_in)
+    return oclnn__fail(act ? act->ctx : NULL, OCLNN_ERR_NULL_ARGUMENT, "%s: %s is NULL", fn,
+                       !act        ? "act"
+                       : !x        ? "x"
+                       : !grad_out ? "grad_out"
+                                   : "grad_in");
+  oclnn_context *ctx = act->ctx;
+  int64_t count = 0;
+  oclnn_status status = oclnn__check_tensor(ctx, fn, "x", x, &count);
+  if (status == OCLNN_SUCCESS)
+    status = oclnn__check_tensor(ctx, fn, "grad_out", grad_out, NULL);
+  if (status == OCLNN_SUCCESS)
+    status = oclnn__check_tensor(ctx, fn, "grad_in", grad_in, NULL);
+  if (status != OCLNN_SUCCESS)
+    return status;
+  if (!same_shape(x, grad_out))
+    return shape_mismatch(ctx, fn, "grad_out", grad_out, x->rank, x->shape);
+  if (!same_shape(x, grad_in))
+    return shape_mismatch(ctx, fn, "grad_in", grad_in, x->rank, x->shape);
+  /* Element i reads x[i] and grad_out[i] only, so grad_in may be either of them exactly. */
+  if (!same_view(x, grad_in))
+    status = oclnn__check_no_overlap(ctx, fn, "x", x, "grad_in", grad_in);
+  if (status == OCLNN_SUCCESS && !same_view(grad_out, grad_in))
+    status = oclnn__check_no_overlap(ctx, fn, "grad_out", grad_out, "grad_in", grad_in);
+  if (status != OCLNN_SUCCESS)
+    return status;
+  if (count == 0)
+    return OCLNN_SUCCESS;
+  cl_ulong x_offset = x->offset, g_offset = grad_out->offset, in_offset = grad_in->offset;
+  cl_ulong n = (cl_ulong)count;
+  cl_kernel k = act->relu_backward;
+  cl_int err = CL_SUCCESS;
+  err |= clSetKernelArg(k, 0, sizeof(cl_mem), &x->buffer);
+  err |= clSetKernelArg(k, 1, sizeof x_offset, &x_offset);
+  err |= clSetKernelArg(k, 2, sizeof(cl_mem), &grad_out->buffer);
+  err |= clSetKernelArg(k, 3, sizeof g_offset, &g_offset);
+  err |= clSetKernelArg(k, 4, sizeof(cl_mem), &grad_in->buffer);
+  err |= clSetKernelArg(k, 5, sizeof in_offset, &in_offset);
+  err |= clSetKernelArg(k, 6, sizeof n, &n);
   if (err != CL_SUCCESS)
     return oclnn__fail(ctx, OCLNN_ERR_OPENCL, "%s: clSetKernelArg failed", fn);
   return launch_units(act, fn, k, (n + (cl_ulong)act->chunk - 1) / (cl_ulong)act->chunk);

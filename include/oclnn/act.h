@@ -2,8 +2,8 @@
  * oclnn elementwise and resampling layers: torch.relu, a + b (with numpy broadcasting of b into
  * a's shape, optionally followed by ReLU) and nearest upsampling (torch.nn.Upsample /
  * F.interpolate with mode='nearest', 1d/2d/3d). These are what graphs put between the
- * convolution, padding and normalization layers. Forward passes only. Included by oclnn.h; the
- * conventions at the top of oclnn.h hold here too.
+ * convolution, padding and normalization layers. Forward passes, and the ReLU's backward. Included
+ * by oclnn.h; the conventions at the top of oclnn.h hold here too.
  *
  * One oclnn_act handle serves every operation on a context: it holds the compiled kernels and
  * no configuration, so a model runner creates one per context and calls it for every ReLU, Add
@@ -42,6 +42,16 @@ OCLNN_API void oclnn_act_free(oclnn_act *act);
  * OCLNN_ERR_INVALID_SHAPE (out's shape). */
 OCLNN_API oclnn_status oclnn_act_relu(oclnn_act *act, const oclnn_tensor *in,
                                       const oclnn_tensor *out);
+
+/* Enqueues the ReLU's backward, grad_in = the gradient of sum(relu(x) * grad_out) with respect
+ * to x as torch.autograd gives it (threshold_backward): grad_in[i] = x[i] <= 0 ? +0.0 :
+ * grad_out[i]. x may be the forward's input or its output (the same mask); a NaN x passes the
+ * gradient, as in torch. All three have one shape (any rank 1..5, empty allowed); grad_in may
+ * be exactly grad_out or exactly x (in place), and must not overlap them otherwise (x and
+ * grad_out may overlap each other). Errors: OCLNN_ERR_INVALID_SHAPE (shapes differ). */
+OCLNN_API oclnn_status oclnn_act_relu_backward(oclnn_act *act, const oclnn_tensor *x,
+                                               const oclnn_tensor *grad_out,
+                                               const oclnn_tensor *grad_in);
 
 /* ------------------------------------------------------------------------------------------ */
 /* Add                                                                                        */

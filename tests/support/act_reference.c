@@ -9,6 +9,8 @@ float act_ref_relu(float x) {
   return x < 0.0f ? 0.0f : x;
 }
 
+float act_ref_relu_backward(float x, float g) { return x <= 0.0f ? 0.0f : g; }
+
 bool act_ref_add_broadcasts(int rank_a, const int64_t *shape_a, int rank_b,
                             const int64_t *shape_b) {
   if (rank_b > rank_a)

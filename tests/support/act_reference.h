@@ -13,6 +13,9 @@
 /* torch.relu of one value: negatives become +0, NaN and -0.0 stay. */
 float act_ref_relu(float x);
 
+/* torch's ReLU backward (threshold_backward) of one element: x <= 0 ? +0 : g. */
+float act_ref_relu_backward(float x, float g);
+
 /* True when b broadcasts into a's shape with a's shape as the result (numpy rules). */
 bool act_ref_add_broadcasts(int rank_a, const int64_t *shape_a, int rank_b, const int64_t *shape_b);
 
