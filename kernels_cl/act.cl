@@ -138,6 +138,63 @@ __kernel void add_forward(__global const float *a, ulong a_offset, __global cons
  * floor call, vectorises). */
 inline int nearest_source(int o, float scale, int n) { return min((int)((float)o * scale), n - 1); }
 
+/* The first output index whose source is >= i (n_out when none), with the sources of torch
+ * 1.13's CPU backward (nearest_idx): unlike its forward, it takes n_out == n as a copy and
+ * n_out == 2 n as o >> 1 whatever the scale; otherwise nearest_source, which is non-decreasing
+ * in o, and i / scale estimates the answer to within fp32 rounding, so a short walk from just
+ * below the estimate finds it exactly. */
+inline int first_output(int i, float scale, int n, int n_out) {
+  if (i <= 0)
+    return 0;
+  if (i >= n)
+    return n_out;
+  if (n_out == n)
+    return i;
+  if (n_out == 2 * n)
+    return 2 * i;
+  int o = max((int)((float)i / scale) - 2, 0);
+  while (o > 0 && nearest_source(o - 1, scale, n) >= i)
+    o--;
+  while (o < n_out && nearest_source(o, scale, n) < i)
+    o++;
+  return o;
+}
+
+/* Backward of upsample_forward as torch computes it: grad_in row r is (plane, id, ih) of the
+ * input; every element sums the grad_out elements whose (backward) source it is, outputs [first_output(i), first_output(i + 1)) per
+ * dim, in ascending output order (the order torch's CPU backward accumulates in). */
+__kernel void upsample_backward(__global const float *restrict grad_out, ulong grad_out_offset,
+                                __global float *restrict grad_in, ulong grad_in_offset, int in_w,
+                                int in_h, int in_d, int out_w, int out_h, int out_d,
+                                float scale_w, float scale_h, float scale_d, ulong rows) {
+  const ulong row = unit_id();
+  if (row >= rows)
+    return;
+  const int ih = (int)(row % (ulong)in_h);
+  const ulong rest = row / (ulong)in_h;
+  const int id = (int)(rest % (ulong)in_d);
+  const ulong plane = rest / (ulong)in_d;
+  const int d0 = first_output(id, scale_d, in_d, out_d);
+  const int d1 = first_output(id + 1, scale_d, in_d, out_d);
+  const int h0 = first_output(ih, scale_h, in_h, out_h);
+  const int h1 = first_output(ih + 1, scale_h, in_h, out_h);
+  __global const float *g =
+      grad_out + grad_out_offset + plane * (ulong)out_d * (ulong)out_h * (ulong)out_w;
+  __global float *dst = grad_in + grad_in_offset + row * (ulong)in_w;
+  for (int x = lane_id(); x < in_w; x += LANES) {
+    const int w0 = first_output(x, scale_w, in_w, out_w);
+    const int w1 = first_output(x + 1, scale_w, in_w, out_w);
+    float acc = 0.0f;
+    for (int od = d0; od < d1; od++)
+      for (int oh = h0; oh < h1; oh++) {
+        __global const float *grow = g + ((ulong)od * (ulong)out_h + (ulong)oh) * (ulong)out_w;
+        for (int ow = w0; ow < w1; ow++)
+          acc += grow[ow];
+      }
+    dst[x] = acc;
+  }
+}
+
 /* Nearest upsampling over output rows of out_w elements: row r is (plane, od, oh) with plane =
  * n * C + c; D and H are 1 for the lower ranks. */
 __kernel void upsample_forward(__global const float *restrict in, ulong in_offset,

@@ -273,6 +273,44 @@ static void run_upsample(oclnn_context *ctx, oclnn_act *act, const oclnn_upsampl
   free(want);
 }
 
+/* The upsampling backward on guarded buffers against the reference (and torch's grad when
+ * given: its sums run in the same order, so they must agree within the same bound). */
+static void run_upsample_backward(oclnn_context *ctx, oclnn_act *act,
+                                  const oclnn_upsample_desc *desc, int rank, const int64_t *shape,
+                                  const float *g, const float *torch_grad, const char *what) {
+  int64_t out_shape[OCLNN_MAX_RANK];
+  TEST_OK(ctx, oclnn_act_upsample_output_shape(act, desc, rank, shape, out_shape));
+  size_t n = test_numel(rank, shape), m = test_numel(rank, out_shape);
+  double *want = malloc((n ? n : 1) * sizeof *want), *bound = malloc((n ? n : 1) * sizeof *bound);
+  cr_assert(want && bound);
+  act_ref_upsample_backward(desc, rank, shape, g, want, bound);
+  gbuf gg = gbuf_new(ctx, 1, m, g), gi = gbuf_new(ctx, 2, n, NULL);
+  oclnn_tensor tg = gbuf_view(&gg, rank, out_shape), ti = gbuf_view(&gi, rank, shape);
+  TEST_OK(ctx, oclnn_act_upsample_backward(act, desc, &tg, &ti));
+  float *got = gbuf_read(ctx, &gi, what);
+  for (size_t i = 0; i < n; i++) {
+    bool ok = isnan(want[i])   ? isnan(got[i])
+              : isinf(want[i]) ? (double)got[i] == want[i]
+                               : fabs((double)got[i] - want[i]) <= bound[i] + 1e-30;
+    cr_assert(ok, "%s: grad_in[%zu] is %.9g, expected %.12g", what, i, (double)got[i], want[i]);
+    if (torch_grad) {
+      double t = torch_grad[i];
+      bool same = isnan(t)   ? isnan(got[i])
+                  : isinf(t) ? (double)got[i] == t
+                             : fabs((double)got[i] - t) <= 2 * bound[i] + 1e-30;
+      cr_assert(same, "%s: grad_in[%zu] is %.9g, torch %.9g", what, i, (double)got[i], t);
+    }
+  }
+  free(got);
+  float *back = gbuf_read(ctx, &gg, what);
+  assert_same("upsample backward grad_out after the call", back, g, m);
+  free(back);
+  gbuf_free(&gg);
+  gbuf_free(&gi);
+  free(want);
+  free(bound);
+}
+
 /* ---- sweeps against the C reference ---- */
 
 /* A random shape of `rank` dims: mostly 1..7, sometimes 0 (when allow_empty) or one long
@@ -406,6 +444,12 @@ Test(act, upsample_sweep) {
              (long long)desc.size[1], (long long)desc.size[2], desc.scale_factor[0],
              desc.scale_factor[1], desc.scale_factor[2], desc.recompute_scale_factor);
     run_upsample(ctx, act, &desc, rank, shape, x, (size_t)pick(&s, 3), NULL, 0, NULL, what);
+    size_t m = test_numel(rank, out_shape);
+    float *g = malloc((m ? m : 1) * sizeof *g);
+    cr_assert(g);
+    test_fill_random(g, m, 1700 + (uint64_t)c);
+    run_upsample_backward(ctx, act, &desc, rank, shape, g, NULL, what);
+    free(g);
     free(x);
     ran++;
   }
@@ -529,22 +573,23 @@ Test(act, torch_cases) {
   cr_assert(text, "cannot read %s (written by tools/gen_act_cases.py)", path);
   parser ps = {text, 1, path};
   char word[96], name[96], kind[32];
-  int counts[4] = {0, 0, 0, 0}, errors = 0;
+  int counts[5] = {0, 0, 0, 0, 0}, errors = 0;
   while (next_word(&ps, word, sizeof word)) {
     cr_assert_str_eq(word, "case", "%s:%d", path, ps.line);
     cr_assert(next_word(&ps, name, sizeof name) && next_word(&ps, kind, sizeof kind));
     char what[160];
     snprintf(what, sizeof what, "torch case %.90s (act_cases.txt:%d)", name, ps.line);
-    int op = !strcmp(kind, "relu")            ? 0
-             : !strcmp(kind, "add")           ? 1
-             : !strcmp(kind, "relu_backward") ? 3
-                                              : 2;
+    int op = !strcmp(kind, "relu")                ? 0
+             : !strcmp(kind, "add")               ? 1
+             : !strcmp(kind, "relu_backward")     ? 3
+             : !strcmp(kind, "upsample_backward") ? 4
+                                                  : 2;
     cr_assert(op != 2 || !strcmp(kind, "upsample"), "%s: kind %s", what, kind);
     int relu = 0;
     oclnn_upsample_desc desc = oclnn_upsample_desc_default(1, 0.0);
     if (op == 1)
       relu = (int)next_int(&ps);
-    if (op == 2) {
+    if (op == 2 || op == 4) {
       desc.dims = (int)next_int(&ps);
       for (int i = 0; i < 3; i++)
         desc.size[i] = next_int(&ps);
@@ -555,7 +600,7 @@ Test(act, torch_cases) {
     int rank = 0, rank_b = 0, out_rank = 0;
     int64_t shape[OCLNN_MAX_RANK], shape_b[OCLNN_MAX_RANK], out_shape[OCLNN_MAX_RANK];
     float *x = read_tensor(&ps, "in", &rank, shape), *b = NULL, *want = NULL;
-    if (op == 1 || op == 3)
+    if (op == 1 || op == 3 || op == 4)
       b = read_tensor(&ps, "b", &rank_b, shape_b);
     const char *line_start = ps.p;
     cr_assert(next_word(&ps, word, sizeof word), "%s ends early", what);
@@ -607,7 +652,10 @@ Test(act, torch_cases) {
       ps.p = line_start;
       want = read_tensor(&ps, "out", &out_rank, out_shape);
       size_t m = test_numel(out_rank, out_shape);
-      if (op == 3) {
+      if (op == 4) {
+        cr_assert(out_rank == rank && !memcmp(out_shape, shape, (size_t)rank * sizeof *shape));
+        run_upsample_backward(ctx, act, &desc, rank, shape, b, want, what);
+      } else if (op == 3) {
         cr_assert(out_rank == rank && rank_b == rank &&
                   !memcmp(out_shape, shape, (size_t)rank * sizeof *shape) &&
                   !memcmp(shape_b, shape, (size_t)rank * sizeof *shape));
@@ -650,7 +698,8 @@ Test(act, torch_cases) {
     free(want);
   }
   free(text);
-  cr_assert(counts[0] >= 5 && counts[1] >= 20 && counts[2] >= 20 && counts[3] >= 5 && errors >= 10,
+  cr_assert(counts[0] >= 5 && counts[1] >= 20 && counts[2] >= 20 && counts[3] >= 5 &&
+                counts[4] >= 10 && errors >= 10,
             "%s: %d relu, %d add, %d upsample, %d relu backward cases, %d refusals", path,
             counts[0], counts[1], counts[2], counts[3], errors);
   oclnn_act_free(act);
@@ -664,7 +713,8 @@ typedef enum bad_call {
   BAD_ADD_SHAPE,
   BAD_UPSAMPLE,
   BAD_UPSAMPLE_SHAPE,
-  BAD_RELU_BACKWARD /* x = a, grad_out = b viewed with a's shape, grad_in = out */
+  BAD_RELU_BACKWARD,    /* x = a, grad_out = b viewed with a's shape, grad_in = out */
+  BAD_UPSAMPLE_BACKWARD /* grad_out = out (2, 3, 8), grad_in = a (2, 3, 4) */
 } bad_call;
 
 typedef struct bad_fixture {
@@ -793,6 +843,13 @@ static const bad_case BAD[] = {
     {"relu backward grad_in past its buffer", BAD_RELU_BACKWARD, OCLNN_ERR_OUT_OF_BOUNDS,
      s_out_bounds},
     {"relu backward rank 6", BAD_RELU_BACKWARD, OCLNN_ERR_INVALID_SHAPE, s_rank6},
+    {"upsample backward NULL desc", BAD_UPSAMPLE_BACKWARD, OCLNN_ERR_NULL_ARGUMENT, s_null_desc},
+    {"upsample backward NULL grad_in", BAD_UPSAMPLE_BACKWARD, OCLNN_ERR_NULL_ARGUMENT, s_null_a},
+    {"upsample backward grad_out shape", BAD_UPSAMPLE_BACKWARD, OCLNN_ERR_INVALID_SHAPE,
+     s_up_out_shape},
+    {"upsample backward grad_in rank", BAD_UPSAMPLE_BACKWARD, OCLNN_ERR_INVALID_SHAPE, s_up_rank},
+    {"upsample backward NaN scale", BAD_UPSAMPLE_BACKWARD, OCLNN_ERR_INVALID_VALUE, s_up_nan},
+    {"upsample backward overlap", BAD_UPSAMPLE_BACKWARD, OCLNN_ERR_ALIASING, s_up_overlap},
     {"add NULL act", BAD_ADD, OCLNN_ERR_NULL_ARGUMENT, s_null_act},
     {"add NULL a", BAD_ADD, OCLNN_ERR_NULL_ARGUMENT, s_null_a},
     {"add NULL b", BAD_ADD, OCLNN_ERR_NULL_ARGUMENT, s_null_b},
@@ -854,6 +911,8 @@ static const char *function_of(bad_call call) {
     return "oclnn_act_upsample";
   case BAD_RELU_BACKWARD:
     return "oclnn_act_relu_backward";
+  case BAD_UPSAMPLE_BACKWARD:
+    return "oclnn_act_upsample_backward";
   default:
     return "oclnn_act_upsample_output_shape";
   }
@@ -869,7 +928,8 @@ static void run_bad(oclnn_context *ctx, oclnn_act *act, const bad_case *c) {
   f.ga = gbuf_new(ctx, 1, 60, host);
   f.gb = gbuf_new(ctx, 1, 30, host + 24);
   f.go = gbuf_new(ctx, 2, 48, host + 16);
-  int up = c->call == BAD_UPSAMPLE || c->call == BAD_UPSAMPLE_SHAPE;
+  int up =
+      c->call == BAD_UPSAMPLE || c->call == BAD_UPSAMPLE_SHAPE || c->call == BAD_UPSAMPLE_BACKWARD;
   f.a = gbuf_view(&f.ga, 3, (const int64_t[]){2, 3, 4});
   f.b = c->call == BAD_RELU_BACKWARD ? gbuf_view(&f.gb, 3, (const int64_t[]){2, 3, 4})
                                      : gbuf_view(&f.gb, 2, (const int64_t[]){3, 1});
@@ -912,6 +972,9 @@ static void run_bad(oclnn_context *ctx, oclnn_act *act, const bad_case *c) {
     break;
   case BAD_RELU_BACKWARD:
     st = oclnn_act_relu_backward(h, pa, pb, po);
+    break;
+  case BAD_UPSAMPLE_BACKWARD:
+    st = oclnn_act_upsample_backward(h, pd, po, pa);
     break;
   }
   cr_assert_eq(st, c->expect, "%s: got %s, expected %s (%s)", c->name, oclnn_status_string(st),

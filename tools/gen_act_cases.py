@@ -16,6 +16,9 @@ Format (whitespace-separated tokens; '#' starts a comment line):
   b RANK S.. V..
   case NAME upsample DIMS SIZE0 SIZE1 SIZE2 SCALE0 SCALE1 SCALE2 RECOMPUTE
   in RANK S.. V..
+  case NAME upsample_backward DIMS SIZE0 SIZE1 SIZE2 SCALE0 SCALE1 SCALE2 RECOMPUTE
+  in RANK S.. V..                          (x: gives the input shape)
+  b RANK S.. V..                           (grad_output; out: grad_input by torch.autograd)
 then either
   out RANK S.. V..
 or
@@ -211,6 +214,36 @@ def upsample_cases(rng, out):
         out.append(f"error {status} {msg}")
 
 
+def upsample_backward_cases(rng, out):
+    specs = [
+        ((1, 2, 5), (0,), (2.0,), 0),
+        ((2, 1, 7), (0,), (1.5,), 0),
+        ((1, 1, 9), (0,), (0.5,), 0),
+        ((1, 2, 10), (0,), (1.01,), 0),
+        ((1, 1, 6), (4,), (0.0,), 0),
+        ((1, 1, 4), (11,), (0.0,), 0),
+        ((1, 2, 3, 4), (0, 0), (2.0, 2.0), 0),
+        ((2, 1, 5, 7), (0, 0), (0.7, 1.3), 0),
+        ((1, 1, 5, 7), (0, 0), (0.7, 1.3), 1),
+        ((1, 1, 3, 3), (7, 5), (0.0, 0.0), 0),
+        ((1, 1, 2, 3, 4), (0, 0, 0), (2.0, 2.0, 2.0), 0),
+        ((1, 2, 3, 2, 3), (0, 0, 0), (1.5, 3.0, 0.8), 0),
+    ]
+    for i, (shape, size, scale, recompute) in enumerate(specs):
+        x = rand_tensor(rng, shape).requires_grad_()
+        y = upsample(x, size, scale, recompute)
+        g = rand_tensor(rng, list(y.shape), specials=(i % 4 == 0))
+        (grad,) = torch.autograd.grad(y, x, g)
+        pad = 3 - len(size)
+        sz = list(size) + [0] * pad
+        sc = list(scale) + [0.0] * pad
+        out.append(f"case upsample_backward_{i} upsample_backward {len(size)} "
+                   f"{' '.join(map(str, sz))} {' '.join(repr(float(s)) for s in sc)} {recompute}")
+        out.append(tensor_line("in", x.detach()))
+        out.append(tensor_line("b", g))
+        out.append(tensor_line("out", grad))
+
+
 def main():
     path = sys.argv[1] if len(sys.argv) > 1 else "tests/data/act_cases.txt"
     rng = random.Random(SEED)
@@ -220,6 +253,7 @@ def main():
     add_cases(rng, out)
     upsample_cases(rng, out)
     relu_backward_cases(rng, out)
+    upsample_backward_cases(rng, out)
     with open(path, "w") as f:
         f.write("\n".join(out) + "\n")
 

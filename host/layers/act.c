@@ -16,7 +16,7 @@
 struct oclnn_act {
   oclnn_context *ctx;
   oclnn__program *program;
-  cl_kernel relu, relu_backward, add, upsample;
+  cl_kernel relu, relu_backward, add, upsample, upsample_backward;
   size_t lanes;
   int chunk;
 };
@@ -75,6 +75,8 @@ oclnn_status oclnn_act_create(oclnn_context *ctx, oclnn_act **out) {
     status = oclnn__kernel_create(ctx, fn, program, "add_forward", &act->add);
   if (status == OCLNN_SUCCESS)
     status = oclnn__kernel_create(ctx, fn, program, "upsample_forward", &act->upsample);
+  if (status == OCLNN_SUCCESS)
+    status = oclnn__kernel_create(ctx, fn, program, "upsample_backward", &act->upsample_backward);
   if (status != OCLNN_SUCCESS) {
     oclnn_act_free(act);
     return status;
@@ -94,6 +96,8 @@ void oclnn_act_free(oclnn_act *act) {
     clReleaseKernel(act->add);
   if (act->upsample)
     clReleaseKernel(act->upsample);
+  if (act->upsample_backward)
+    clReleaseKernel(act->upsample_backward);
   free(act);
 }
 
@@ -572,4 +576,64 @@ oclnn_status oclnn_act_upsample(oclnn_act *act, const oclnn_upsample_desc *desc,
   if (err != CL_SUCCESS)
     return oclnn__fail(ctx, OCLNN_ERR_OPENCL, "%s: clSetKernelArg failed", fn);
   return launch_units(act, fn, k, units);
+}
+
+oclnn_status oclnn_act_upsample_backward(oclnn_act *act, const oclnn_upsample_desc *desc,
+                                         const oclnn_tensor *grad_out,
+                                         const oclnn_tensor *grad_in) {
+  static const char *fn = "oclnn_act_upsample_backward";
+  if (!act || !desc || !grad_out || !grad_in)
+    return oclnn__fail(act ? act->ctx : NULL, OCLNN_ERR_NULL_ARGUMENT, "%s: %s is NULL", fn,
+                       !act        ? "act"
+                       : !desc     ? "desc"
+                       : !grad_out ? "grad_out"
+                                   : "grad_in");
+  oclnn_context *ctx = act->ctx;
+  int64_t in_count = 0;
+  oclnn_status status = oclnn__check_tensor(ctx, fn, "grad_in", grad_in, &in_count);
+  if (status != OCLNN_SUCCESS)
+    return status;
+  int64_t expected[OCLNN_MAX_RANK];
+  float scale[3] = {1.0f, 1.0f, 1.0f};
+  status = upsample_shape(ctx, fn, desc, grad_in->rank, grad_in->shape, expected, scale);
+  if (status == OCLNN_SUCCESS)
+    status = oclnn__check_tensor(ctx, fn, "grad_out", grad_out, NULL);
+  if (status != OCLNN_SUCCESS)
+    return status;
+  if (grad_out->rank != grad_in->rank ||
+      memcmp(grad_out->shape, expected, (size_t)grad_in->rank * sizeof *expected))
+    return shape_mismatch(ctx, fn, "grad_out", grad_out, grad_in->rank, expected);
+  status = oclnn__check_no_overlap(ctx, fn, "grad_out", grad_out, "grad_in", grad_in);
+  if (status != OCLNN_SUCCESS)
+    return status;
+  if (in_count == 0)
+    return OCLNN_SUCCESS;
+
+  int rank = grad_in->rank, dims = desc->dims;
+  cl_int in_dim[3] = {1, 1, 1}, out_dim[3] = {1, 1, 1};
+  cl_float s[3] = {1.0f, 1.0f, 1.0f};
+  for (int k = 0; k < dims; k++) {
+    in_dim[k] = (cl_int)grad_in->shape[rank - 1 - k];
+    out_dim[k] = (cl_int)expected[rank - 1 - k];
+    s[k] = scale[dims - 1 - k];
+  }
+  cl_ulong rows = (cl_ulong)(in_count / in_dim[0]);
+  cl_ulong out_offset = grad_out->offset, in_offset = grad_in->offset;
+  cl_kernel k = act->upsample_backward;
+  cl_int err = CL_SUCCESS;
+  cl_uint arg = 0;
+  err |= clSetKernelArg(k, arg++, sizeof(cl_mem), &grad_out->buffer);
+  err |= clSetKernelArg(k, arg++, sizeof out_offset, &out_offset);
+  err |= clSetKernelArg(k, arg++, sizeof(cl_mem), &grad_in->buffer);
+  err |= clSetKernelArg(k, arg++, sizeof in_offset, &in_offset);
+  for (int i = 0; i < 3; i++)
+    err |= clSetKernelArg(k, arg++, sizeof(cl_int), &in_dim[i]);
+  for (int i = 0; i < 3; i++)
+    err |= clSetKernelArg(k, arg++, sizeof(cl_int), &out_dim[i]);
+  for (int i = 0; i < 3; i++)
+    err |= clSetKernelArg(k, arg++, sizeof(cl_float), &s[i]);
+  err |= clSetKernelArg(k, arg++, sizeof rows, &rows);
+  if (err != CL_SUCCESS)
+    return oclnn__fail(ctx, OCLNN_ERR_OPENCL, "%s: clSetKernelArg failed", fn);
+  return launch_units(act, fn, k, rows);
 }

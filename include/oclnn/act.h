@@ -119,6 +119,21 @@ OCLNN_API oclnn_status oclnn_act_upsample_output_shape(oclnn_act *act,
 OCLNN_API oclnn_status oclnn_act_upsample(oclnn_act *act, const oclnn_upsample_desc *desc,
                                           const oclnn_tensor *in, const oclnn_tensor *out);
 
+/* Enqueues the backward of oclnn_act_upsample: grad_in (the input's shape) = the gradient of
+ * sum(upsample(in) * grad_out) with respect to in, as torch.autograd gives it: each grad_in
+ * element is the sum, in ascending output order, of the grad_out elements whose source it is
+ * (0 where none is, when a dim shrinks). The sources follow
+ * torch 1.13's CPU backward, which, unlike its forward, maps output o of a dim to o itself when
+ * the dim keeps its size and to o / 2 when it doubles, whatever the scale factor (so with
+ * scale_factor 1.01 or 2.1 the gradient is not the forward's transpose, as in torch). Each element
+ * is computed by one work-item (a gather; no atomics, deterministic). grad_out must have exactly
+ * the output shape for grad_in's shape and must not overlap grad_in. Errors: those of
+ * oclnn_act_upsample_output_shape (for grad_in's shape), OCLNN_ERR_INVALID_SHAPE (grad_out's
+ * shape). */
+OCLNN_API oclnn_status oclnn_act_upsample_backward(oclnn_act *act, const oclnn_upsample_desc *desc,
+                                                   const oclnn_tensor *grad_out,
+                                                   const oclnn_tensor *grad_in);
+
 #ifdef __cplusplus
 }
 #endif

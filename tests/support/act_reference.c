@@ -1,6 +1,7 @@
 #include "act_reference.h"
 
 #include <math.h>
+#include <stdlib.h>
 #include <string.h>
 
 float act_ref_relu(float x) {
@@ -138,6 +139,50 @@ void act_ref_upsample(const oclnn_upsample_desc *d, int rank, const int64_t *in_
       out[p * out_plane + o] = in[p * in_plane + src];
     }
   }
+}
+
+void act_ref_upsample_backward(const oclnn_upsample_desc *desc, int rank, const int64_t *in_shape,
+                               const float *g, double *grad_in, double *bound) {
+  int64_t out_shape[OCLNN_MAX_RANK];
+  act_ref_upsample_shape(desc, rank, in_shape, out_shape, NULL);
+  size_t n_in = 1, n_out = 1;
+  for (int i = 0; i < rank; i++) {
+    n_in *= (size_t)in_shape[i];
+    n_out *= (size_t)out_shape[i];
+  }
+  /* The forward on element indices is the map from each output to its source; torch's CPU
+   * backward differs from its forward where a dim keeps its size (a copy) or doubles (o / 2),
+   * whatever the scale, so those dims run with the scale that gives exactly that. */
+  oclnn_upsample_desc bd = *desc;
+  for (int i = 0; i < desc->dims; i++) {
+    int64_t n = in_shape[2 + i], o = out_shape[2 + i];
+    if ((o == n || o == 2 * n) && has_scale(desc) && !desc->recompute_scale_factor)
+      bd.scale_factor[i] = o == n ? 1.0 : 2.0;
+  }
+  desc = &bd;
+  float *index = malloc((n_in ? n_in : 1) * sizeof *index);
+  float *map = malloc((n_out ? n_out : 1) * sizeof *map);
+  double *abs_sum = calloc(n_in ? n_in : 1, sizeof *abs_sum);
+  int64_t *terms = calloc(n_in ? n_in : 1, sizeof *terms);
+  if (!index || !map || !abs_sum || !terms)
+    abort();
+  for (size_t i = 0; i < n_in; i++) {
+    index[i] = (float)i;
+    grad_in[i] = 0.0;
+  }
+  act_ref_upsample(desc, rank, in_shape, index, map);
+  for (size_t o = 0; o < n_out; o++) {
+    size_t i = (size_t)map[o];
+    grad_in[i] += g[o];
+    abs_sum[i] += fabs(g[o]);
+    terms[i]++;
+  }
+  for (size_t i = 0; i < n_in; i++)
+    bound[i] = (double)terms[i] * ldexp(1.0, -24) * abs_sum[i];
+  free(index);
+  free(map);
+  free(abs_sum);
+  free(terms);
 }
 
 bool act_ref_same(float a, float b) {

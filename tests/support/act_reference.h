@@ -33,6 +33,12 @@ bool act_ref_upsample_shape(const oclnn_upsample_desc *desc, int rank, const int
 void act_ref_upsample(const oclnn_upsample_desc *desc, int rank, const int64_t *in_shape,
                       const float *in, float *out);
 
+/* The gradient of sum(upsample(x) * g) with respect to x (x of in_shape, g of the output shape):
+ * grad_in[i] = sum of g over the outputs whose source is i, in ascending output order, in
+ * double; bound[i] = terms * 2^-24 * sum |term|, what fp32 accumulation may be off by. */
+void act_ref_upsample_backward(const oclnn_upsample_desc *desc, int rank, const int64_t *in_shape,
+                               const float *g, double *grad_in, double *bound);
+
 /* Bitwise equality of floats, except that every NaN matches every NaN. */
 bool act_ref_same(float a, float b);
 
