@@ -15,10 +15,6 @@
 #error "VEC must be defined"
 #endif
 
-#define intV OCLNN_CAT(int, VEC)
-#define as_intV OCLNN_CAT(as_int, VEC)
-#define as_floatV OCLNN_CAT(as_float, VEC)
-
 /* d^beta. pow() is costly (tens of times a multiply on CPUs), so the usual exponents take
  * square roots instead, which are as accurate: mode 1: beta = 0.75, 2: 0.5, 3: 1, 0: pow. */
 inline floatV pow_v(floatV d, float beta, int mode) {
@@ -31,22 +27,6 @@ inline floatV pow_v(floatV d, float beta, int mode) {
   if (mode == 3)
     return d;
   return pow(d, (floatV)(beta));
-}
-
-/* d^-0.75 (beta = 0.75, the default) without divisions or square roots, which are most of the
- * kernel's time on CPUs: t = d^-0.25 from an exponent estimate (within 3.4% for every normal
- * positive float) refined by three Newton steps on t^-4 = d (relative error 3.4e-2 -> 2.9e-3 ->
- * 2.1e-5 -> 1e-9, then rounding), y = t^3: within 5 ulp of d^-0.75 (checked against float64
- * over all normal floats). Only for lanes that are all normal, positive and finite; the caller
- * falls back to pow_v otherwise. */
-inline floatV rpow075_v(floatV d) {
-  floatV t = as_floatV((intV)(0x4f58cae4) - (as_intV(d) >> 2));
-  const floatV nq = -0.25f * d;
-  for (int i = 0; i < 3; i++) {
-    const floatV t2 = t * t;
-    t *= fma(nq, t2 * t2, (floatV)(1.25f));
-  }
-  return t * t * t;
 }
 
 inline float pow_s(float d, float beta, int mode) {
@@ -96,11 +76,7 @@ __kernel void lrn_forward(__global const float *restrict x, ulong x_off, __globa
       }
       const floatV d = sum * alpha_size + k;
       const floatV xv = vloadV(0, xs + (ulong)c * spatial + m);
-      floatV v;
-      if (beta_mode == 1 && all(d >= FLT_MIN && d <= FLT_MAX))
-        v = xv * rpow075_v(d);
-      else
-        v = xv / pow_v(d, beta, beta_mode);
+      const floatV v = xv / pow_v(d, beta, beta_mode);
       if (nt)
         STREAM_STOREV(v, ys + (ulong)c * spatial + m);
       else
@@ -146,11 +122,7 @@ __kernel void lrn_rows(__global const float *restrict x, ulong x_off, __global f
       }
       const floatV d = sum * alpha_size + k;
       const floatV xv = vloadV(0, xr + c);
-      floatV v;
-      if (beta_mode == 1 && all(d >= FLT_MIN && d <= FLT_MAX))
-        v = xv * rpow075_v(d);
-      else
-        v = xv / pow_v(d, beta, beta_mode);
+      const floatV v = xv / pow_v(d, beta, beta_mode);
       if (nt && (c - c0) % VEC == 0)
         STREAM_STOREV(v, yr + c);
       else

@@ -77,10 +77,10 @@ Test(norm_lrn, sweep) {
   const lrn_case large[] = {
       {4, {2, 16, 33, 47}, 5, 1e-4, 0.75, 2.0, 10.0},
       {3, {1, 64, 1031}, 64, 0.01, 0.75, 1.0, 1.0},
-      /* beta 0.75 without k's cushion: the Newton-step power over a wide range of d */
+      /* beta 0.75 without k's cushion: d over a wide range */
       {3, {2, 6, 40}, 3, 1.0, 0.75, 0.0, 1.0},
       {4, {1, 5, 8, 16}, 4, 1e-4, 0.75, 0.0, 1e-3},
-      /* all zero with k = 0: d = 0 takes the pow() fallback, 0 / 0 = NaN as in torch */
+      /* all zero with k = 0: d = 0, 0 / 0 = NaN as in torch */
       {3, {1, 4, 16}, 2, 1e-4, 0.75, 0.0, 0.0},
   };
   for (size_t i = 0; i < sizeof large / sizeof large[0]; i++) {
