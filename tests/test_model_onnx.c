@@ -452,3 +452,49 @@ Test(model_onnx, oclnn_run_from_files, .timeout = 300) {
   cr_assert(strstr(text, "usage"), "%s", text);
 }
 #endif
+
+#if defined(OCLNN_RUN_EXE) && defined(OCLNN_TEST_HAVE_STB)
+#include <stb_image.h>
+
+/* oclnn-run's image paths: a PNG resized by --size becomes 1x3xHxW floats 0..255 (ZeroPad2d
+ * (1, 2, 0, 3) shows them with their border), and an output image is those floats rounded and
+ * clamped. */
+Test(model_onnx, oclnn_run_images, .timeout = 300) {
+  char model[1024], npy_out[1024], png_out[1024], cmd[6000], text[8192];
+  onnx_path(model, sizeof model, "pad_zero2d.onnx");
+  snprintf(npy_out, sizeof npy_out, "%s/tests/oclnn_run_image.npy", OCLNN_BINARY_DIR);
+  snprintf(png_out, sizeof png_out, "%s/tests/oclnn_run_image.png", OCLNN_BINARY_DIR);
+  snprintf(cmd, sizeof cmd,
+           "'%s' '%s' --input '%s/images/coffee.png' --size 24x32 --output '%s' 2>&1 && "
+           "'%s' '%s' --input '%s/images/coffee.png' --size 24x32 --output '%s' 2>&1",
+           OCLNN_RUN_EXE, model, OCLNN_SHARED_DIR, npy_out, OCLNN_RUN_EXE, model, OCLNN_SHARED_DIR,
+           png_out);
+  cr_assert_eq(shell(cmd, text, sizeof text), 0, "%s\n%s", cmd, text);
+  npy_array y;
+  char err[1200];
+  cr_assert(!npy_read(npy_out, &y, err, sizeof err), "%s", err);
+  cr_assert(y.rank == 4 && y.shape[0] == 1 && y.shape[1] == 3 && y.shape[2] == 27 &&
+                y.shape[3] == 35,
+            "shape %lldx%lldx%lldx%lld", (long long)y.shape[0], (long long)y.shape[1],
+            (long long)y.shape[2], (long long)y.shape[3]);
+  int w = 0, h = 0, channels = 0;
+  unsigned char *png = stbi_load(png_out, &w, &h, &channels, 3);
+  cr_assert(png && w == 35 && h == 27, "%s: %dx%d", png_out, w, h);
+  double interior_sum = 0;
+  for (int c = 0; c < 3; ++c)
+    for (int r = 0; r < 27; ++r)
+      for (int x = 0; x < 35; ++x) {
+        float v = y.data[((size_t)c * 27 + r) * 35 + x];
+        int border = r >= 24 || x < 1 || x >= 33;
+        cr_assert(border ? v == 0.0f : (v >= 0.0f && v <= 255.0f && v == (float)(int)v),
+                  "channel %d (%d, %d) is %g", c, x, r, (double)v);
+        cr_assert_eq(png[((size_t)r * 35 + x) * 3 + (size_t)c], (unsigned char)v);
+        interior_sum += v;
+      }
+  cr_assert(interior_sum > 1000.0, "the image came through dark: %g", interior_sum);
+  free(png);
+  npy_free(&y);
+  remove(npy_out);
+  remove(png_out);
+}
+#endif
