@@ -2,7 +2,7 @@
 # model runner's own device work (box copies for Slice/Concat, copies of outputs, buffers
 # shared between steps) and the layers it drives, checked for out-of-bounds accesses,
 # uninitialised reads and races. The style-net tests are too large for the simulator.
-if(NOT OCLNN_OCLGRIND_VENDORS OR NOT TARGET test_model_api)
+if(NOT OCLNN_OCLGRIND_VENDORS OR NOT TARGET test_model_api OR NOT OCLNN_HAVE_ONNX)
   return()
 endif()
 add_test(NAME oclgrind_test_model_api COMMAND test_model_api --jobs 2
