@@ -161,12 +161,13 @@ inline int first_output(int i, float scale, int n, int n_out) {
 }
 
 /* Backward of upsample_forward as torch computes it: grad_in row r is (plane, id, ih) of the
- * input; every element sums the grad_out elements whose (backward) source it is, outputs [first_output(i), first_output(i + 1)) per
- * dim, in ascending output order (the order torch's CPU backward accumulates in). */
+ * input; every element sums the grad_out elements whose (backward) source it is, outputs
+ * [first_output(i), first_output(i + 1)) per dim, in ascending output order (the order torch's CPU
+ * backward accumulates in). */
 __kernel void upsample_backward(__global const float *restrict grad_out, ulong grad_out_offset,
                                 __global float *restrict grad_in, ulong grad_in_offset, int in_w,
-                                int in_h, int in_d, int out_w, int out_h, int out_d,
-                                float scale_w, float scale_h, float scale_d, ulong rows) {
+                                int in_h, int in_d, int out_w, int out_h, int out_d, float scale_w,
+                                float scale_h, float scale_d, ulong rows) {
   const ulong row = unit_id();
   if (row >= rows)
     return;
