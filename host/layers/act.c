@@ -509,6 +509,52 @@ oclnn_status oclnn_act_upsample_output_shape(oclnn_act *act, const oclnn_upsampl
   return status;
 }
 
+/* What nearest upsampling's forward and backward share: the input-side tensor `small` (in,
+ * grad_in) and the upsampled-side tensor `big` (out, grad_out) are checked in that order, big
+ * must have the upsampled shape, and the two must not overlap (checked with the names in the
+ * order given by big_first). Fills the kernels' geometry, spatial dims innermost first, missing
+ * ones of size 1 with scale 1 (source index 0), and both element counts. */
+typedef struct upsample_geometry {
+  cl_int in_dim[3], out_dim[3];
+  cl_float scale[3];
+  int64_t small_count, big_count;
+} upsample_geometry;
+
+static oclnn_status upsample_check(oclnn_act *act, const char *fn, const oclnn_upsample_desc *desc,
+                                   const char *small_name, const oclnn_tensor *small,
+                                   const char *big_name, const oclnn_tensor *big, bool big_first,
+                                   upsample_geometry *g) {
+  oclnn_context *ctx = act->ctx;
+  oclnn_status status = oclnn__check_tensor(ctx, fn, small_name, small, &g->small_count);
+  if (status != OCLNN_SUCCESS)
+    return status;
+  int64_t expected[OCLNN_MAX_RANK];
+  float scale[3] = {1.0f, 1.0f, 1.0f};
+  status = upsample_shape(ctx, fn, desc, small->rank, small->shape, expected, scale);
+  if (status == OCLNN_SUCCESS)
+    status = oclnn__check_tensor(ctx, fn, big_name, big, &g->big_count);
+  if (status != OCLNN_SUCCESS)
+    return status;
+  if (big->rank != small->rank ||
+      memcmp(big->shape, expected, (size_t)small->rank * sizeof *expected))
+    return shape_mismatch(ctx, fn, big_name, big, small->rank, expected);
+  status = big_first ? oclnn__check_no_overlap(ctx, fn, big_name, big, small_name, small)
+                     : oclnn__check_no_overlap(ctx, fn, small_name, small, big_name, big);
+  if (status != OCLNN_SUCCESS)
+    return status;
+  int rank = small->rank, dims = desc->dims;
+  for (int k = 0; k < 3; k++) {
+    g->in_dim[k] = g->out_dim[k] = 1;
+    g->scale[k] = 1.0f;
+  }
+  for (int k = 0; k < dims; k++) {
+    g->in_dim[k] = (cl_int)small->shape[rank - 1 - k];
+    g->out_dim[k] = (cl_int)expected[rank - 1 - k];
+    g->scale[k] = scale[dims - 1 - k];
+  }
+  return OCLNN_SUCCESS;
+}
+
 oclnn_status oclnn_act_upsample(oclnn_act *act, const oclnn_upsample_desc *desc,
                                 const oclnn_tensor *in, const oclnn_tensor *out) {
   static const char *fn = "oclnn_act_upsample";
@@ -519,34 +565,13 @@ oclnn_status oclnn_act_upsample(oclnn_act *act, const oclnn_upsample_desc *desc,
                        : !in   ? "in"
                                : "out");
   oclnn_context *ctx = act->ctx;
-  int64_t out_count = 0;
-  oclnn_status status = oclnn__check_tensor(ctx, fn, "in", in, NULL);
-  if (status != OCLNN_SUCCESS)
+  upsample_geometry g;
+  oclnn_status status = upsample_check(act, fn, desc, "in", in, "out", out, false, &g);
+  if (status != OCLNN_SUCCESS || g.big_count == 0)
     return status;
-  int64_t expected[OCLNN_MAX_RANK];
-  float scale[3] = {1.0f, 1.0f, 1.0f};
-  status = upsample_shape(ctx, fn, desc, in->rank, in->shape, expected, scale);
-  if (status == OCLNN_SUCCESS)
-    status = oclnn__check_tensor(ctx, fn, "out", out, &out_count);
-  if (status != OCLNN_SUCCESS)
-    return status;
-  if (out->rank != in->rank || memcmp(out->shape, expected, (size_t)in->rank * sizeof *expected))
-    return shape_mismatch(ctx, fn, "out", out, in->rank, expected);
-  status = oclnn__check_no_overlap(ctx, fn, "in", in, "out", out);
-  if (status != OCLNN_SUCCESS)
-    return status;
-  if (out_count == 0)
-    return OCLNN_SUCCESS;
-
-  int rank = in->rank, dims = desc->dims;
-  /* Spatial dims innermost first; missing ones are size 1 with scale 1 (source index 0). */
-  cl_int in_dim[3] = {1, 1, 1}, out_dim[3] = {1, 1, 1};
-  cl_float s[3] = {1.0f, 1.0f, 1.0f};
-  for (int k = 0; k < dims; k++) {
-    in_dim[k] = (cl_int)in->shape[rank - 1 - k];
-    out_dim[k] = (cl_int)expected[rank - 1 - k];
-    s[k] = scale[dims - 1 - k];
-  }
+  const cl_int *in_dim = g.in_dim, *out_dim = g.out_dim;
+  const cl_float *s = g.scale;
+  int64_t out_count = g.big_count;
   /* floor(float(x) * s) == x >> k for every x < 2^24 (exact in fp32) when s == 2^-k; the min
    * with in_w - 1 never bites when out_w <= in_w << k. The kernel has loops for k = 0 and 1. */
   cl_int shift_w = -1;
@@ -589,34 +614,14 @@ oclnn_status oclnn_act_upsample_backward(oclnn_act *act, const oclnn_upsample_de
                        : !grad_out ? "grad_out"
                                    : "grad_in");
   oclnn_context *ctx = act->ctx;
-  int64_t in_count = 0;
-  oclnn_status status = oclnn__check_tensor(ctx, fn, "grad_in", grad_in, &in_count);
-  if (status != OCLNN_SUCCESS)
+  upsample_geometry g;
+  oclnn_status status =
+      upsample_check(act, fn, desc, "grad_in", grad_in, "grad_out", grad_out, true, &g);
+  if (status != OCLNN_SUCCESS || g.small_count == 0)
     return status;
-  int64_t expected[OCLNN_MAX_RANK];
-  float scale[3] = {1.0f, 1.0f, 1.0f};
-  status = upsample_shape(ctx, fn, desc, grad_in->rank, grad_in->shape, expected, scale);
-  if (status == OCLNN_SUCCESS)
-    status = oclnn__check_tensor(ctx, fn, "grad_out", grad_out, NULL);
-  if (status != OCLNN_SUCCESS)
-    return status;
-  if (grad_out->rank != grad_in->rank ||
-      memcmp(grad_out->shape, expected, (size_t)grad_in->rank * sizeof *expected))
-    return shape_mismatch(ctx, fn, "grad_out", grad_out, grad_in->rank, expected);
-  status = oclnn__check_no_overlap(ctx, fn, "grad_out", grad_out, "grad_in", grad_in);
-  if (status != OCLNN_SUCCESS)
-    return status;
-  if (in_count == 0)
-    return OCLNN_SUCCESS;
-
-  int rank = grad_in->rank, dims = desc->dims;
-  cl_int in_dim[3] = {1, 1, 1}, out_dim[3] = {1, 1, 1};
-  cl_float s[3] = {1.0f, 1.0f, 1.0f};
-  for (int k = 0; k < dims; k++) {
-    in_dim[k] = (cl_int)grad_in->shape[rank - 1 - k];
-    out_dim[k] = (cl_int)expected[rank - 1 - k];
-    s[k] = scale[dims - 1 - k];
-  }
+  const cl_int *in_dim = g.in_dim, *out_dim = g.out_dim;
+  const cl_float *s = g.scale;
+  int64_t in_count = g.small_count;
   cl_ulong rows = (cl_ulong)(in_count / in_dim[0]);
   cl_ulong out_offset = grad_out->offset, in_offset = grad_in->offset;
   cl_kernel k = act->upsample_backward;
