@@ -486,42 +486,18 @@ Test(act, large) {
 
 /* ---- torch cases ---- */
 
-typedef struct parser {
-  const char *p;
-  int line;
-  const char *path;
-} parser;
-
-static int next_word(parser *ps, char *buf, size_t size) {
-  for (;;) {
-    while (*ps->p == ' ' || *ps->p == '\t' || *ps->p == '\r' || *ps->p == '\n') {
-      if (*ps->p == '\n')
-        ps->line++;
-      ps->p++;
-    }
-    if (*ps->p != '#')
-      break;
-    while (*ps->p && *ps->p != '\n')
-      ps->p++;
-  }
-  size_t n = 0;
-  while (*ps->p && *ps->p != ' ' && *ps->p != '\t' && *ps->p != '\r' && *ps->p != '\n') {
-    cr_assert(n + 1 < size, "%s:%d: word too long", ps->path, ps->line);
-    buf[n++] = *ps->p++;
-  }
-  buf[n] = '\0';
-  return n > 0;
-}
+typedef test_parser parser;
 
 static void expect_word(parser *ps, const char *want) {
   char word[64];
-  cr_assert(next_word(ps, word, sizeof word) && !strcmp(word, want), "%s:%d: expected '%s'",
+  cr_assert(test_next_word(ps, word, sizeof word) && !strcmp(word, want), "%s:%d: expected '%s'",
             ps->path, ps->line, want);
 }
 
 static int64_t next_int(parser *ps) {
   char word[64], *end = NULL;
-  cr_assert(next_word(ps, word, sizeof word), "%s:%d: expected an integer", ps->path, ps->line);
+  cr_assert(test_next_word(ps, word, sizeof word), "%s:%d: expected an integer", ps->path,
+            ps->line);
   errno = 0;
   long long v = strtoll(word, &end, 10);
   cr_assert(errno == 0 && *end == '\0', "%s:%d: '%s' is not an integer", ps->path, ps->line, word);
@@ -530,7 +506,7 @@ static int64_t next_int(parser *ps) {
 
 static double next_double(parser *ps) {
   char word[64], *end = NULL;
-  cr_assert(next_word(ps, word, sizeof word), "%s:%d: expected a number", ps->path, ps->line);
+  cr_assert(test_next_word(ps, word, sizeof word), "%s:%d: expected a number", ps->path, ps->line);
   double v = strtod(word, &end);
   cr_assert(*end == '\0', "%s:%d: '%s' is not a number", ps->path, ps->line, word);
   return v;
@@ -574,9 +550,9 @@ Test(act, torch_cases) {
   parser ps = {text, 1, path};
   char word[96], name[96], kind[32];
   int counts[5] = {0, 0, 0, 0, 0}, errors = 0;
-  while (next_word(&ps, word, sizeof word)) {
+  while (test_next_word(&ps, word, sizeof word)) {
     cr_assert_str_eq(word, "case", "%s:%d", path, ps.line);
-    cr_assert(next_word(&ps, name, sizeof name) && next_word(&ps, kind, sizeof kind));
+    cr_assert(test_next_word(&ps, name, sizeof name) && test_next_word(&ps, kind, sizeof kind));
     char what[160];
     snprintf(what, sizeof what, "torch case %.90s (act_cases.txt:%d)", name, ps.line);
     int op = !strcmp(kind, "relu")                ? 0
@@ -603,10 +579,10 @@ Test(act, torch_cases) {
     if (op == 1 || op == 3 || op == 4)
       b = read_tensor(&ps, "b", &rank_b, shape_b);
     const char *line_start = ps.p;
-    cr_assert(next_word(&ps, word, sizeof word), "%s ends early", what);
+    cr_assert(test_next_word(&ps, word, sizeof word), "%s ends early", what);
     if (!strcmp(word, "error")) {
       char status_name[64];
-      cr_assert(next_word(&ps, status_name, sizeof status_name));
+      cr_assert(test_next_word(&ps, status_name, sizeof status_name));
       oclnn_status expect = status_named(status_name);
       while (*ps.p && *ps.p != '\n')
         ps.p++;

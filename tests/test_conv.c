@@ -699,35 +699,11 @@ typedef struct torch_case {
 static torch_case torch_cases[MAX_TORCH_CASES];
 static int torch_case_count;
 
-typedef struct parser {
-  char *p;
-  int line;
-} parser;
-
-static int next_word(parser *ps, char *buf, size_t size) {
-  for (;;) {
-    while (*ps->p == ' ' || *ps->p == '\t' || *ps->p == '\r' || *ps->p == '\n') {
-      if (*ps->p == '\n')
-        ps->line++;
-      ps->p++;
-    }
-    if (*ps->p != '#')
-      break;
-    while (*ps->p && *ps->p != '\n')
-      ps->p++;
-  }
-  size_t n = 0;
-  while (*ps->p && *ps->p != ' ' && *ps->p != '\t' && *ps->p != '\r' && *ps->p != '\n') {
-    cr_assert(n + 1 < size, "conv_cases.txt:%d: word too long", ps->line);
-    buf[n++] = *ps->p++;
-  }
-  buf[n] = '\0';
-  return n > 0;
-}
+typedef test_parser parser;
 
 static int64_t next_int(parser *ps) {
   char word[64];
-  cr_assert(next_word(ps, word, sizeof word), "conv_cases.txt:%d: number expected", ps->line);
+  cr_assert(test_next_word(ps, word, sizeof word), "conv_cases.txt:%d: number expected", ps->line);
   char *end = NULL;
   long long v = strtoll(word, &end, 10);
   cr_assert(end && *end == '\0', "conv_cases.txt:%d: bad integer %s", ps->line, word);
@@ -736,7 +712,7 @@ static int64_t next_int(parser *ps) {
 
 static void expect(parser *ps, const char *want) {
   char word[64];
-  cr_assert(next_word(ps, word, sizeof word) && strcmp(word, want) == 0,
+  cr_assert(test_next_word(ps, word, sizeof word) && strcmp(word, want) == 0,
             "conv_cases.txt:%d: expected %s, got %s", ps->line, want, word);
 }
 
@@ -745,7 +721,7 @@ static float *read_floats(parser *ps, size_t count) {
   cr_assert(v);
   for (size_t i = 0; i < count; i++) {
     char word[64];
-    cr_assert(next_word(ps, word, sizeof word), "conv_cases.txt:%d: value expected", ps->line);
+    cr_assert(test_next_word(ps, word, sizeof word), "conv_cases.txt:%d: value expected", ps->line);
     v[i] = strtof(word, NULL);
   }
   return v;
@@ -759,15 +735,15 @@ static void load_torch_cases(void) {
   snprintf(path, sizeof path, "%s/conv_cases.txt", dir ? dir : OCLNN_SOURCE_DIR "/tests/data");
   char *text = test_read_file(path, NULL);
   cr_assert_not_null(text, "cannot read %s", path);
-  parser ps = {text, 1};
+  parser ps = {text, 1, "conv_cases.txt"};
   char word[64];
-  while (next_word(&ps, word, sizeof word)) {
+  while (test_next_word(&ps, word, sizeof word)) {
     cr_assert_str_eq(word, "case", "conv_cases.txt:%d", ps.line);
     cr_assert(torch_case_count < MAX_TORCH_CASES);
     torch_case *c = &torch_cases[torch_case_count++];
     memset(c, 0, sizeof *c);
     c->line = ps.line;
-    cr_assert(next_word(&ps, c->name, sizeof c->name));
+    cr_assert(test_next_word(&ps, c->name, sizeof c->name));
     int dims = (int)next_int(&ps);
     int64_t cin = next_int(&ps), cout = next_int(&ps);
     c->desc = oclnn_conv_desc_default(dims, cin, cout, 1);
@@ -775,7 +751,7 @@ static void load_torch_cases(void) {
       c->desc.kernel_size[i] = next_int(&ps);
     for (int i = 0; i < dims; i++)
       c->desc.stride[i] = next_int(&ps);
-    cr_assert(next_word(&ps, word, sizeof word));
+    cr_assert(test_next_word(&ps, word, sizeof word));
     c->desc.padding_type = strcmp(word, "same") == 0    ? OCLNN_CONV_PADDING_SAME
                            : strcmp(word, "valid") == 0 ? OCLNN_CONV_PADDING_VALID
                                                         : OCLNN_CONV_PADDING_EXPLICIT;
@@ -785,7 +761,7 @@ static void load_torch_cases(void) {
       c->desc.dilation[i] = next_int(&ps);
     c->desc.groups = next_int(&ps);
     c->desc.bias = (int)next_int(&ps);
-    cr_assert(next_word(&ps, word, sizeof word));
+    cr_assert(test_next_word(&ps, word, sizeof word));
     static const char *const modes[] = {"zeros", "reflect", "replicate", "circular"};
     int mode = -1;
     for (int m = 0; m < 4; m++)
@@ -796,9 +772,9 @@ static void load_torch_cases(void) {
     c->rank = (int)next_int(&ps);
     for (int i = 0; i < c->rank; i++)
       c->shape[i] = next_int(&ps);
-    cr_assert(next_word(&ps, word, sizeof word));
+    cr_assert(test_next_word(&ps, word, sizeof word));
     if (strcmp(word, "error") == 0) {
-      cr_assert(next_word(&ps, word, sizeof word));
+      cr_assert(test_next_word(&ps, word, sizeof word));
       c->error = strcmp(word, "create") == 0 ? 1 : 2;
       while (*ps.p && *ps.p != '\n')
         ps.p++;

@@ -180,36 +180,12 @@ static void assert_within(const char *what, const float *got, const double *want
 
 /* ---- torch cases ---- */
 
-typedef struct parser {
-  const char *p;
-  int line;
-  const char *path;
-} parser;
-
-static int next_word(parser *ps, char *buf, size_t size) {
-  for (;;) {
-    while (*ps->p == ' ' || *ps->p == '\t' || *ps->p == '\r' || *ps->p == '\n') {
-      if (*ps->p == '\n')
-        ps->line++;
-      ps->p++;
-    }
-    if (*ps->p != '#')
-      break;
-    while (*ps->p && *ps->p != '\n')
-      ps->p++;
-  }
-  size_t n = 0;
-  while (*ps->p && *ps->p != ' ' && *ps->p != '\t' && *ps->p != '\r' && *ps->p != '\n') {
-    cr_assert(n + 1 < size, "%s:%d: word too long", ps->path, ps->line);
-    buf[n++] = *ps->p++;
-  }
-  buf[n] = '\0';
-  return n > 0;
-}
+typedef test_parser parser;
 
 static int64_t next_int(parser *ps) {
   char word[64], *end = NULL;
-  cr_assert(next_word(ps, word, sizeof word), "%s:%d: expected an integer", ps->path, ps->line);
+  cr_assert(test_next_word(ps, word, sizeof word), "%s:%d: expected an integer", ps->path,
+            ps->line);
   errno = 0;
   long long v = strtoll(word, &end, 10);
   cr_assert(errno == 0 && *end == '\0', "%s:%d: '%s' is not an integer", ps->path, ps->line, word);
@@ -218,7 +194,7 @@ static int64_t next_int(parser *ps) {
 
 static float next_float(parser *ps) {
   char word[64], *end = NULL;
-  cr_assert(next_word(ps, word, sizeof word), "%s:%d: expected a number", ps->path, ps->line);
+  cr_assert(test_next_word(ps, word, sizeof word), "%s:%d: expected a number", ps->path, ps->line);
   float v = strtof(word, &end);
   cr_assert(*end == '\0', "%s:%d: '%s' is not a number", ps->path, ps->line, word);
   return v;
@@ -259,10 +235,10 @@ Test(pad_backward, torch_cases) {
   parser ps = {text, 1, path};
   char word[96], name[96];
   int ran = 0, refused = 0, modes_seen[4] = {0};
-  while (next_word(&ps, word, sizeof word)) {
+  while (test_next_word(&ps, word, sizeof word)) {
     cr_assert_str_eq(word, "case", "%s:%d", path, ps.line);
     int line = ps.line;
-    cr_assert(next_word(&ps, name, sizeof name) && next_word(&ps, word, sizeof word));
+    cr_assert(test_next_word(&ps, name, sizeof name) && test_next_word(&ps, word, sizeof word));
     oclnn_pad_desc desc = oclnn_pad_desc_default(1, mode_named(word), 0);
     desc.dims = (int)next_int(&ps);
     cr_assert(desc.dims >= 1 && desc.dims <= 3);
@@ -272,7 +248,7 @@ Test(pad_backward, torch_cases) {
     int64_t in_shape[OCLNN_MAX_RANK], gout_shape[OCLNN_MAX_RANK], grad_shape[OCLNN_MAX_RANK];
     for (int i = 0; i < rank; i++)
       in_shape[i] = next_int(&ps);
-    cr_assert(next_word(&ps, word, sizeof word) && !strcmp(word, "gout"));
+    cr_assert(test_next_word(&ps, word, sizeof word) && !strcmp(word, "gout"));
     int gout_rank = 0, grad_rank = 0;
     float *gout = read_tensor(&ps, &gout_rank, gout_shape);
     char what[300], d[200];
@@ -280,11 +256,11 @@ Test(pad_backward, torch_cases) {
     snprintf(what, sizeof what, "case %.60s (line %d): %s", name, line, d);
     oclnn_pad *pad = NULL;
     TEST_OK(ctx, oclnn_pad_create(ctx, &desc, &pad));
-    cr_assert(next_word(&ps, word, sizeof word), "%s ends early", what);
+    cr_assert(test_next_word(&ps, word, sizeof word), "%s ends early", what);
     size_t n_in = test_numel(rank, in_shape);
     if (!strcmp(word, "error")) {
       char status[64];
-      cr_assert(next_word(&ps, status, sizeof status));
+      cr_assert(test_next_word(&ps, status, sizeof status));
       cr_assert_str_eq(status, "OCLNN_ERR_INVALID_SHAPE");
       while (*ps.p && *ps.p != '\n')
         ps.p++;

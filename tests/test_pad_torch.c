@@ -41,51 +41,22 @@ typedef struct pad_case {
   size_t out_count;
 } pad_case;
 
-typedef struct parser {
-  const char *p;
-  int line;
-  const char *path;
-} parser;
+typedef test_parser parser;
 
 static pad_case cases[MAX_CASES];
 static int case_count;
 
-static void skip_space(parser *ps) {
-  for (;;) {
-    while (*ps->p == ' ' || *ps->p == '\t' || *ps->p == '\r' || *ps->p == '\n') {
-      if (*ps->p == '\n')
-        ps->line++;
-      ps->p++;
-    }
-    if (*ps->p != '#')
-      return;
-    while (*ps->p && *ps->p != '\n')
-      ps->p++;
-  }
-}
-
-/* The next whitespace-separated word into buf; 0 at the end of the file. */
-static int next_word(parser *ps, char *buf, size_t size) {
-  skip_space(ps);
-  size_t n = 0;
-  while (*ps->p && *ps->p != ' ' && *ps->p != '\t' && *ps->p != '\r' && *ps->p != '\n') {
-    cr_assert(n + 1 < size, "%s:%d: word too long", ps->path, ps->line);
-    buf[n++] = *ps->p++;
-  }
-  buf[n] = '\0';
-  return n > 0;
-}
-
 static void expect_word(parser *ps, const char *want) {
   char word[64];
-  cr_assert(next_word(ps, word, sizeof word), "%s:%d: expected '%s', got the end", ps->path,
+  cr_assert(test_next_word(ps, word, sizeof word), "%s:%d: expected '%s', got the end", ps->path,
             ps->line, want);
   cr_assert_str_eq(word, want, "%s:%d: expected '%s', got '%s'", ps->path, ps->line, want, word);
 }
 
 static int64_t next_int(parser *ps) {
   char word[64], *end = NULL;
-  cr_assert(next_word(ps, word, sizeof word), "%s:%d: expected an integer", ps->path, ps->line);
+  cr_assert(test_next_word(ps, word, sizeof word), "%s:%d: expected an integer", ps->path,
+            ps->line);
   errno = 0;
   long long v = strtoll(word, &end, 10);
   cr_assert(errno == 0 && *end == '\0', "%s:%d: '%s' is not an integer", ps->path, ps->line, word);
@@ -94,7 +65,7 @@ static int64_t next_int(parser *ps) {
 
 static float next_float(parser *ps) {
   char word[64], *end = NULL;
-  cr_assert(next_word(ps, word, sizeof word), "%s:%d: expected a number", ps->path, ps->line);
+  cr_assert(test_next_word(ps, word, sizeof word), "%s:%d: expected a number", ps->path, ps->line);
   float v = strtof(word, &end);
   cr_assert(*end == '\0', "%s:%d: '%s' is not a number", ps->path, ps->line, word);
   return v;
@@ -139,14 +110,14 @@ static void load_cases(void) {
   cr_assert(text, "cannot read %s (written by tools/gen_pad_cases.py)", path);
   parser ps = {text, 1, path};
   char word[96];
-  while (next_word(&ps, word, sizeof word)) {
+  while (test_next_word(&ps, word, sizeof word)) {
     cr_assert_str_eq(word, "case", "%s:%d: expected 'case', got '%s'", path, ps.line, word);
     cr_assert(case_count < MAX_CASES, "too many cases");
     pad_case *c = &cases[case_count++];
     memset(c, 0, sizeof *c);
     c->line = ps.line;
-    cr_assert(next_word(&ps, c->name, sizeof c->name));
-    cr_assert(next_word(&ps, word, sizeof word));
+    cr_assert(test_next_word(&ps, c->name, sizeof c->name));
+    cr_assert(test_next_word(&ps, word, sizeof word));
     c->mode = parse_mode(&ps, word);
     c->dims = (int)next_int(&ps);
     cr_assert(c->dims >= 1 && c->dims <= 3, "%s:%d: dims %d", path, ps.line, c->dims);
@@ -157,7 +128,7 @@ static void load_cases(void) {
     c->in_count = read_shape(&ps, c->rank, c->shape);
     expect_word(&ps, "in");
     c->in = read_values(&ps, c->in_count);
-    cr_assert(next_word(&ps, word, sizeof word), "%s:%d: case %s ends early", path, ps.line,
+    cr_assert(test_next_word(&ps, word, sizeof word), "%s:%d: case %s ends early", path, ps.line,
               c->name);
     if (!strcmp(word, "error")) {
       c->is_error = 1;

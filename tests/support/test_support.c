@@ -94,3 +94,24 @@ char *test_read_file(const char *path, size_t *size) {
   fclose(file);
   return data;
 }
+
+int test_next_word(test_parser *ps, char *buf, size_t size) {
+  for (;;) {
+    while (*ps->p == ' ' || *ps->p == '\t' || *ps->p == '\r' || *ps->p == '\n') {
+      if (*ps->p == '\n')
+        ps->line++;
+      ps->p++;
+    }
+    if (*ps->p != '#')
+      break;
+    while (*ps->p && *ps->p != '\n')
+      ps->p++;
+  }
+  size_t n = 0;
+  while (*ps->p && *ps->p != ' ' && *ps->p != '\t' && *ps->p != '\r' && *ps->p != '\n') {
+    cr_assert(n + 1 < size, "%s:%d: word too long", ps->path, ps->line);
+    buf[n++] = *ps->p++;
+  }
+  buf[n] = '\0';
+  return n > 0;
+}

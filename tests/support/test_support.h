@@ -35,6 +35,18 @@ size_t test_numel(int rank, const int64_t *shape);
 void test_assert_close(const char *what, const float *got, const double *want, size_t count,
                        double atol, double rtol);
 
+/* A cursor over a committed case file (the .txt files in tests/data): whitespace-separated words,
+ * '#' starts a comment that runs to the end of the line. path names the file in messages. */
+typedef struct test_parser {
+  const char *p;
+  int line;
+  const char *path;
+} test_parser;
+
+/* The next word into buf (asserts that it fits in size bytes with its NUL); 0 at the end of the
+ * text. */
+int test_next_word(test_parser *ps, char *buf, size_t size);
+
 /* Reads a whole file into a malloc'd buffer (NUL-terminated); NULL when unreadable. */
 char *test_read_file(const char *path, size_t *size);
 
