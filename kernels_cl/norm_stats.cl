@@ -500,11 +500,12 @@ __kernel void sn_params(__global const float *stats, ulong stats_off, __global c
 
 /* --- Fused statistics + apply for groups that fit in the caches (InstanceNorm, GroupNorm) ---
  *
- * One work-group per group of `count` contiguous floats (A = 1: group g is x[g * count ...]).
- * Its work-items take the same chunks and shift as norm_stats_split, merge as the same tree,
- * then each applies the affine transform to the chunk it has just read, which is still in its
- * core's caches: two memory passes (read, write) instead of three. The group is made of rows of
- * `len` floats; row r (global) takes channel r % channels' weight and bias:
+ * One work-group per group of the (A, G, B) view (B = `inner`, A = count / inner; A = 1 for
+ * contiguous groups: group g is x[g * count ...]; BatchNorm: channel g over the batch). Its
+ * work-items take the same chunks and shift as norm_stats_split, merge as the same tree, then
+ * each applies the affine transform to the chunk it has just read, which is still in its core's
+ * caches: two memory passes (read, write) instead of three. The tensor is made of rows of `len`
+ * floats (len divides inner); row r (global) takes channel r % channels' weight and bias:
  *
  *   y = act((x - K) * scale + offset + residual), scale = w / sqrt(var + eps),
  *   offset = b - mean * scale
@@ -560,17 +561,17 @@ __kernel void norm_fused(__global const float *restrict x, ulong x_off, __global
                          ulong y_off, __global const float *restrict res, ulong res_off,
                          __global const float *restrict weight, ulong w_off,
                          __global const float *restrict bias, ulong b_off, int flags, ulong groups,
-                         ulong count, ulong chunk, ulong len, ulong channels, float inv_n,
-                         float eps, __global float *stats, ulong stats_off, int stream,
+                         ulong count, ulong inner, ulong chunk, ulong len, ulong channels,
+                         float inv_n, float eps, __global float *stats, ulong stats_off, int stream,
                          __local float *tmp) {
   const ulong g = get_group_id(0);
   const uint lid = get_local_id(0), size = get_local_size(0);
   x += x_off;
   y += y_off;
   res += res_off;
-  const float k = group_shift(x, g, groups, count, count);
+  const float k = group_shift(x, g, groups, inner, count);
   const ulong start = min((ulong)lid * chunk, count), end = min(start + chunk, count);
-  const welford w = group_range(x, g, groups, count, start, end, k);
+  const welford w = group_range(x, g, groups, inner, start, end, k);
   tmp[3 * lid] = w.n;
   tmp[3 * lid + 1] = w.mean;
   tmp[3 * lid + 2] = w.m2;
@@ -590,11 +591,13 @@ __kernel void norm_fused(__global const float *restrict x, ulong x_off, __global
   if (lid == 0)
     store_stats(stats + stats_off, g, k, total);
   const float mean = total.mean, var = total.m2 * inv_n;
-  ulong pos = g * count + start;
-  const ulong stop = g * count + end;
-  while (pos < stop) {
-    const ulong row = pos / len;
-    const ulong lo = pos, hi = min(stop, (row + 1) * len);
+  /* Position pos of the group is at lo; a run ends with the chunk, the segment or the row. */
+  ulong pos = start;
+  while (pos < end) {
+    const ulong a = pos / inner, b = pos - a * inner;
+    const ulong lo = (a * groups + g) * inner + b;
+    const ulong row = lo / len;
+    const ulong hi = min(min(lo + (end - pos), lo + (inner - b)), (row + 1) * len);
     const ulong c = row % channels;
     const float wc = (flags & 4) ? weight[w_off + c] : 1.0f;
     const float bc = (flags & 8) ? bias[b_off + c] : 0.0f;
@@ -614,6 +617,6 @@ __kernel void norm_fused(__global const float *restrict x, ulong x_off, __global
     default:
       FUSED_RANGE(3);
     }
-    pos = hi;
+    pos += hi - lo;
   }
 }

@@ -432,6 +432,7 @@ oclnn_status oclnn__norm_fused_enqueue(oclnn__norm_engine *e, const char *fn, cl
   arg_int(&a, flags);
   arg_u64(&a, p->groups);
   arg_u64(&a, p->count);
+  arg_u64(&a, p->inner ? p->inner : p->count);
   arg_u64(&a, chunk);
   arg_u64(&a, p->len ? p->len : 1);
   arg_u64(&a, p->channels ? p->channels : 1);

@@ -101,14 +101,17 @@ typedef struct oclnn__norm_apply_args {
 oclnn_status oclnn__norm_apply_enqueue(oclnn__norm_engine *engine, const char *fn, cl_mem scratch,
                                        const oclnn__norm_apply_args *args);
 
-/* Fused statistics + apply (kernels_cl/norm_fused in norm_stats.cl) for `groups` contiguous
- * groups of `count` floats made of rows of `len` floats, when a group fits in the caches
- * (oclnn__norm_fused_fits): one launch, two memory passes instead of three. Row r takes channel
- * r % channels' weight and bias (either may be NULL); the groups' statistics are stored at
- * stats_off (groups float4s) for a running-statistics update. */
+/* Fused statistics + apply (kernels_cl/norm_fused in norm_stats.cl) for `groups` groups of
+ * `count` floats made of rows of `len` floats, when a group fits in the caches
+ * (oclnn__norm_fused_fits): one launch, two memory passes instead of three. A group is contiguous
+ * (inner 0), or the (A, G, B) group of the statistics plans with B = inner (a multiple of len):
+ * count / inner segments of inner floats, groups * inner apart (BatchNorm's channels). Row r
+ * takes channel r % channels' weight and bias (either may be NULL); the groups' statistics are
+ * stored at stats_off (groups float4s) for a running-statistics update. */
 typedef struct oclnn__norm_fused_args {
   const oclnn_tensor *in, *out, *residual, *weight, *bias;
   uint64_t groups, count, len, channels;
+  uint64_t inner;
   double eps;
   int relu;
   uint64_t stats_off;
