@@ -1,7 +1,8 @@
 /* The normalization layers' alternative code paths against the double-precision reference, on
  * the same shapes, so that every path is checked on the same sweeps:
- *  - fused statistics + apply (norm_fused) for InstanceNorm and GroupNorm, forced on for every
- *    group size and forced off, and groups just below and just above its size limits;
+ *  - fused statistics + apply (norm_fused) for InstanceNorm, GroupNorm and BatchNorm's batch
+ *    statistics, forced on for every group size and forced off, and groups just below and just
+ *    above its size limits;
  *  - streaming (non-temporal) stores forced on for every output, with aligned views and with
  *    views misaligned by a few floats (those must fall back to plain stores), checking that
  *    nothing outside the output view is written;
@@ -225,6 +226,42 @@ Test(norm_paths, fused_on_and_off) {
   printf("norm_paths fused on/off: worst error/tolerance %.3f\n", norm_test_worst(1));
 }
 
+/* BatchNorm with batch statistics (training, or no running statistics) on (N, C, S > 1) input:
+ * channels of a few floats to several thousand over the batch, odd spatial sizes, every option. */
+static void batch_sweep(const char *label, uint64_t seed) {
+  uint64_t state = seed;
+  for (int i = 0; i < 24; i++) {
+    path_case k;
+    memset(&k, 0, sizeof k);
+    k.layer = K_BATCH;
+    k.rank = 3 + (int)norm_test_pick(&state, 3);
+    k.shape[0] = 1 + (int64_t)norm_test_pick(&state, 4);
+    k.shape[1] = 1 + (int64_t)norm_test_pick(&state, 5);
+    for (int d = 2; d < k.rank; d++)
+      k.shape[d] = 2 + (int64_t)norm_test_pick(&state, k.rank == 3 ? 3000 : k.rank == 4 ? 60 : 15);
+    k.affine = (int)norm_test_pick(&state, 2);
+    k.relu = (int)norm_test_pick(&state, 3) == 0;
+    k.residual = (int)norm_test_pick(&state, 3) == 0;
+    k.track = (int)norm_test_pick(&state, 3) != 0;
+    k.training = k.track ? 1 : (int)norm_test_pick(&state, 2);
+    k.offset = norm_test_pick(&state, 2) ? 0 : 5;
+    k.scale = norm_test_pick(&state, 2) ? 1.0 : 3.0;
+    k.data_offset = (double)norm_test_pick(&state, 3) * 20.0 - 20.0;
+    run_path(&k, (uint64_t)i * 11 + seed, label);
+  }
+}
+
+Test(norm_paths, batch_fused_on_and_off) {
+  /* Every channel through norm_fused, then every channel through statistics + apply. */
+  set_env("OCLNN_NORM_FUSED_MIN", "1");
+  set_env("OCLNN_NORM_FUSED_MAX", "1000000000");
+  batch_sweep("fused", 31);
+  set_env("OCLNN_NORM_FUSED_MIN", NULL);
+  set_env("OCLNN_NORM_FUSED_MAX", "0");
+  batch_sweep("two-pass", 31);
+  printf("norm_paths BatchNorm fused on/off: worst error/tolerance %.3f\n", norm_test_worst(1));
+}
+
 Test(norm_paths, fused_limits) {
   /* Default bounds: just below and above each. */
   const path_case cases[] = {
@@ -236,6 +273,10 @@ Test(norm_paths, fused_limits) {
       {K_GROUP, 3, {2, 2, FUSED_MIN / 2 + 1}, 1, 1, 0, 1, 1, 0, 0, 2.0, 1.0},
       {K_GROUP, 4, {1, 4, 512, 256}, 2, 1, 1, 1, 1, 0, 0, 1.0, 0.0},
       {K_GROUP, 3, {1, 1, FUSED_MAX + 1}, 1, 1, 0, 0, 1, 0, 0, 1.0, 0.0},
+      {K_BATCH, 3, {2, 2, FUSED_MAX / 2}, 0, 1, 0, 1, 1, 1, 0, 1.0, 3.0},
+      {K_BATCH, 3, {2, 2, FUSED_MAX / 2 + 1}, 0, 1, 0, 1, 1, 1, 0, 1.0, 3.0},
+      {K_BATCH, 4, {1, 3, 16, 16}, 0, 1, 1, 0, 1, 1, 0, 1.0, 0.0},
+      {K_BATCH, 4, {1, 3, 16, 17}, 0, 1, 1, 0, 1, 1, 0, 1.0, 0.0},
   };
   for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++)
     run_path(&cases[i], 500 + i, "default limits");
@@ -249,9 +290,11 @@ static const path_case MIXED[] = {
     {K_BATCH, 4, {2, 5, 24, 40}, 0, 0, 0, 0, 0, 1, 3, 1.0, 2.0},
     {K_BATCH, 3, {3, 4, 1001}, 0, 1, 0, 0, 0, 1, 0, 2.0, -1.0},
     {K_BATCH, 2, {7, 33}, 0, 1, 0, 1, 0, 1, 0, 1.0, 0.0},
-    /* BatchNorm training: statistics, then the apply in reverse channel order */
+    /* BatchNorm training: fused per channel; channels above the fused limit: statistics, then
+     * the apply in reverse channel order */
     {K_BATCH, 4, {3, 6, 32, 32}, 0, 1, 1, 1, 1, 1, 0, 1.0, 4.0},
     {K_BATCH, 3, {2, 3, 5003}, 0, 0, 0, 0, 1, 0, 5, 1.0, 0.0},
+    {K_BATCH, 3, {3, 2, 87382}, 0, 1, 0, 1, 1, 1, 1, 1.0, 1.0},
     /* InstanceNorm / GroupNorm, fused and (huge planes) two-pass in reverse row order */
     {K_INSTANCE, 4, {2, 3, 40, 40}, 0, 1, 1, 1, 1, 1, 0, 1.0, 1.0},
     {K_INSTANCE, 3, {1, 2, 300007}, 0, 1, 0, 1, 1, 1, 1, 1.0, 1.0},
