@@ -54,6 +54,7 @@ void oclnn__conv_variants(oclnn__variant_fn each, void *user) {
   oclnn__conv_depthwise_variants(each, user);
   oclnn__conv_gemm_variants(each, user);
   oclnn__conv_winograd_variants(each, user);
+  oclnn__conv_backward_variants(each, user);
 }
 
 /* ------------------------------------------------------------------------------------------ */
@@ -296,6 +297,7 @@ void oclnn_conv_free(oclnn_conv *conv) {
     clReleaseMemObject(conv->prepared_weight);
   if (conv->prepared_bias)
     clReleaseMemObject(conv->prepared_bias);
+  oclnn__conv_backward_free(conv);
   free(conv);
 }
 
@@ -433,6 +435,16 @@ static oclnn_status check_bias(oclnn_conv *conv, const char *fn, const oclnn_ten
         fn, oclnn__shape_string(bias->rank, bias->shape, got, sizeof got), conv->channels_out);
   }
   return OCLNN_SUCCESS;
+}
+
+oclnn_status oclnn__conv_output_shape(oclnn_conv *conv, const char *fn, int rank,
+                                      const int64_t *in_shape, int64_t *out_shape) {
+  return output_shape(conv, fn, rank, in_shape, out_shape);
+}
+
+oclnn_status oclnn__conv_check_weight(oclnn_conv *conv, const char *fn,
+                                      const oclnn_tensor *weight) {
+  return check_weight(conv, fn, weight);
 }
 
 /* Checks a (weight, bias) pair given by the caller. */

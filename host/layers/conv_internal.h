@@ -28,6 +28,9 @@ struct oclnn_conv {
   size_t prepared_weight_floats;
   cl_mem prepared_bias;
   bool prepared;
+  /* Backward (conv_backward.c), built at the first oclnn_conv_backward call. */
+  oclnn__program *backward_program;
+  cl_kernel backward_kernel[3]; /* grad_input, grad_weight, grad_bias */
 };
 
 /* One forward call, checked: buffers with element offsets and the 3d geometry. */
@@ -76,6 +79,16 @@ void oclnn__conv_direct_variants(oclnn__variant_fn each, void *user);
 void oclnn__conv_depthwise_variants(oclnn__variant_fn each, void *user);
 void oclnn__conv_gemm_variants(oclnn__variant_fn each, void *user);
 void oclnn__conv_winograd_variants(oclnn__variant_fn each, void *user);
+void oclnn__conv_backward_variants(oclnn__variant_fn each, void *user);
+
+/* conv.c's checks, shared with the backward (conv_backward.c): the output shape for an input
+ * shape (every forward rule), and a weight tensor in PyTorch's layout. */
+oclnn_status oclnn__conv_output_shape(oclnn_conv *conv, const char *fn, int rank,
+                                      const int64_t *in_shape, int64_t *out_shape);
+oclnn_status oclnn__conv_check_weight(oclnn_conv *conv, const char *fn, const oclnn_tensor *weight);
+
+/* Frees what the backward built (conv_backward.c); called by oclnn_conv_free. */
+void oclnn__conv_backward_free(oclnn_conv *conv);
 
 /* Sets kernel arguments in order; returns an OpenCL error code (0 on success). */
 cl_int oclnn__conv_set_args(cl_kernel kernel, cl_uint *index, size_t size, const void *value);

@@ -156,6 +156,35 @@ OCLNN_API oclnn_status oclnn_conv_forward(oclnn_conv *conv, const oclnn_tensor *
                                           const oclnn_tensor *weight, const oclnn_tensor *bias,
                                           const oclnn_tensor *output);
 
+/* Enqueues the gradients of L = sum(conv_forward(input, weight, bias) * grad_output), as
+ * torch.autograd gives them, on the context's queue; does not wait. Every configuration the
+ * forward accepts (1d/2d/3d, stride, padding incl. same/valid, dilation, groups, every
+ * padding_mode, batched and unbatched, input_upsample). Gradients are overwritten, not
+ * accumulated into:
+ *   grad_input (input's shape): padded positions that reflect, replicate or circular padding
+ *     map onto one input element, and the input_upsample^dims upsampled copies of it, all add
+ *     to that element;
+ *   grad_weight (the weight's shape, PyTorch's layout: out_channels, in_channels/groups,
+ *     kernel...);
+ *   grad_bias (out_channels): only for a layer with bias.
+ * Each gradient may be NULL to skip it; at least one must be given. input and grad_output are
+ * required; grad_output has exactly oclnn_conv_output_shape(input)'s shape. weight (PyTorch
+ * layout; prepared weights are not used) is required for grad_input and may be NULL otherwise
+ * (it is checked when given). The gradients must not overlap input, weight, grad_output or each
+ * other. Everything is checked before anything is enqueued; nothing is written on error. An
+ * empty batch gives zero grad_weight and grad_bias. Temporaries come from the context's scratch
+ * arena. Errors: those of oclnn_conv_output_shape for input's shape, OCLNN_ERR_NULL_ARGUMENT
+ * (conv, input, grad_output; weight when grad_input is asked for), OCLNN_ERR_INVALID_VALUE (no
+ * gradient asked for; grad_bias for a layer without bias), OCLNN_ERR_INVALID_SHAPE
+ * (grad_output, weight, grad_input, grad_weight or grad_bias shape), OCLNN_ERR_INVALID_BUFFER,
+ * OCLNN_ERR_OUT_OF_BOUNDS, OCLNN_ERR_ALIASING, OCLNN_ERR_OUT_OF_MEMORY, OCLNN_ERR_OPENCL. */
+OCLNN_API oclnn_status oclnn_conv_backward(oclnn_conv *conv, const oclnn_tensor *input,
+                                           const oclnn_tensor *weight,
+                                           const oclnn_tensor *grad_output,
+                                           const oclnn_tensor *grad_input,
+                                           const oclnn_tensor *grad_weight,
+                                           const oclnn_tensor *grad_bias);
+
 #ifdef __cplusplus
 }
 #endif

@@ -1,5 +1,6 @@
 #include "conv_reference.h"
 
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -162,6 +163,91 @@ bool conv_ref_forward(const oclnn_conv_desc *desc, int rank, const int64_t *in_s
     }
   }
   free(padded);
+  return true;
+}
+
+bool conv_ref_backward(const oclnn_conv_desc *desc, int rank, const int64_t *in_shape,
+                       const float *input, const float *weight, const float *grad_out,
+                       double *grad_in, double *grad_weight, double *grad_bias, double *grad_in_mag,
+                       double *grad_weight_mag, double *grad_bias_mag) {
+  int64_t out_shape[5];
+  if (!conv_ref_output_shape(desc, rank, in_shape, out_shape))
+    return false;
+  const int dims = desc->dims, first = rank - dims;
+  const int64_t batch = first == 2 ? in_shape[0] : 1;
+  const int64_t channels = desc->in_channels, out_channels = desc->out_channels;
+  int64_t n[3] = {1, 1, 1}, o[3] = {1, 1, 1}, k[3] = {1, 1, 1}, s[3] = {1, 1, 1}, d[3] = {1, 1, 1};
+  int64_t before[3] = {0, 0, 0}, after[3] = {0, 0, 0}, f[3] = {1, 1, 1}, in[3] = {1, 1, 1};
+  for (int i = 0; i < dims; i++) {
+    int a = 3 - dims + i;
+    f[a] = desc->input_upsample[i];
+    in[a] = in_shape[first + i];
+    n[a] = in[a] * f[a];
+    o[a] = out_shape[first + i];
+    k[a] = desc->kernel_size[i];
+    s[a] = desc->stride[i];
+    d[a] = desc->dilation[i];
+    conv_ref_padding(desc, i, &before[a], &after[a]);
+  }
+  const size_t in_plane = (size_t)(in[0] * in[1] * in[2]);
+  const size_t in_count = (size_t)(batch * channels) * in_plane;
+  const int64_t groups = desc->groups;
+  const int64_t group_in = channels / groups, group_out = out_channels / groups;
+  const int64_t taps = k[0] * k[1] * k[2];
+  const size_t w_count = (size_t)(out_channels * group_in * taps);
+  double *zero[6] = {grad_in, grad_weight, grad_bias, grad_in_mag, grad_weight_mag, grad_bias_mag};
+  const size_t counts[6] = {in_count, w_count, (size_t)out_channels,
+                            in_count, w_count, (size_t)out_channels};
+  for (int i = 0; i < 6; i++)
+    if (zero[i])
+      memset(zero[i], 0, counts[i] * sizeof(double));
+  size_t index = 0;
+  for (int64_t b = 0; b < batch; b++) {
+    for (int64_t oc = 0; oc < out_channels; oc++) {
+      const int64_t g = oc / group_out;
+      for (int64_t z = 0; z < o[0]; z++) {
+        for (int64_t y = 0; y < o[1]; y++) {
+          for (int64_t x = 0; x < o[2]; x++) {
+            const double go = grad_out[index++];
+            if (grad_bias)
+              grad_bias[oc] += go;
+            if (grad_bias_mag)
+              grad_bias_mag[oc] += fabs(go);
+            for (int64_t c = 0; c < group_in; c++) {
+              const size_t plane = (size_t)(b * channels + g * group_in + c) * in_plane;
+              const size_t w_base = (size_t)((oc * group_in + c) * taps);
+              for (int64_t kz = 0; kz < k[0]; kz++) {
+                int64_t sz = source(desc->padding_mode, z * s[0] + kz * d[0] - before[0], n[0]);
+                if (sz < 0)
+                  continue;
+                for (int64_t ky = 0; ky < k[1]; ky++) {
+                  int64_t sy = source(desc->padding_mode, y * s[1] + ky * d[1] - before[1], n[1]);
+                  if (sy < 0)
+                    continue;
+                  for (int64_t kx = 0; kx < k[2]; kx++) {
+                    int64_t sx = source(desc->padding_mode, x * s[2] + kx * d[2] - before[2], n[2]);
+                    if (sx < 0)
+                      continue;
+                    const size_t i =
+                        plane + (size_t)(((sz / f[0]) * in[1] + sy / f[1]) * in[2] + sx / f[2]);
+                    const size_t j = w_base + (size_t)((kz * k[1] + ky) * k[2] + kx);
+                    if (grad_in)
+                      grad_in[i] += go * (double)weight[j];
+                    if (grad_in_mag)
+                      grad_in_mag[i] += fabs(go * (double)weight[j]);
+                    if (grad_weight)
+                      grad_weight[j] += go * (double)input[i];
+                    if (grad_weight_mag)
+                      grad_weight_mag[j] += fabs(go * (double)input[i]);
+                  }
+                }
+              }
+            }
+          }
+        }
+      }
+    }
+  }
   return true;
 }
 

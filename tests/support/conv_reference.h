@@ -32,6 +32,18 @@ bool conv_ref_output_shape(const oclnn_conv_desc *desc, int rank, const int64_t 
 bool conv_ref_forward(const oclnn_conv_desc *desc, int rank, const int64_t *in_shape,
                       const float *input, const float *weight, const float *bias, double *out);
 
+/* The gradients of L = sum(forward(input, weight, bias) * grad_out) in double precision, as the
+ * transpose of the forward reference: every product the forward makes, input[i] * weight[j]
+ * into out[o], scatters grad_out[o] * weight[j] into grad_in[i] and grad_out[o] * input[i] into
+ * grad_weight[j] (so padded positions that read input i, and its upsampled copies, all add to
+ * it); grad_bias[k] sums grad_out over channel k. Any of grad_in, grad_weight, grad_bias may be
+ * NULL. The *_mag arrays (each may be NULL) receive the sums of the terms' magnitudes, for
+ * rounding-error bounds. Returns false when the input is refused (nothing written). */
+bool conv_ref_backward(const oclnn_conv_desc *desc, int rank, const int64_t *in_shape,
+                       const float *input, const float *weight, const float *grad_out,
+                       double *grad_in, double *grad_weight, double *grad_bias, double *grad_in_mag,
+                       double *grad_weight_mag, double *grad_bias_mag);
+
 /* Number of products summed per output element (for error bounds). */
 int64_t conv_ref_terms(const oclnn_conv_desc *desc);
 

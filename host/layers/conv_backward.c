@@ -1,0 +1,271 @@
+/* Convolution backward (oclnn_conv_backward): checks the call as the forward does, then enqueues
+ * the gradients. The general kernels (kernels_cl/conv_backward.cl) run every configuration:
+ * each gradient element is gathered by one work-item, so reflect and circular padding and
+ * input_upsample, which fold several convolved positions onto one input element, need no
+ * atomics. */
+#include "layers/conv_internal.h"
+
+#include <stdio.h>
+#include <string.h>
+
+#define BACKWARD_FILE "conv_backward.cl"
+#define BACKWARD_OPTIONS ""
+#define BACKWARD_LOCAL 64
+
+enum { KERNEL_INPUT = 0, KERNEL_WEIGHT = 1, KERNEL_BIAS = 2 };
+static const char *const KERNEL_NAMES[3] = {"conv_bw_input", "conv_bw_weight", "conv_bw_bias"};
+
+void oclnn__conv_backward_variants(oclnn__variant_fn each, void *user) {
+  each(user, BACKWARD_FILE, BACKWARD_OPTIONS);
+}
+
+void oclnn__conv_backward_free(oclnn_conv *conv) {
+  for (int i = 0; i < 3; i++)
+    if (conv->backward_kernel[i])
+      clReleaseKernel(conv->backward_kernel[i]);
+}
+
+static oclnn_status backward_init(oclnn_conv *conv, const char *fn) {
+  if (conv->backward_kernel[KERNEL_BIAS])
+    return OCLNN_SUCCESS;
+  oclnn_status status =
+      oclnn__program_get(conv->ctx, fn, BACKWARD_FILE, BACKWARD_OPTIONS, &conv->backward_program);
+  for (int i = 0; i < 3 && status == OCLNN_SUCCESS; i++)
+    if (!conv->backward_kernel[i])
+      status = oclnn__kernel_create(conv->ctx, fn, conv->backward_program, KERNEL_NAMES[i],
+                                    &conv->backward_kernel[i]);
+  return status;
+}
+
+/* Checks that `tensor` (named `name`) is a valid view of exactly `shape`. */
+static oclnn_status check_shape(oclnn_context *ctx, const char *fn, const char *name,
+                                const oclnn_tensor *tensor, int rank, const int64_t *shape,
+                                const char *what) {
+  oclnn_status status = oclnn__check_tensor(ctx, fn, name, tensor, NULL);
+  if (status != OCLNN_SUCCESS)
+    return status;
+  if (tensor->rank != rank || memcmp(tensor->shape, shape, (size_t)rank * sizeof *shape) != 0) {
+    char got[160], want[160];
+    return oclnn__fail(ctx, OCLNN_ERR_INVALID_SHAPE, "%s: %s has shape %s, expected %s (%s)", fn,
+                       name, oclnn__shape_string(tensor->rank, tensor->shape, got, sizeof got),
+                       oclnn__shape_string(rank, shape, want, sizeof want), what);
+  }
+  return OCLNN_SUCCESS;
+}
+
+/* The checked call: the 3d geometry and the views. */
+typedef struct backward_call {
+  int64_t batch;
+  int in[3], out[3];
+  const oclnn_tensor *input, *weight, *grad_output;
+  const oclnn_tensor *grad_input, *grad_weight, *grad_bias;
+} backward_call;
+
+static oclnn_status check_call(oclnn_conv *conv, const char *fn, backward_call *call) {
+  oclnn_context *ctx = conv->ctx;
+  if (!call->grad_input && !call->grad_weight && !call->grad_bias)
+    return oclnn__fail(ctx, OCLNN_ERR_INVALID_VALUE,
+                       "%s: grad_input, grad_weight and grad_bias are all NULL; ask for at least "
+                       "one gradient",
+                       fn);
+  if (call->grad_bias && !conv->desc.bias)
+    return oclnn__fail(ctx, OCLNN_ERR_INVALID_VALUE,
+                       "%s: grad_bias is given but the layer was created without bias", fn);
+  if (call->grad_input && !call->weight)
+    return oclnn__fail(ctx, OCLNN_ERR_NULL_ARGUMENT,
+                       "%s: weight is NULL; grad_input needs the weights", fn);
+  const oclnn_tensor *input = call->input;
+  oclnn_status status = oclnn__check_tensor(ctx, fn, "input", input, NULL);
+  if (status != OCLNN_SUCCESS)
+    return status;
+  int64_t out_shape[OCLNN_MAX_RANK];
+  status = oclnn__conv_output_shape(conv, fn, input->rank, input->shape, out_shape);
+  if (status != OCLNN_SUCCESS)
+    return status;
+  status = check_shape(ctx, fn, "grad_output", call->grad_output, input->rank, out_shape,
+                       "the forward's output shape for the input");
+  if (status == OCLNN_SUCCESS && call->weight)
+    status = oclnn__conv_check_weight(conv, fn, call->weight);
+  if (status == OCLNN_SUCCESS && call->grad_input)
+    status = check_shape(ctx, fn, "grad_input", call->grad_input, input->rank, input->shape,
+                         "the input's shape");
+  const int dims = conv->desc.dims;
+  if (status == OCLNN_SUCCESS && call->grad_weight) {
+    int64_t want[OCLNN_MAX_RANK] = {conv->channels_out, conv->group_in};
+    for (int i = 0; i < dims; i++)
+      want[2 + i] = conv->kernel[3 - dims + i];
+    status = check_shape(ctx, fn, "grad_weight", call->grad_weight, dims + 2, want,
+                         "the weight's shape: out_channels, in_channels/groups, kernel_size...");
+  }
+  if (status == OCLNN_SUCCESS && call->grad_bias) {
+    const int64_t want[1] = {conv->channels_out};
+    status = check_shape(ctx, fn, "grad_bias", call->grad_bias, 1, want, "out_channels");
+  }
+  if (status != OCLNN_SUCCESS)
+    return status;
+  /* No gradient may overlap an operand or another gradient. */
+  const struct {
+    const char *name;
+    const oclnn_tensor *t;
+  } outputs[] = {{"grad_input", call->grad_input},
+                 {"grad_weight", call->grad_weight},
+                 {"grad_bias", call->grad_bias}},
+    operands[] = {
+        {"input", call->input}, {"weight", call->weight}, {"grad_output", call->grad_output}};
+  for (int i = 0; i < 3 && status == OCLNN_SUCCESS; i++) {
+    if (!outputs[i].t)
+      continue;
+    for (int j = 0; j < 3 && status == OCLNN_SUCCESS; j++)
+      if (operands[j].t)
+        status = oclnn__check_no_overlap(ctx, fn, operands[j].name, operands[j].t, outputs[i].name,
+                                         outputs[i].t);
+    for (int j = i + 1; j < 3 && status == OCLNN_SUCCESS; j++)
+      if (outputs[j].t)
+        status = oclnn__check_no_overlap(ctx, fn, outputs[i].name, outputs[i].t, outputs[j].name,
+                                         outputs[j].t);
+  }
+  if (status != OCLNN_SUCCESS)
+    return status;
+
+  const int first = input->rank - dims;
+  call->batch = first == 2 ? input->shape[0] : 1;
+  for (int i = 0; i < 3; i++)
+    call->in[i] = call->out[i] = 1;
+  for (int i = 0; i < dims; i++) {
+    call->in[3 - dims + i] = (int)input->shape[first + i];
+    call->out[3 - dims + i] = (int)out_shape[first + i];
+  }
+  return OCLNN_SUCCESS;
+}
+
+static oclnn_status launch(oclnn_conv *conv, const char *fn, cl_kernel kernel, cl_ulong total) {
+  if (total > (cl_ulong)(SIZE_MAX - BACKWARD_LOCAL))
+    return oclnn__fail(conv->ctx, OCLNN_ERR_OVERFLOW, "%s: %llu gradients are too many to launch",
+                       fn, (unsigned long long)total);
+  size_t local = BACKWARD_LOCAL;
+  size_t global = oclnn__conv_round_up((size_t)total, local);
+  return oclnn__enqueue(conv->ctx, fn, conv->backward_program, kernel, 1, &global, &local);
+}
+
+static cl_ulong product3(const int *v) { return (cl_ulong)v[0] * (cl_ulong)v[1] * (cl_ulong)v[2]; }
+
+static oclnn_status run_grad_input(oclnn_conv *conv, const char *fn, const backward_call *call) {
+  cl_kernel k = conv->backward_kernel[KERNEL_INPUT];
+  const cl_ulong total = (cl_ulong)call->batch * (cl_ulong)conv->channels_in * product3(call->in);
+  if (total == 0)
+    return OCLNN_SUCCESS;
+  const cl_ulong go_offset = call->grad_output->offset, w_offset = call->weight->offset,
+                 gi_offset = call->grad_input->offset;
+  const cl_int mode = (cl_int)conv->desc.padding_mode;
+  cl_int err = CL_SUCCESS;
+  cl_uint arg = 0;
+  OCLNN__CONV_ARG(k, arg, err, call->grad_output->buffer);
+  OCLNN__CONV_ARG(k, arg, err, go_offset);
+  OCLNN__CONV_ARG(k, arg, err, call->weight->buffer);
+  OCLNN__CONV_ARG(k, arg, err, w_offset);
+  OCLNN__CONV_ARG(k, arg, err, call->grad_input->buffer);
+  OCLNN__CONV_ARG(k, arg, err, gi_offset);
+  OCLNN__CONV_ARG(k, arg, err, total);
+  OCLNN__CONV_ARG(k, arg, err, conv->channels_in);
+  OCLNN__CONV_ARG(k, arg, err, conv->channels_out);
+  OCLNN__CONV_ARG(k, arg, err, conv->groups);
+  for (int i = 0; i < 3; i++)
+    OCLNN__CONV_ARG(k, arg, err, call->in[i]);
+  for (int i = 0; i < 3; i++)
+    OCLNN__CONV_ARG(k, arg, err, call->out[i]);
+  const int *params[] = {conv->kernel,     conv->stride,    conv->dilation,
+                         conv->pad_before, conv->pad_after, NULL};
+  for (int p = 0; params[p]; p++)
+    for (int i = 0; i < 3; i++)
+      OCLNN__CONV_ARG(k, arg, err, params[p][i]);
+  OCLNN__CONV_ARG(k, arg, err, mode);
+  for (int i = 0; i < 3; i++)
+    OCLNN__CONV_ARG(k, arg, err, conv->upsample[i]);
+  if (err != CL_SUCCESS)
+    return oclnn__fail_cl(conv->ctx, fn, "clSetKernelArg (conv_bw_input)", err);
+  return launch(conv, fn, k, total);
+}
+
+static oclnn_status run_grad_weight(oclnn_conv *conv, const char *fn, const backward_call *call) {
+  cl_kernel k = conv->backward_kernel[KERNEL_WEIGHT];
+  const cl_ulong total =
+      (cl_ulong)conv->channels_out * (cl_ulong)conv->group_in * product3(conv->kernel);
+  const cl_ulong go_offset = call->grad_output->offset, in_offset = call->input->offset,
+                 gw_offset = call->grad_weight->offset, batch = (cl_ulong)call->batch;
+  const cl_int mode = (cl_int)conv->desc.padding_mode;
+  cl_int err = CL_SUCCESS;
+  cl_uint arg = 0;
+  OCLNN__CONV_ARG(k, arg, err, call->grad_output->buffer);
+  OCLNN__CONV_ARG(k, arg, err, go_offset);
+  OCLNN__CONV_ARG(k, arg, err, call->input->buffer);
+  OCLNN__CONV_ARG(k, arg, err, in_offset);
+  OCLNN__CONV_ARG(k, arg, err, call->grad_weight->buffer);
+  OCLNN__CONV_ARG(k, arg, err, gw_offset);
+  OCLNN__CONV_ARG(k, arg, err, total);
+  OCLNN__CONV_ARG(k, arg, err, batch);
+  OCLNN__CONV_ARG(k, arg, err, conv->channels_in);
+  OCLNN__CONV_ARG(k, arg, err, conv->channels_out);
+  OCLNN__CONV_ARG(k, arg, err, conv->groups);
+  for (int i = 0; i < 3; i++)
+    OCLNN__CONV_ARG(k, arg, err, call->in[i]);
+  for (int i = 0; i < 3; i++)
+    OCLNN__CONV_ARG(k, arg, err, call->out[i]);
+  const int *params[] = {conv->kernel, conv->stride, conv->dilation, conv->pad_before, NULL};
+  for (int p = 0; params[p]; p++)
+    for (int i = 0; i < 3; i++)
+      OCLNN__CONV_ARG(k, arg, err, params[p][i]);
+  OCLNN__CONV_ARG(k, arg, err, mode);
+  for (int i = 0; i < 3; i++)
+    OCLNN__CONV_ARG(k, arg, err, conv->upsample[i]);
+  if (err != CL_SUCCESS)
+    return oclnn__fail_cl(conv->ctx, fn, "clSetKernelArg (conv_bw_weight)", err);
+  return launch(conv, fn, k, total);
+}
+
+static oclnn_status run_grad_bias(oclnn_conv *conv, const char *fn, const backward_call *call) {
+  cl_kernel k = conv->backward_kernel[KERNEL_BIAS];
+  const cl_ulong go_offset = call->grad_output->offset, gb_offset = call->grad_bias->offset,
+                 batch = (cl_ulong)call->batch, plane = product3(call->out);
+  cl_int err = CL_SUCCESS;
+  cl_uint arg = 0;
+  OCLNN__CONV_ARG(k, arg, err, call->grad_output->buffer);
+  OCLNN__CONV_ARG(k, arg, err, go_offset);
+  OCLNN__CONV_ARG(k, arg, err, call->grad_bias->buffer);
+  OCLNN__CONV_ARG(k, arg, err, gb_offset);
+  OCLNN__CONV_ARG(k, arg, err, batch);
+  OCLNN__CONV_ARG(k, arg, err, conv->channels_out);
+  OCLNN__CONV_ARG(k, arg, err, plane);
+  if (err != CL_SUCCESS)
+    return oclnn__fail_cl(conv->ctx, fn, "clSetKernelArg (conv_bw_bias)", err);
+  return launch(conv, fn, k, (cl_ulong)conv->channels_out);
+}
+
+oclnn_status oclnn_conv_backward(oclnn_conv *conv, const oclnn_tensor *input,
+                                 const oclnn_tensor *weight, const oclnn_tensor *grad_output,
+                                 const oclnn_tensor *grad_input, const oclnn_tensor *grad_weight,
+                                 const oclnn_tensor *grad_bias) {
+  static const char *fn = "oclnn_conv_backward";
+  if (!conv || !input || !grad_output)
+    return oclnn__fail(conv ? conv->ctx : NULL, OCLNN_ERR_NULL_ARGUMENT, "%s: %s is NULL", fn,
+                       !conv    ? "conv"
+                       : !input ? "input"
+                                : "grad_output");
+  backward_call call;
+  memset(&call, 0, sizeof call);
+  call.input = input;
+  call.weight = weight;
+  call.grad_output = grad_output;
+  call.grad_input = grad_input;
+  call.grad_weight = grad_weight;
+  call.grad_bias = grad_bias;
+  oclnn_status status = check_call(conv, fn, &call);
+  if (status == OCLNN_SUCCESS)
+    status = backward_init(conv, fn);
+  if (status == OCLNN_SUCCESS && grad_input)
+    status = run_grad_input(conv, fn, &call);
+  if (status == OCLNN_SUCCESS && grad_weight)
+    status = run_grad_weight(conv, fn, &call);
+  if (status == OCLNN_SUCCESS && grad_bias)
+    status = run_grad_bias(conv, fn, &call);
+  return status;
+}

@@ -1,0 +1,228 @@
+/* Convolution backward, the general kernels: every configuration the forward takes (1d/2d as 3d
+ * with size-1 leading dims, groups, stride, dilation, every padding mode, input_upsample).
+ *
+ * Every gradient element is computed by one work-item that gathers its terms: no atomics, no
+ * races, the same result on every run. grad_input gathers over the output positions whose
+ * windows read the input element, including the padded positions that reflect, replicate and
+ * circular padding fold onto it and the factor^dims upsampled copies of it. */
+
+#define MODE_ZEROS 0
+#define MODE_REFLECT 1
+#define MODE_REPLICATE 2
+#define MODE_CIRCULAR 3
+
+/* The forward's mapping (conv_generic.cl): padded coordinate x (relative to the unpadded,
+ * upsampled input of size n) to the coordinate it reads, or -1 (zero). */
+inline int conv_bw_source(int x, int n, int mode) {
+  if (x >= 0 && x < n)
+    return x;
+  switch (mode) {
+  case MODE_REFLECT:
+    return x < 0 ? -x : 2 * (n - 1) - x;
+  case MODE_REPLICATE:
+    return x < 0 ? 0 : n - 1;
+  case MODE_CIRCULAR:
+    return x < 0 ? x + n : x - n;
+  default:
+    return -1;
+  }
+}
+
+inline int floor_div(int a, int b) { return a >= 0 ? a / b : -((b - 1 - a) / b); }
+
+/* The padded coordinates q (relative to the unpadded input, -before <= q < n + after) that read
+ * one of the upsampled positions u_lo..u_hi: the positions themselves and their images in the
+ * before and after pads. The host guarantees reflect pads < n and circular pads <= n, so each
+ * pad holds at most one image, and the (up to three) intervals are disjoint. Interval `which`
+ * (0, 1, 2) into [*lo, *hi]; empty when *lo > *hi. */
+inline void conv_bw_interval(int which, int u_lo, int u_hi, int n, int before, int after, int mode,
+                             int *lo, int *hi) {
+  *lo = 0;
+  *hi = -1;
+  if (which == 0) {
+    *lo = u_lo;
+    *hi = u_hi;
+    return;
+  }
+  const bool first = which == 1; /* the before pad [-before, -1]; else the after pad */
+  const int pad_lo = first ? -before : n, pad_hi = first ? -1 : n - 1 + after;
+  int a = 1, b = 0;
+  switch (mode) {
+  case MODE_REFLECT: /* q = -u before, 2(n - 1) - u after */
+    a = first ? -u_hi : 2 * (n - 1) - u_hi;
+    b = first ? -u_lo : 2 * (n - 1) - u_lo;
+    break;
+  case MODE_REPLICATE: /* the whole pad reads the edge */
+    if (first ? u_lo == 0 : u_hi == n - 1) {
+      a = pad_lo;
+      b = pad_hi;
+    }
+    break;
+  case MODE_CIRCULAR: /* q = u - n before, u + n after */
+    a = first ? u_lo - n : u_lo + n;
+    b = first ? u_hi - n : u_hi + n;
+    break;
+  default:
+    break;
+  }
+  *lo = max(a, pad_lo);
+  *hi = min(b, pad_hi);
+}
+
+/* The output positions o whose tap (offset tap_offset = tap * dilation) reads a padded
+ * coordinate in [q_lo, q_hi]: o * stride - before + tap_offset = q, 0 <= o < out. */
+inline void conv_bw_outputs(int q_lo, int q_hi, int before, int tap_offset, int stride, int out,
+                            int *o_lo, int *o_hi) {
+  *o_lo = max(-floor_div(-(q_lo + before - tap_offset), stride), 0);
+  *o_hi = min(floor_div(q_hi + before - tap_offset, stride), out - 1);
+}
+
+/* grad_input (N, C, D, H, W) from grad_out (N, K, OD, OH, OW) and weight (K, C/groups, KD, KH,
+ * KW): one input element per work-item. params per dim D/H/W: kernel, stride, dilation,
+ * pad_before, pad_after, upsample. */
+__kernel void conv_bw_input(__global const float *restrict grad_out, ulong grad_out_offset,
+                            __global const float *restrict weight, ulong weight_offset,
+                            __global float *restrict grad_in, ulong grad_in_offset, ulong total,
+                            int channels, int out_channels, int groups, int in_d, int in_h,
+                            int in_w, int out_d, int out_h, int out_w, int kd, int kh, int kw,
+                            int sd, int sh, int sw, int dd, int dh, int dw, int pbd, int pbh,
+                            int pbw, int pad, int pah, int paw, int mode, int ud, int uh, int uw) {
+  const ulong index = get_global_id(0);
+  if (index >= total)
+    return;
+  ulong rest = index;
+  const int x = (int)(rest % (ulong)in_w);
+  rest /= (ulong)in_w;
+  const int y = (int)(rest % (ulong)in_h);
+  rest /= (ulong)in_h;
+  const int z = (int)(rest % (ulong)in_d);
+  rest /= (ulong)in_d;
+  const int c = (int)(rest % (ulong)channels);
+  const ulong n = rest / (ulong)channels;
+
+  const int group_in = channels / groups, group_out = out_channels / groups;
+  const int g = c / group_in, ci = c - g * group_in;
+  const int taps = kd * kh * kw;
+  const ulong out_plane = (ulong)out_d * (ulong)out_h * (ulong)out_w;
+  const int nd = in_d * ud, nh = in_h * uh, nw = in_w * uw; /* the upsampled sizes */
+
+  float acc = 0.0f;
+  for (int k = g * group_out; k < (g + 1) * group_out; k++) {
+    __global const float *go =
+        grad_out + grad_out_offset + (n * (ulong)out_channels + k) * out_plane;
+    __global const float *w =
+        weight + weight_offset + ((ulong)k * (ulong)group_in + (ulong)ci) * (ulong)taps;
+    for (int iz = 0; iz < 3; iz++) {
+      int qz_lo, qz_hi;
+      conv_bw_interval(iz, z * ud, z * ud + ud - 1, nd, pbd, pad, mode, &qz_lo, &qz_hi);
+      if (qz_lo > qz_hi)
+        continue;
+      for (int a = 0; a < kd; a++) {
+        int od_lo, od_hi;
+        conv_bw_outputs(qz_lo, qz_hi, pbd, a * dd, sd, out_d, &od_lo, &od_hi);
+        for (int od = od_lo; od <= od_hi; od++) {
+          for (int iy = 0; iy < 3; iy++) {
+            int qy_lo, qy_hi;
+            conv_bw_interval(iy, y * uh, y * uh + uh - 1, nh, pbh, pah, mode, &qy_lo, &qy_hi);
+            if (qy_lo > qy_hi)
+              continue;
+            for (int b = 0; b < kh; b++) {
+              int oh_lo, oh_hi;
+              conv_bw_outputs(qy_lo, qy_hi, pbh, b * dh, sh, out_h, &oh_lo, &oh_hi);
+              for (int oh = oh_lo; oh <= oh_hi; oh++) {
+                __global const float *go_row =
+                    go + ((ulong)od * (ulong)out_h + (ulong)oh) * (ulong)out_w;
+                __global const float *w_row = w + (a * kh + b) * kw;
+                for (int ix = 0; ix < 3; ix++) {
+                  int qx_lo, qx_hi;
+                  conv_bw_interval(ix, x * uw, x * uw + uw - 1, nw, pbw, paw, mode, &qx_lo, &qx_hi);
+                  if (qx_lo > qx_hi)
+                    continue;
+                  for (int e = 0; e < kw; e++) {
+                    int ow_lo, ow_hi;
+                    conv_bw_outputs(qx_lo, qx_hi, pbw, e * dw, sw, out_w, &ow_lo, &ow_hi);
+                    const float wv = w_row[e];
+                    for (int ow = ow_lo; ow <= ow_hi; ow++)
+                      acc = fma(go_row[ow], wv, acc);
+                  }
+                }
+              }
+            }
+          }
+        }
+      }
+    }
+  }
+  grad_in[grad_in_offset + index] = acc;
+}
+
+/* grad_weight (K, C/groups, KD, KH, KW) from grad_out (N, K, OD, OH, OW) and input (N, C, D, H,
+ * W): one weight element per work-item, summing over the batch and the output positions the
+ * products the forward made with it (padding and upsampling as in the forward's reads). */
+__kernel void conv_bw_weight(__global const float *restrict grad_out, ulong grad_out_offset,
+                             __global const float *restrict in, ulong in_offset,
+                             __global float *restrict grad_weight, ulong grad_weight_offset,
+                             ulong total, ulong batch, int channels, int out_channels, int groups,
+                             int in_d, int in_h, int in_w, int out_d, int out_h, int out_w, int kd,
+                             int kh, int kw, int sd, int sh, int sw, int dd, int dh, int dw,
+                             int pbd, int pbh, int pbw, int mode, int ud, int uh, int uw) {
+  const ulong index = get_global_id(0);
+  if (index >= total)
+    return;
+  ulong rest = index;
+  const int e = (int)(rest % (ulong)kw);
+  rest /= (ulong)kw;
+  const int b = (int)(rest % (ulong)kh);
+  rest /= (ulong)kh;
+  const int a = (int)(rest % (ulong)kd);
+  rest /= (ulong)kd;
+  const int group_in = channels / groups, group_out = out_channels / groups;
+  const int ci = (int)(rest % (ulong)group_in);
+  const int k = (int)(rest / (ulong)group_in);
+  const int c = (k / group_out) * group_in + ci;
+  const ulong in_plane = (ulong)in_d * (ulong)in_h * (ulong)in_w;
+  const ulong out_plane = (ulong)out_d * (ulong)out_h * (ulong)out_w;
+
+  float acc = 0.0f;
+  for (ulong n = 0; n < batch; n++) {
+    __global const float *src = in + in_offset + (n * (ulong)channels + (ulong)c) * in_plane;
+    __global const float *go =
+        grad_out + grad_out_offset + (n * (ulong)out_channels + (ulong)k) * out_plane;
+    for (int od = 0; od < out_d; od++) {
+      const int zu = conv_bw_source(od * sd - pbd + a * dd, in_d * ud, mode);
+      if (zu < 0)
+        continue;
+      for (int oh = 0; oh < out_h; oh++) {
+        const int yu = conv_bw_source(oh * sh - pbh + b * dh, in_h * uh, mode);
+        if (yu < 0)
+          continue;
+        __global const float *row =
+            src + ((ulong)(zu / ud) * (ulong)in_h + (ulong)(yu / uh)) * (ulong)in_w;
+        __global const float *go_row = go + ((ulong)od * (ulong)out_h + (ulong)oh) * (ulong)out_w;
+        for (int ow = 0; ow < out_w; ow++) {
+          const int xu = conv_bw_source(ow * sw - pbw + e * dw, in_w * uw, mode);
+          if (xu >= 0)
+            acc = fma(go_row[ow], row[xu / uw], acc);
+        }
+      }
+    }
+  }
+  grad_weight[grad_weight_offset + index] = acc;
+}
+
+/* grad_bias (K): the sum of grad_out (N, K, plane) over the batch and the plane, one channel per
+ * work-item. */
+__kernel void conv_bw_bias(__global const float *restrict grad_out, ulong grad_out_offset,
+                           __global float *restrict grad_bias, ulong grad_bias_offset, ulong batch,
+                           int out_channels, ulong plane) {
+  const int k = (int)get_global_id(0);
+  if (k >= out_channels)
+    return;
+  float acc = 0.0f;
+  for (ulong n = 0; n < batch; n++) {
+    __global const float *go = grad_out + grad_out_offset + (n * (ulong)out_channels + k) * plane;
+    for (ulong p = 0; p < plane; p++)
+      acc += go[p];
+  }
+  grad_bias[grad_bias_offset + k] = acc;
+}
