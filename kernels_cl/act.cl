@@ -241,3 +241,130 @@ __kernel void upsample_forward(__global const float *restrict in, ulong in_offse
       dst[x] = src[nearest_source(x0 + x, scale_w, in_w)];
   }
 }
+
+/* ---- training helpers: Add's gradient for b, MSE loss, SGD step ---- */
+
+/* grad_b[j] = the sum of the grad_out elements that b[j] was broadcast to. One work-item per
+ * grad_b element (a gather: deterministic, no atomics). grad_out is seen as dims alternating
+ * between kept (b has them) and reduced (b broadcasts along them), at most three of each,
+ * innermost first, with element strides into grad_out; absent dims have size 1. The innermost
+ * reduced loop is summed on its own before joining the outer sums, which keeps the rounding
+ * error near sqrt(length) ulps for the long spatial runs of a bias-like b. */
+__kernel void add_backward_b(__global const float *restrict grad_out, ulong grad_out_offset,
+                             __global float *restrict grad_b, ulong grad_b_offset, ulong kept0,
+                             ulong kept1, ulong kept_stride0, ulong kept_stride1,
+                             ulong kept_stride2, ulong red0, ulong red1, ulong red2,
+                             ulong red_stride0, ulong red_stride1, ulong red_stride2, ulong count) {
+  const ulong j = unit_id() * (ulong)LANES + (ulong)lane_id();
+  if (j >= count)
+    return;
+  ulong rest = j;
+  ulong base = (rest % kept0) * kept_stride0;
+  rest /= kept0;
+  base += (rest % kept1) * kept_stride1;
+  rest /= kept1;
+  base += rest * kept_stride2;
+  __global const float *g = grad_out + grad_out_offset + base;
+  float total = 0.0f;
+  for (ulong i2 = 0; i2 < red2; i2++) {
+    float middle = 0.0f;
+    for (ulong i1 = 0; i1 < red1; i1++) {
+      __global const float *row = g + i2 * red_stride2 + i1 * red_stride1;
+      float inner = 0.0f;
+      if (red_stride0 == 1)
+        for (ulong i0 = 0; i0 < red0; i0++)
+          inner += row[i0];
+      else
+        for (ulong i0 = 0; i0 < red0; i0++)
+          inner += row[i0 * red_stride0];
+      middle += inner;
+    }
+    total += middle;
+  }
+  grad_b[grad_b_offset + j] = total;
+}
+
+/* grad_input = (input - target) * scale, elementwise (torch's mse_loss_backward with
+ * grad_output 1: the difference, then one multiplication by 2 / numel in fp32). */
+__kernel void mse_loss_grad(__global const float *restrict input, ulong input_offset,
+                            __global const float *restrict target, ulong target_offset,
+                            __global float *restrict grad, ulong grad_offset, float scale,
+                            ulong count) {
+  const ulong start = unit_id() * (ulong)CHUNK;
+  if (start >= count)
+    return;
+  const int n = (int)min((ulong)CHUNK, count - start);
+  __global const float *px = input + input_offset + start;
+  __global const float *pt = target + target_offset + start;
+  __global float *dst = grad + grad_offset + start;
+  for (int x = lane_id(); x < n; x += LANES)
+    dst[x] = (px[x] - pt[x]) * scale;
+}
+
+/* loss[0] = mean((input - target)^2) by one work-group of LOSS_GROUP work-items: strided
+ * partial sums, then a tree in local memory (deterministic for a given group size). */
+#define LOSS_GROUP 64
+__kernel __attribute__((reqd_work_group_size(LOSS_GROUP, 1, 1))) void
+mse_loss_value(__global const float *restrict input, ulong input_offset,
+               __global const float *restrict target, ulong target_offset,
+               __global float *restrict loss, ulong loss_offset, ulong count) {
+  __local float partial[LOSS_GROUP];
+  const int lid = (int)get_local_id(0);
+  /* Each work-item sums a contiguous block, in runs of 4096 summed separately, so rounding
+   * grows with the run count rather than the element count. */
+  const ulong per_item = (count + LOSS_GROUP - 1) / LOSS_GROUP;
+  const ulong begin = min(count, (ulong)lid * per_item), end = min(count, begin + per_item);
+  __global const float *px = input + input_offset, *pt = target + target_offset;
+  float sum = 0.0f;
+  for (ulong run = begin; run < end; run += 4096) {
+    const ulong run_end = min(end, run + 4096);
+    float run_sum = 0.0f;
+    for (ulong i = run; i < run_end; i++) {
+      const float d = px[i] - pt[i];
+      run_sum += d * d;
+    }
+    sum += run_sum;
+  }
+  partial[lid] = sum;
+  barrier(CLK_LOCAL_MEM_FENCE);
+  for (int step = LOSS_GROUP / 2; step > 0; step /= 2) {
+    if (lid < step)
+      partial[lid] += partial[lid + step];
+    barrier(CLK_LOCAL_MEM_FENCE);
+  }
+  if (lid == 0)
+    loss[loss_offset] = (float)(partial[0] / (float)count);
+}
+
+/* One step of torch.optim.SGD (torch 1.13's _single_tensor_sgd, in its order of fp32
+ * operations) on one parameter tensor:
+ *   d = maximize ? -grad : grad;  d = d + weight_decay * param  (when weight_decay != 0)
+ *   momentum != 0: buf = first_step ? d : buf * momentum + (1 - dampening) * d;
+ *                  d = nesterov ? d + momentum * buf : buf
+ *   param = param + (-lr) * d */
+__kernel void sgd_step(__global float *restrict param, ulong param_offset,
+                       __global const float *restrict grad, ulong grad_offset, __global float *buf,
+                       ulong buf_offset, float lr, float momentum, float keep, float weight_decay,
+                       int nesterov, int maximize, int first_step, ulong count) {
+  const ulong start = unit_id() * (ulong)CHUNK;
+  if (start >= count)
+    return;
+  const int n = (int)min((ulong)CHUNK, count - start);
+  __global float *p = param + param_offset + start;
+  __global const float *g = grad + grad_offset + start;
+  /* buf is only read with momentum (the host passes param in its place otherwise); keep is
+   * 1 - dampening, rounded from double as torch's alpha is. */
+  __global float *b = buf + buf_offset + start;
+  const float step = -lr;
+  for (int x = lane_id(); x < n; x += LANES) {
+    float d = maximize ? -g[x] : g[x];
+    if (weight_decay != 0.0f)
+      d = d + weight_decay * p[x];
+    if (momentum != 0.0f) {
+      const float v = first_step ? d : b[x] * momentum + keep * d;
+      b[x] = v;
+      d = nesterov ? d + momentum * v : v;
+    }
+    p[x] = p[x] + step * d;
+  }
+}

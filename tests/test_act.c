@@ -13,9 +13,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define GUARD 7
-#define SENTINEL_BITS 0x7fa5a5a5u /* a NaN payload no layer writes */
-
 /* ---- helpers ---- */
 
 static uint64_t rng_next(uint64_t *s) {
@@ -27,19 +24,6 @@ static uint64_t rng_next(uint64_t *s) {
 
 static int pick(uint64_t *s, int bound) { return (int)(rng_next(s) % (uint64_t)bound); }
 
-static float sentinel(void) {
-  float f;
-  uint32_t bits = SENTINEL_BITS;
-  memcpy(&f, &bits, sizeof f);
-  return f;
-}
-
-static bool is_sentinel(float f) {
-  uint32_t bits;
-  memcpy(&bits, &f, sizeof bits);
-  return bits == SENTINEL_BITS;
-}
-
 /* Random values with some NaN, +-Inf and +-0. */
 static void fill_values(float *x, size_t n, uint64_t seed) {
   test_fill_random(x, n, seed);
@@ -50,58 +34,6 @@ static void fill_values(float *x, size_t n, uint64_t seed) {
     if (pick(&s, 16) == 0)
       x[i] = specials[pick(&s, (int)(sizeof specials / sizeof specials[0]))];
   }
-}
-
-/* A device buffer holding `count` floats at element `offset`, sentinels around them. */
-typedef struct gbuf {
-  cl_mem mem;
-  size_t offset, count, total;
-} gbuf;
-
-static gbuf gbuf_new(oclnn_context *ctx, size_t offset, size_t count, const float *host) {
-  gbuf g = {NULL, offset, count, offset + count + GUARD};
-  float *all = malloc(g.total * sizeof *all);
-  cr_assert(all);
-  for (size_t i = 0; i < g.total; i++)
-    all[i] = sentinel();
-  if (host)
-    memcpy(all + offset, host, count * sizeof *all);
-  cl_int err = CL_SUCCESS;
-  g.mem = clCreateBuffer(oclnn_context_cl_context(ctx), CL_MEM_READ_WRITE | CL_MEM_COPY_HOST_PTR,
-                         g.total * sizeof *all, all, &err);
-  cr_assert_eq(err, CL_SUCCESS, "clCreateBuffer: %d", (int)err);
-  free(all);
-  return g;
-}
-
-static oclnn_tensor gbuf_view(const gbuf *g, int rank, const int64_t *shape) {
-  return oclnn_tensor_view(g->mem, g->offset, rank, shape);
-}
-
-/* Reads the view's floats into a malloc'd array, asserting the guards are intact. */
-static float *gbuf_read(oclnn_context *ctx, const gbuf *g, const char *what) {
-  float *all = malloc(g->total * sizeof *all);
-  cr_assert(all);
-  cr_assert_eq(clEnqueueReadBuffer(oclnn_context_cl_queue(ctx), g->mem, CL_TRUE, 0,
-                                   g->total * sizeof *all, all, 0, NULL, NULL),
-               CL_SUCCESS);
-  for (size_t i = 0; i < g->total; i++)
-    if (i < g->offset || i >= g->offset + g->count)
-      cr_assert(is_sentinel(all[i]),
-                "%s: float %zu outside the view (offset %zu, %zu floats) "
-                "was overwritten",
-                what, i, g->offset, g->count);
-  float *data = malloc((g->count ? g->count : 1) * sizeof *data);
-  cr_assert(data);
-  memcpy(data, all + g->offset, g->count * sizeof *data);
-  free(all);
-  return data;
-}
-
-static void gbuf_free(gbuf *g) {
-  if (g->mem)
-    clReleaseMemObject(g->mem);
-  g->mem = NULL;
 }
 
 static void assert_same(const char *what, const float *got, const float *want, size_t n) {
@@ -142,23 +74,23 @@ static void run_relu(oclnn_context *ctx, oclnn_act *act, int rank, const int64_t
   cr_assert(want);
   for (size_t i = 0; i < n; i++)
     want[i] = act_ref_relu(x[i]);
-  gbuf gi = gbuf_new(ctx, off_in, n, x), go = {0};
-  oclnn_tensor tin = gbuf_view(&gi, rank, shape), tout = tin;
+  test_guarded gi = test_guarded_new(ctx, off_in, n, x), go = {0};
+  oclnn_tensor tin = test_guarded_view(&gi, rank, shape), tout = tin;
   if (!in_place) {
-    go = gbuf_new(ctx, off_out, n, NULL);
-    tout = gbuf_view(&go, rank, shape);
+    go = test_guarded_new(ctx, off_out, n, NULL);
+    tout = test_guarded_view(&go, rank, shape);
   }
   TEST_OK(ctx, oclnn_act_relu(act, &tin, &tout));
-  float *got = gbuf_read(ctx, in_place ? &gi : &go, what);
+  float *got = test_guarded_read(ctx, in_place ? &gi : &go, what);
   assert_same(what, got, want, n);
   free(got);
   if (!in_place) {
-    float *back = gbuf_read(ctx, &gi, what);
+    float *back = test_guarded_read(ctx, &gi, what);
     assert_same("relu input after the call", back, x, n);
     free(back);
   }
-  gbuf_free(&gi);
-  gbuf_free(&go);
+  test_guarded_free(&gi);
+  test_guarded_free(&go);
   free(want);
 }
 
@@ -173,31 +105,32 @@ static void run_relu_backward(oclnn_context *ctx, oclnn_act *act, int rank, cons
   cr_assert(want);
   for (size_t i = 0; i < n; i++)
     want[i] = act_ref_relu_backward(x[i], g[i]);
-  gbuf gx = gbuf_new(ctx, off, n, x), gg = gbuf_new(ctx, off + 1, n, g), gi = {0};
-  oclnn_tensor tx = gbuf_view(&gx, rank, shape), tg = gbuf_view(&gg, rank, shape);
+  test_guarded gx = test_guarded_new(ctx, off, n, x), gg = test_guarded_new(ctx, off + 1, n, g),
+               gi = {0};
+  oclnn_tensor tx = test_guarded_view(&gx, rank, shape), tg = test_guarded_view(&gg, rank, shape);
   oclnn_tensor ti = place == BWD_INTO_GRAD ? tg : tx;
   if (place == BWD_APART) {
-    gi = gbuf_new(ctx, off + 2, n, NULL);
-    ti = gbuf_view(&gi, rank, shape);
+    gi = test_guarded_new(ctx, off + 2, n, NULL);
+    ti = test_guarded_view(&gi, rank, shape);
   }
   TEST_OK(ctx, oclnn_act_relu_backward(act, &tx, &tg, &ti));
-  const gbuf *result = place == BWD_APART ? &gi : place == BWD_INTO_GRAD ? &gg : &gx;
-  float *got = gbuf_read(ctx, result, what);
+  const test_guarded *result = place == BWD_APART ? &gi : place == BWD_INTO_GRAD ? &gg : &gx;
+  float *got = test_guarded_read(ctx, result, what);
   assert_same(what, got, want, n);
   free(got);
   if (place != BWD_INTO_X) {
-    float *back = gbuf_read(ctx, &gx, what);
+    float *back = test_guarded_read(ctx, &gx, what);
     assert_same("relu backward x after the call", back, x, n);
     free(back);
   }
   if (place != BWD_INTO_GRAD) {
-    float *back = gbuf_read(ctx, &gg, what);
+    float *back = test_guarded_read(ctx, &gg, what);
     assert_same("relu backward grad_out after the call", back, g, n);
     free(back);
   }
-  gbuf_free(&gx);
-  gbuf_free(&gg);
-  gbuf_free(&gi);
+  test_guarded_free(&gx);
+  test_guarded_free(&gg);
+  test_guarded_free(&gi);
   free(want);
 }
 
@@ -210,31 +143,33 @@ static void run_add(oclnn_context *ctx, oclnn_act *act, int rank_a, const int64_
   float *want = malloc((na ? na : 1) * sizeof *want);
   cr_assert(want);
   act_ref_add(rank_a, shape_a, a, rank_b, shape_b, b, relu, want);
-  gbuf ga = gbuf_new(ctx, off, na, a), gb = gbuf_new(ctx, off + 1, nb, b), go = {0};
-  oclnn_tensor ta = gbuf_view(&ga, rank_a, shape_a), tb = gbuf_view(&gb, rank_b, shape_b);
-  oclnn_tensor tout = place == ADD_INTO_A ? ta : gbuf_view(&gb, rank_a, shape_a);
+  test_guarded ga = test_guarded_new(ctx, off, na, a), gb = test_guarded_new(ctx, off + 1, nb, b),
+               go = {0};
+  oclnn_tensor ta = test_guarded_view(&ga, rank_a, shape_a),
+               tb = test_guarded_view(&gb, rank_b, shape_b);
+  oclnn_tensor tout = place == ADD_INTO_A ? ta : test_guarded_view(&gb, rank_a, shape_a);
   if (place == ADD_APART) {
-    go = gbuf_new(ctx, off + 2, na, NULL);
-    tout = gbuf_view(&go, rank_a, shape_a);
+    go = test_guarded_new(ctx, off + 2, na, NULL);
+    tout = test_guarded_view(&go, rank_a, shape_a);
   }
   TEST_OK(ctx, oclnn_act_add(act, &ta, &tb, relu, &tout));
-  const gbuf *result = place == ADD_APART ? &go : place == ADD_INTO_A ? &ga : &gb;
-  float *got = gbuf_read(ctx, result, what);
+  const test_guarded *result = place == ADD_APART ? &go : place == ADD_INTO_A ? &ga : &gb;
+  float *got = test_guarded_read(ctx, result, what);
   assert_same(what, got, want, na);
   free(got);
   if (place != ADD_INTO_A) {
-    float *back = gbuf_read(ctx, &ga, what);
+    float *back = test_guarded_read(ctx, &ga, what);
     assert_same("add input a after the call", back, a, na);
     free(back);
   }
   if (place != ADD_INTO_B) {
-    float *back = gbuf_read(ctx, &gb, what);
+    float *back = test_guarded_read(ctx, &gb, what);
     assert_same("add input b after the call", back, b, nb);
     free(back);
   }
-  gbuf_free(&ga);
-  gbuf_free(&gb);
-  gbuf_free(&go);
+  test_guarded_free(&ga);
+  test_guarded_free(&gb);
+  test_guarded_free(&go);
   free(want);
 }
 
@@ -259,17 +194,18 @@ static void run_upsample(oclnn_context *ctx, oclnn_act *act, const oclnn_upsampl
   act_ref_upsample(desc, rank, shape, x, want);
   if (torch_out)
     assert_same("reference vs torch", want, torch_out, m);
-  gbuf gi = gbuf_new(ctx, off, n, x), go = gbuf_new(ctx, off + 3, m, NULL);
-  oclnn_tensor tin = gbuf_view(&gi, rank, shape), tout = gbuf_view(&go, rank, out_shape);
+  test_guarded gi = test_guarded_new(ctx, off, n, x), go = test_guarded_new(ctx, off + 3, m, NULL);
+  oclnn_tensor tin = test_guarded_view(&gi, rank, shape),
+               tout = test_guarded_view(&go, rank, out_shape);
   TEST_OK(ctx, oclnn_act_upsample(act, desc, &tin, &tout));
-  float *got = gbuf_read(ctx, &go, what);
+  float *got = test_guarded_read(ctx, &go, what);
   assert_same(what, got, want, m);
   free(got);
-  float *back = gbuf_read(ctx, &gi, what);
+  float *back = test_guarded_read(ctx, &gi, what);
   assert_same("upsample input after the call", back, x, n);
   free(back);
-  gbuf_free(&gi);
-  gbuf_free(&go);
+  test_guarded_free(&gi);
+  test_guarded_free(&go);
   free(want);
 }
 
@@ -284,10 +220,11 @@ static void run_upsample_backward(oclnn_context *ctx, oclnn_act *act,
   double *want = malloc((n ? n : 1) * sizeof *want), *bound = malloc((n ? n : 1) * sizeof *bound);
   cr_assert(want && bound);
   act_ref_upsample_backward(desc, rank, shape, g, want, bound);
-  gbuf gg = gbuf_new(ctx, 1, m, g), gi = gbuf_new(ctx, 2, n, NULL);
-  oclnn_tensor tg = gbuf_view(&gg, rank, out_shape), ti = gbuf_view(&gi, rank, shape);
+  test_guarded gg = test_guarded_new(ctx, 1, m, g), gi = test_guarded_new(ctx, 2, n, NULL);
+  oclnn_tensor tg = test_guarded_view(&gg, rank, out_shape),
+               ti = test_guarded_view(&gi, rank, shape);
   TEST_OK(ctx, oclnn_act_upsample_backward(act, desc, &tg, &ti));
-  float *got = gbuf_read(ctx, &gi, what);
+  float *got = test_guarded_read(ctx, &gi, what);
   for (size_t i = 0; i < n; i++) {
     bool ok = isnan(want[i])   ? isnan(got[i])
               : isinf(want[i]) ? (double)got[i] == want[i]
@@ -302,11 +239,11 @@ static void run_upsample_backward(oclnn_context *ctx, oclnn_act *act,
     }
   }
   free(got);
-  float *back = gbuf_read(ctx, &gg, what);
+  float *back = test_guarded_read(ctx, &gg, what);
   assert_same("upsample backward grad_out after the call", back, g, m);
   free(back);
-  gbuf_free(&gg);
-  gbuf_free(&gi);
+  test_guarded_free(&gg);
+  test_guarded_free(&gi);
   free(want);
   free(bound);
 }
@@ -603,26 +540,27 @@ Test(act, torch_cases) {
                    status_name, oclnn_context_error(ctx));
       cr_assert_eq(got_shape[0], -7, "%s: out_shape written on error", what);
       /* The forward call refuses too, without touching out. */
-      gbuf gi = gbuf_new(ctx, 0, test_numel(rank, shape), x);
-      gbuf gb = op == 1 ? gbuf_new(ctx, 0, test_numel(rank_b, shape_b), b) : (gbuf){0};
-      gbuf go = gbuf_new(ctx, 1, 64, NULL);
-      oclnn_tensor tin = gbuf_view(&gi, rank, shape);
+      test_guarded gi = test_guarded_new(ctx, 0, test_numel(rank, shape), x);
+      test_guarded gb =
+          op == 1 ? test_guarded_new(ctx, 0, test_numel(rank_b, shape_b), b) : (test_guarded){0};
+      test_guarded go = test_guarded_new(ctx, 1, 64, NULL);
+      oclnn_tensor tin = test_guarded_view(&gi, rank, shape);
       const int64_t flat[1] = {64};
-      oclnn_tensor tout = gbuf_view(&go, 1, flat);
+      oclnn_tensor tout = test_guarded_view(&go, 1, flat);
       if (op == 1) {
-        oclnn_tensor tb = gbuf_view(&gb, rank_b, shape_b);
+        oclnn_tensor tb = test_guarded_view(&gb, rank_b, shape_b);
         st = oclnn_act_add(act, &tin, &tb, relu, &tout);
       } else {
         st = oclnn_act_upsample(act, &desc, &tin, &tout);
       }
       cr_assert_eq(st, expect, "%s forward: got %s", what, oclnn_status_string(st));
-      float *untouched = gbuf_read(ctx, &go, what);
+      float *untouched = test_guarded_read(ctx, &go, what);
       for (int i = 0; i < 64; i++)
-        cr_assert(is_sentinel(untouched[i]), "%s: out written on error", what);
+        cr_assert(test_is_sentinel(untouched[i]), "%s: out written on error", what);
       free(untouched);
-      gbuf_free(&gi);
-      gbuf_free(&gb);
-      gbuf_free(&go);
+      test_guarded_free(&gi);
+      test_guarded_free(&gb);
+      test_guarded_free(&go);
       errors++;
     } else {
       ps.p = line_start;
@@ -696,7 +634,7 @@ typedef enum bad_call {
 typedef struct bad_fixture {
   oclnn_context *ctx;
   oclnn_act *act;
-  gbuf ga, gb, go; /* ga holds a / in, gb holds b, go the output */
+  test_guarded ga, gb, go; /* ga holds a / in, gb holds b, go the output */
   oclnn_tensor a, b, out;
   oclnn_upsample_desc desc;
   int null_act, null_a, null_b, null_out, null_desc, null_shape;
@@ -901,20 +839,20 @@ static void run_bad(oclnn_context *ctx, oclnn_act *act, const bad_case *c) {
   f.act = act;
   float host[64];
   test_fill_random(host, 64, 11);
-  f.ga = gbuf_new(ctx, 1, 60, host);
-  f.gb = gbuf_new(ctx, 1, 30, host + 24);
-  f.go = gbuf_new(ctx, 2, 48, host + 16);
+  f.ga = test_guarded_new(ctx, 1, 60, host);
+  f.gb = test_guarded_new(ctx, 1, 30, host + 24);
+  f.go = test_guarded_new(ctx, 2, 48, host + 16);
   int up =
       c->call == BAD_UPSAMPLE || c->call == BAD_UPSAMPLE_SHAPE || c->call == BAD_UPSAMPLE_BACKWARD;
-  f.a = gbuf_view(&f.ga, 3, (const int64_t[]){2, 3, 4});
-  f.b = c->call == BAD_RELU_BACKWARD ? gbuf_view(&f.gb, 3, (const int64_t[]){2, 3, 4})
-                                     : gbuf_view(&f.gb, 2, (const int64_t[]){3, 1});
-  f.out = up ? gbuf_view(&f.go, 3, (const int64_t[]){2, 3, 8})
-             : gbuf_view(&f.go, 3, (const int64_t[]){2, 3, 4});
+  f.a = test_guarded_view(&f.ga, 3, (const int64_t[]){2, 3, 4});
+  f.b = c->call == BAD_RELU_BACKWARD ? test_guarded_view(&f.gb, 3, (const int64_t[]){2, 3, 4})
+                                     : test_guarded_view(&f.gb, 2, (const int64_t[]){3, 1});
+  f.out = up ? test_guarded_view(&f.go, 3, (const int64_t[]){2, 3, 8})
+             : test_guarded_view(&f.go, 3, (const int64_t[]){2, 3, 4});
   f.desc = oclnn_upsample_desc_default(1, 2.0);
   c->setup(&f);
   /* Snapshots of every buffer's bytes. */
-  gbuf *bufs[3] = {&f.ga, &f.gb, &f.go};
+  test_guarded *bufs[3] = {&f.ga, &f.gb, &f.go};
   float *before[3];
   for (int i = 0; i < 3; i++) {
     before[i] = malloc(bufs[i]->total * sizeof(float));
@@ -971,7 +909,7 @@ static void run_bad(oclnn_context *ctx, oclnn_act *act, const bad_case *c) {
               "%s: buffer %d changed on error", c->name, i);
     free(after);
     free(before[i]);
-    gbuf_free(bufs[i]);
+    test_guarded_free(bufs[i]);
   }
   if (f.extra)
     clReleaseMemObject(f.extra);
@@ -992,17 +930,18 @@ Test(act, table_baseline_and_api) {
   oclnn_act *act = act_new(ctx);
   float host[64];
   test_fill_random(host, 64, 11);
-  gbuf ga = gbuf_new(ctx, 1, 24, host), gb = gbuf_new(ctx, 1, 30, host + 24),
-       go = gbuf_new(ctx, 2, 48, NULL);
-  oclnn_tensor a = gbuf_view(&ga, 3, (const int64_t[]){2, 3, 4});
-  oclnn_tensor b = gbuf_view(&gb, 2, (const int64_t[]){3, 1});
-  oclnn_tensor out = gbuf_view(&go, 3, (const int64_t[]){2, 3, 4});
-  oclnn_tensor up_out = gbuf_view(&go, 3, (const int64_t[]){2, 3, 8});
+  test_guarded ga = test_guarded_new(ctx, 1, 24, host),
+               gb = test_guarded_new(ctx, 1, 30, host + 24),
+               go = test_guarded_new(ctx, 2, 48, NULL);
+  oclnn_tensor a = test_guarded_view(&ga, 3, (const int64_t[]){2, 3, 4});
+  oclnn_tensor b = test_guarded_view(&gb, 2, (const int64_t[]){3, 1});
+  oclnn_tensor out = test_guarded_view(&go, 3, (const int64_t[]){2, 3, 4});
+  oclnn_tensor up_out = test_guarded_view(&go, 3, (const int64_t[]){2, 3, 8});
   oclnn_upsample_desc desc = oclnn_upsample_desc_default(1, 2.0);
   TEST_OK(ctx, oclnn_act_relu(act, &a, &out));
   TEST_OK(ctx, oclnn_act_add(act, &a, &b, 1, &out));
   TEST_OK(ctx, oclnn_act_upsample(act, &desc, &a, &up_out));
-  oclnn_tensor g = gbuf_view(&gb, 3, (const int64_t[]){2, 3, 4}); /* gb holds 30 floats */
+  oclnn_tensor g = test_guarded_view(&gb, 3, (const int64_t[]){2, 3, 4}); /* gb holds 30 floats */
   TEST_OK(ctx, oclnn_act_relu_backward(act, &a, &g, &out));
   int64_t shape[OCLNN_MAX_RANK];
   TEST_OK(ctx, oclnn_act_add_output_shape(act, a.rank, a.shape, b.rank, b.shape, shape));
@@ -1010,9 +949,9 @@ Test(act, table_baseline_and_api) {
   TEST_OK(ctx, oclnn_act_upsample_output_shape(act, &desc, a.rank, a.shape, shape));
   cr_assert(shape[0] == 2 && shape[1] == 3 && shape[2] == 8);
   /* Empty tensors are fine for relu and add (nothing to do). */
-  oclnn_tensor empty = gbuf_view(&go, 2, (const int64_t[]){0, 5});
+  oclnn_tensor empty = test_guarded_view(&go, 2, (const int64_t[]){0, 5});
   TEST_OK(ctx, oclnn_act_relu(act, &empty, &empty));
-  oclnn_tensor b1 = gbuf_view(&gb, 1, (const int64_t[]){1});
+  oclnn_tensor b1 = test_guarded_view(&gb, 1, (const int64_t[]){1});
   TEST_OK(ctx, oclnn_act_add(act, &empty, &b1, 0, &empty));
   TEST_OK(ctx, oclnn_context_finish(ctx));
   /* create / free */
@@ -1024,8 +963,8 @@ Test(act, table_baseline_and_api) {
                       bad = oclnn_upsample_desc_default(7, 2.0);
   cr_assert(d3.dims == 3 && d3.scale_factor[2] == 1.5 && d3.size[0] == 0);
   cr_assert(bad.scale_factor[0] == 0.0);
-  gbuf_free(&ga);
-  gbuf_free(&gb);
-  gbuf_free(&go);
+  test_guarded_free(&ga);
+  test_guarded_free(&gb);
+  test_guarded_free(&go);
   oclnn_act_free(act);
 }

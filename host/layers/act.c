@@ -17,6 +17,7 @@ struct oclnn_act {
   oclnn_context *ctx;
   oclnn__program *program;
   cl_kernel relu, relu_backward, add, upsample, upsample_backward;
+  cl_kernel add_backward_b, mse_loss_grad, mse_loss_value, sgd_step;
   size_t lanes;
   int chunk;
 };
@@ -77,6 +78,14 @@ oclnn_status oclnn_act_create(oclnn_context *ctx, oclnn_act **out) {
     status = oclnn__kernel_create(ctx, fn, program, "upsample_forward", &act->upsample);
   if (status == OCLNN_SUCCESS)
     status = oclnn__kernel_create(ctx, fn, program, "upsample_backward", &act->upsample_backward);
+  if (status == OCLNN_SUCCESS)
+    status = oclnn__kernel_create(ctx, fn, program, "add_backward_b", &act->add_backward_b);
+  if (status == OCLNN_SUCCESS)
+    status = oclnn__kernel_create(ctx, fn, program, "mse_loss_grad", &act->mse_loss_grad);
+  if (status == OCLNN_SUCCESS)
+    status = oclnn__kernel_create(ctx, fn, program, "mse_loss_value", &act->mse_loss_value);
+  if (status == OCLNN_SUCCESS)
+    status = oclnn__kernel_create(ctx, fn, program, "sgd_step", &act->sgd_step);
   if (status != OCLNN_SUCCESS) {
     oclnn_act_free(act);
     return status;
@@ -96,8 +105,11 @@ void oclnn_act_free(oclnn_act *act) {
     clReleaseKernel(act->add);
   if (act->upsample)
     clReleaseKernel(act->upsample);
-  if (act->upsample_backward)
-    clReleaseKernel(act->upsample_backward);
+  cl_kernel kernels[] = {act->upsample_backward, act->add_backward_b, act->mse_loss_grad,
+                         act->mse_loss_value, act->sgd_step};
+  for (size_t i = 0; i < sizeof kernels / sizeof kernels[0]; i++)
+    if (kernels[i])
+      clReleaseKernel(kernels[i]);
   free(act);
 }
 
@@ -641,4 +653,234 @@ oclnn_status oclnn_act_upsample_backward(oclnn_act *act, const oclnn_upsample_de
   if (err != CL_SUCCESS)
     return oclnn__fail(ctx, OCLNN_ERR_OPENCL, "%s: clSetKernelArg failed", fn);
   return launch_units(act, fn, k, rows);
+}
+
+/* ---------------------------------------------------------------------------------------- */
+/* Training helpers: Add's gradient for b, MSE loss, SGD                                    */
+/* ---------------------------------------------------------------------------------------- */
+
+static oclnn_status set_args(oclnn_act *act, const char *fn, cl_kernel k, int count,
+                             const size_t *sizes, const void *const *values) {
+  cl_int err = CL_SUCCESS;
+  for (int i = 0; i < count; i++)
+    err |= clSetKernelArg(k, (cl_uint)i, sizes[i], values[i]);
+  return err == CL_SUCCESS
+             ? OCLNN_SUCCESS
+             : oclnn__fail(act->ctx, OCLNN_ERR_OPENCL, "%s: clSetKernelArg failed", fn);
+}
+
+oclnn_status oclnn_act_add_backward(oclnn_act *act, const oclnn_tensor *grad_out,
+                                    const oclnn_tensor *grad_b) {
+  static const char *fn = "oclnn_act_add_backward";
+  if (!act || !grad_out || !grad_b)
+    return oclnn__fail(act ? act->ctx : NULL, OCLNN_ERR_NULL_ARGUMENT, "%s: %s is NULL", fn,
+                       !act        ? "act"
+                       : !grad_out ? "grad_out"
+                                   : "grad_b");
+  oclnn_context *ctx = act->ctx;
+  int64_t b_count = 0;
+  oclnn_status status = oclnn__check_tensor(ctx, fn, "grad_out", grad_out, NULL);
+  if (status == OCLNN_SUCCESS)
+    status = oclnn__check_tensor(ctx, fn, "grad_b", grad_b, &b_count);
+  if (status == OCLNN_SUCCESS)
+    status = add_shapes(ctx, fn, grad_out->rank, grad_out->shape, grad_b->rank, grad_b->shape);
+  if (status == OCLNN_SUCCESS)
+    status = oclnn__check_no_overlap(ctx, fn, "grad_out", grad_out, "grad_b", grad_b);
+  if (status != OCLNN_SUCCESS)
+    return status;
+  if (b_count == 0)
+    return OCLNN_SUCCESS;
+
+  /* Kept dims (b has them) and reduced ones (b broadcasts along them), innermost first, with
+   * their element strides in grad_out. An empty grad_out has a reduced dim of size 0 (a kept
+   * one would make b empty too), so every grad_b element becomes an empty sum, 0. */
+  add_layout l;
+  add_collapse(grad_out, grad_b, &l);
+  cl_ulong kept[3] = {1, 1, 1}, kept_stride[3] = {0, 0, 0};
+  cl_ulong red[3] = {1, 1, 1}, red_stride[3] = {0, 0, 0};
+  int kept_count = 0, red_count = 0;
+  cl_ulong stride = 1;
+  for (int k = 0; k < l.count; k++) {
+    if (l.b_stride[k] != 0 || l.size[k] == 1) {
+      kept[kept_count] = (cl_ulong)l.size[k];
+      kept_stride[kept_count++] = stride;
+    } else {
+      red[red_count] = (cl_ulong)l.size[k];
+      red_stride[red_count++] = stride;
+    }
+    stride *= (cl_ulong)l.size[k];
+  }
+  /* Dims alternate in kind, so five dims give at most three of each; the kernel folds every
+   * kept dim beyond the second into the third, whose size it does not need. */
+  cl_ulong out_offset = grad_out->offset, b_offset = grad_b->offset, n = (cl_ulong)b_count;
+  const size_t u = sizeof(cl_ulong), m = sizeof(cl_mem);
+  const size_t sizes[16] = {m, u, m, u, u, u, u, u, u, u, u, u, u, u, u, u};
+  const void *values[16] = {&grad_out->buffer, &out_offset,    &grad_b->buffer, &b_offset,
+                            &kept[0],          &kept[1],       &kept_stride[0], &kept_stride[1],
+                            &kept_stride[2],   &red[0],        &red[1],         &red[2],
+                            &red_stride[0],    &red_stride[1], &red_stride[2],  &n};
+  status = set_args(act, fn, act->add_backward_b, 16, sizes, values);
+  if (status != OCLNN_SUCCESS)
+    return status;
+  return launch_units(act, fn, act->add_backward_b, (n + act->lanes - 1) / act->lanes);
+}
+
+oclnn_status oclnn_act_mse_loss(oclnn_act *act, const oclnn_tensor *input,
+                                const oclnn_tensor *target, const oclnn_tensor *loss,
+                                const oclnn_tensor *grad_input) {
+  static const char *fn = "oclnn_act_mse_loss";
+  if (!act || !input || !target)
+    return oclnn__fail(act ? act->ctx : NULL, OCLNN_ERR_NULL_ARGUMENT, "%s: %s is NULL", fn,
+                       !act     ? "act"
+                       : !input ? "input"
+                                : "target");
+  oclnn_context *ctx = act->ctx;
+  if (!loss && !grad_input)
+    return oclnn__fail(ctx, OCLNN_ERR_NULL_ARGUMENT,
+                       "%s: loss and grad_input are both NULL; ask for at least one", fn);
+  int64_t count = 0;
+  oclnn_status status = oclnn__check_tensor(ctx, fn, "input", input, &count);
+  if (status == OCLNN_SUCCESS)
+    status = oclnn__check_tensor(ctx, fn, "target", target, NULL);
+  if (status != OCLNN_SUCCESS)
+    return status;
+  if (!same_shape(input, target))
+    return shape_mismatch(ctx, fn, "target", target, input->rank, input->shape);
+  int64_t loss_count = 0;
+  if (loss) {
+    status = oclnn__check_tensor(ctx, fn, "loss", loss, &loss_count);
+    if (status == OCLNN_SUCCESS && loss_count != 1) {
+      char s[128];
+      return oclnn__fail(ctx, OCLNN_ERR_INVALID_SHAPE,
+                         "%s: loss has shape %s; it must hold exactly one element", fn,
+                         oclnn__shape_string(loss->rank, loss->shape, s, sizeof s));
+    }
+    if (status == OCLNN_SUCCESS)
+      status = oclnn__check_no_overlap(ctx, fn, "input", input, "loss", loss);
+    if (status == OCLNN_SUCCESS)
+      status = oclnn__check_no_overlap(ctx, fn, "target", target, "loss", loss);
+  }
+  if (status == OCLNN_SUCCESS && grad_input) {
+    status = oclnn__check_tensor(ctx, fn, "grad_input", grad_input, NULL);
+    if (status == OCLNN_SUCCESS && !same_shape(input, grad_input))
+      return shape_mismatch(ctx, fn, "grad_input", grad_input, input->rank, input->shape);
+    if (status == OCLNN_SUCCESS)
+      status = oclnn__check_no_overlap(ctx, fn, "input", input, "grad_input", grad_input);
+    if (status == OCLNN_SUCCESS)
+      status = oclnn__check_no_overlap(ctx, fn, "target", target, "grad_input", grad_input);
+    if (status == OCLNN_SUCCESS && loss)
+      status = oclnn__check_no_overlap(ctx, fn, "loss", loss, "grad_input", grad_input);
+  }
+  if (status != OCLNN_SUCCESS)
+    return status;
+
+  cl_ulong in_offset = input->offset, t_offset = target->offset, n = (cl_ulong)count;
+  const size_t u = sizeof(cl_ulong), m = sizeof(cl_mem);
+  if (loss) {
+    /* The mean of nothing is NaN in torch (0 / 0), and so it is here. */
+    cl_ulong l_offset = loss->offset;
+    const size_t sizes[7] = {m, u, m, u, m, u, u};
+    const void *values[7] = {&input->buffer, &in_offset, &target->buffer, &t_offset, &loss->buffer,
+                             &l_offset,      &n};
+    status = set_args(act, fn, act->mse_loss_value, 7, sizes, values);
+    if (status != OCLNN_SUCCESS)
+      return status;
+    size_t global[1] = {64}, local[1] = {64};
+    status = oclnn__enqueue(ctx, fn, act->program, act->mse_loss_value, 1, global, local);
+    if (status != OCLNN_SUCCESS)
+      return status;
+  }
+  if (grad_input && count > 0) {
+    cl_ulong g_offset = grad_input->offset;
+    cl_float scale = (cl_float)(2.0 / (double)count);
+    const size_t sizes[8] = {m, u, m, u, m, u, sizeof scale, u};
+    const void *values[8] = {&input->buffer,      &in_offset, &target->buffer, &t_offset,
+                             &grad_input->buffer, &g_offset,  &scale,          &n};
+    status = set_args(act, fn, act->mse_loss_grad, 8, sizes, values);
+    if (status != OCLNN_SUCCESS)
+      return status;
+    status = launch_units(act, fn, act->mse_loss_grad,
+                          (n + (cl_ulong)act->chunk - 1) / (cl_ulong)act->chunk);
+  }
+  return status;
+}
+
+oclnn_sgd_desc oclnn_sgd_desc_default(double lr) {
+  oclnn_sgd_desc desc;
+  memset(&desc, 0, sizeof desc);
+  desc.lr = lr;
+  return desc;
+}
+
+oclnn_status oclnn_act_sgd_step(oclnn_act *act, const oclnn_sgd_desc *desc, int64_t step,
+                                const oclnn_tensor *param, const oclnn_tensor *grad,
+                                const oclnn_tensor *momentum_buffer) {
+  static const char *fn = "oclnn_act_sgd_step";
+  if (!act || !desc || !param || !grad)
+    return oclnn__fail(act ? act->ctx : NULL, OCLNN_ERR_NULL_ARGUMENT, "%s: %s is NULL", fn,
+                       !act     ? "act"
+                       : !desc  ? "desc"
+                       : !param ? "param"
+                                : "grad");
+  oclnn_context *ctx = act->ctx;
+  /* torch.optim.SGD's own refusals, worded like its messages. */
+  if (desc->lr < 0.0)
+    return oclnn__fail(ctx, OCLNN_ERR_INVALID_VALUE, "%s: invalid learning rate %g", fn, desc->lr);
+  if (desc->momentum < 0.0)
+    return oclnn__fail(ctx, OCLNN_ERR_INVALID_VALUE, "%s: invalid momentum value %g", fn,
+                       desc->momentum);
+  if (desc->weight_decay < 0.0)
+    return oclnn__fail(ctx, OCLNN_ERR_INVALID_VALUE, "%s: invalid weight_decay value %g", fn,
+                       desc->weight_decay);
+  if (desc->nesterov && (desc->momentum <= 0.0 || desc->dampening != 0.0))
+    return oclnn__fail(ctx, OCLNN_ERR_INVALID_VALUE,
+                       "%s: nesterov momentum requires a momentum and zero dampening", fn);
+  if (step < 1)
+    return oclnn__fail(ctx, OCLNN_ERR_INVALID_VALUE, "%s: step is %lld; steps are counted from 1",
+                       fn, (long long)step);
+  bool use_momentum = desc->momentum != 0.0;
+  if (use_momentum && !momentum_buffer)
+    return oclnn__fail(ctx, OCLNN_ERR_NULL_ARGUMENT,
+                       "%s: momentum_buffer is NULL, but momentum is %g", fn, desc->momentum);
+  if (!use_momentum && momentum_buffer)
+    return oclnn__fail(ctx, OCLNN_ERR_INVALID_VALUE,
+                       "%s: momentum_buffer is given, but momentum is 0 (pass NULL)", fn);
+  int64_t count = 0;
+  oclnn_status status = oclnn__check_tensor(ctx, fn, "param", param, &count);
+  if (status == OCLNN_SUCCESS)
+    status = oclnn__check_tensor(ctx, fn, "grad", grad, NULL);
+  if (status == OCLNN_SUCCESS && !same_shape(param, grad))
+    return shape_mismatch(ctx, fn, "grad", grad, param->rank, param->shape);
+  if (status == OCLNN_SUCCESS)
+    status = oclnn__check_no_overlap(ctx, fn, "param", param, "grad", grad);
+  if (status == OCLNN_SUCCESS && momentum_buffer) {
+    status = oclnn__check_tensor(ctx, fn, "momentum_buffer", momentum_buffer, NULL);
+    if (status == OCLNN_SUCCESS && !same_shape(param, momentum_buffer))
+      return shape_mismatch(ctx, fn, "momentum_buffer", momentum_buffer, param->rank, param->shape);
+    if (status == OCLNN_SUCCESS)
+      status = oclnn__check_no_overlap(ctx, fn, "param", param, "momentum_buffer", momentum_buffer);
+    if (status == OCLNN_SUCCESS)
+      status = oclnn__check_no_overlap(ctx, fn, "grad", grad, "momentum_buffer", momentum_buffer);
+  }
+  if (status != OCLNN_SUCCESS)
+    return status;
+  if (count == 0)
+    return OCLNN_SUCCESS;
+
+  const oclnn_tensor *buf = use_momentum ? momentum_buffer : param; /* unread without momentum */
+  cl_ulong p_offset = param->offset, g_offset = grad->offset, b_offset = buf->offset;
+  cl_ulong n = (cl_ulong)count;
+  cl_float lr = (cl_float)desc->lr, momentum = (cl_float)desc->momentum;
+  cl_float keep = (cl_float)(1.0 - desc->dampening), decay = (cl_float)desc->weight_decay;
+  cl_int nesterov = desc->nesterov != 0, maximize = desc->maximize != 0, first = step == 1;
+  const size_t u = sizeof(cl_ulong), m = sizeof(cl_mem), f = sizeof(cl_float), i = sizeof(cl_int);
+  const size_t sizes[14] = {m, u, m, u, m, u, f, f, f, f, i, i, i, u};
+  const void *values[14] = {&param->buffer, &p_offset, &grad->buffer, &g_offset, &buf->buffer,
+                            &b_offset,      &lr,       &momentum,     &keep,     &decay,
+                            &nesterov,      &maximize, &first,        &n};
+  status = set_args(act, fn, act->sgd_step, 14, sizes, values);
+  if (status != OCLNN_SUCCESS)
+    return status;
+  return launch_units(act, fn, act->sgd_step,
+                      (n + (cl_ulong)act->chunk - 1) / (cl_ulong)act->chunk);
 }

@@ -2,7 +2,8 @@
  * oclnn elementwise and resampling layers: torch.relu, a + b (with numpy broadcasting of b into
  * a's shape, optionally followed by ReLU) and nearest upsampling (torch.nn.Upsample /
  * F.interpolate with mode='nearest', 1d/2d/3d). These are what graphs put between the
- * convolution, padding and normalization layers. Forward passes, and the ReLU's backward. Included
+ * convolution, padding and normalization layers. Forward passes and backwards, plus what a
+ * training loop needs besides the layers: an MSE loss and the SGD update. Included
  * by oclnn.h; the conventions at the top of oclnn.h hold here too.
  *
  * One oclnn_act handle serves every operation on a context: it holds the compiled kernels and
@@ -133,6 +134,65 @@ OCLNN_API oclnn_status oclnn_act_upsample(oclnn_act *act, const oclnn_upsample_d
 OCLNN_API oclnn_status oclnn_act_upsample_backward(oclnn_act *act, const oclnn_upsample_desc *desc,
                                                    const oclnn_tensor *grad_out,
                                                    const oclnn_tensor *grad_in);
+
+/* ------------------------------------------------------------------------------------------ */
+/* Training: Add's backward, MSE loss, SGD                                                    */
+/* ------------------------------------------------------------------------------------------ */
+
+/* Enqueues Add's gradient for b: grad_b = the gradient of sum((a + b) * grad_out) with respect
+ * to b, where b was broadcast into a's shape (= grad_out's) as oclnn_act_add describes, i.e.
+ * grad_out summed over the dims b is broadcast along (torch's sum_to_size). grad_b has b's shape;
+ * a's gradient is grad_out itself, so it needs no call. For an Add with fuse_relu, first take
+ * the ReLU's backward with oclnn_act_relu_backward(out, grad, ...). Each grad_b element is
+ * summed by one work-item (a gather: deterministic, no atomics), in fp32 with the innermost run
+ * summed separately; torch sums in another order, so results agree to rounding, not bit for bit.
+ * An empty grad_out gives zeros. grad_b must not overlap grad_out. Errors: those of
+ * oclnn_act_add_output_shape (grad_b's shape must broadcast into grad_out's). */
+OCLNN_API oclnn_status oclnn_act_add_backward(oclnn_act *act, const oclnn_tensor *grad_out,
+                                              const oclnn_tensor *grad_b);
+
+/* torch.nn.functional.mse_loss(input, target) with reduction='mean' and its gradient. Enqueues
+ * loss (a tensor of exactly one element, or NULL) = mean((input - target)^2), and grad_input
+ * (input's shape, or NULL) = the gradient of that loss with respect to input, (input - target) *
+ * (2 / numel) as torch's backward computes it (grad_output 1). At least one of the two must be
+ * given. An empty input gives a NaN loss, as torch does. The loss is summed by one work-group
+ * (64 work-items, partial sums in runs of 4096): deterministic, within a few fp32 ulps of torch.
+ * input and target must have one shape; loss and grad_input must not overlap each other or the
+ * inputs. Errors: OCLNN_ERR_NULL_ARGUMENT (also both outputs NULL), OCLNN_ERR_INVALID_SHAPE
+ * (target or grad_input shape; loss not one element). */
+OCLNN_API oclnn_status oclnn_act_mse_loss(oclnn_act *act, const oclnn_tensor *input,
+                                          const oclnn_tensor *target, const oclnn_tensor *loss,
+                                          const oclnn_tensor *grad_input);
+
+/* torch.optim.SGD's hyperparameters (same names and meaning; oclnn_sgd_desc_default(lr) sets
+ * torch's defaults: no momentum, dampening, weight decay, nesterov or maximize). */
+typedef struct oclnn_sgd_desc {
+  double lr;           /* learning rate, >= 0 */
+  double momentum;     /* >= 0; 0: no momentum buffer */
+  double dampening;    /* applied from the second step on, as in torch */
+  double weight_decay; /* >= 0: L2 penalty added to the gradient */
+  int nesterov;        /* needs momentum > 0 and dampening 0 */
+  int maximize;        /* ascend instead of descend */
+} oclnn_sgd_desc;
+
+OCLNN_API oclnn_sgd_desc oclnn_sgd_desc_default(double lr);
+
+/* Enqueues one torch.optim.SGD step on one parameter tensor, in place, with torch 1.13's fp32
+ * operations in its order:
+ *   d = maximize ? -grad : grad;  d += weight_decay * param (when weight_decay != 0);
+ *   with momentum: buf = step == 1 ? d : momentum * buf + (1 - dampening) * d;
+ *                  d = nesterov ? d + momentum * buf : buf;
+ *   param += -lr * d.
+ * step is the 1-based count of steps taken with this buffer: at step 1 the buffer is set to d
+ * (torch creates it then) and its old contents are not read. momentum_buffer (param's shape,
+ * caller-owned, updated in place) is required iff momentum != 0 (else NULL). grad and the
+ * buffer must have param's shape and none of the three may overlap. Errors:
+ * OCLNN_ERR_NULL_ARGUMENT, OCLNN_ERR_INVALID_VALUE (torch's refusals: lr, momentum or
+ * weight_decay < 0; nesterov without momentum or with dampening; also step < 1, a buffer given
+ * without momentum), OCLNN_ERR_INVALID_SHAPE. */
+OCLNN_API oclnn_status oclnn_act_sgd_step(oclnn_act *act, const oclnn_sgd_desc *desc, int64_t step,
+                                          const oclnn_tensor *param, const oclnn_tensor *grad,
+                                          const oclnn_tensor *momentum_buffer);
 
 #ifdef __cplusplus
 }

@@ -1,8 +1,10 @@
 #include "test_support.h"
 
 #include <math.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
 static oclnn_context *shared_context;
 
@@ -114,4 +116,63 @@ int test_next_word(test_parser *ps, char *buf, size_t size) {
   }
   buf[n] = '\0';
   return n > 0;
+}
+
+#define SENTINEL_BITS 0x7fa5a5a5u
+
+float test_sentinel(void) {
+  float f;
+  uint32_t bits = SENTINEL_BITS;
+  memcpy(&f, &bits, sizeof f);
+  return f;
+}
+
+int test_is_sentinel(float f) {
+  uint32_t bits;
+  memcpy(&bits, &f, sizeof bits);
+  return bits == SENTINEL_BITS;
+}
+
+test_guarded test_guarded_new(oclnn_context *ctx, size_t offset, size_t count, const float *host) {
+  test_guarded g = {NULL, offset, count, offset + count + TEST_GUARD_FLOATS};
+  float *all = malloc(g.total * sizeof *all);
+  cr_assert(all);
+  for (size_t i = 0; i < g.total; i++)
+    all[i] = test_sentinel();
+  if (host)
+    memcpy(all + offset, host, count * sizeof *all);
+  cl_int err = CL_SUCCESS;
+  g.mem = clCreateBuffer(oclnn_context_cl_context(ctx), CL_MEM_READ_WRITE | CL_MEM_COPY_HOST_PTR,
+                         g.total * sizeof *all, all, &err);
+  cr_assert_eq(err, CL_SUCCESS, "clCreateBuffer: %d", (int)err);
+  free(all);
+  return g;
+}
+
+oclnn_tensor test_guarded_view(const test_guarded *g, int rank, const int64_t *shape) {
+  return oclnn_tensor_view(g->mem, g->offset, rank, shape);
+}
+
+float *test_guarded_read(oclnn_context *ctx, const test_guarded *g, const char *what) {
+  float *all = malloc(g->total * sizeof *all);
+  cr_assert(all);
+  cr_assert_eq(clEnqueueReadBuffer(oclnn_context_cl_queue(ctx), g->mem, CL_TRUE, 0,
+                                   g->total * sizeof *all, all, 0, NULL, NULL),
+               CL_SUCCESS);
+  for (size_t i = 0; i < g->total; i++)
+    if (i < g->offset || i >= g->offset + g->count)
+      cr_assert(test_is_sentinel(all[i]),
+                "%s: float %zu outside the view (offset %zu, %zu floats) was overwritten", what, i,
+                g->offset, g->count);
+  float *data = malloc((g->count ? g->count : 1) * sizeof *data);
+  cr_assert(data);
+  memcpy(data, all + g->offset, g->count * sizeof *data);
+  free(all);
+  return data;
+}
+
+void test_guarded_free(test_guarded *g) {
+  if (g->mem)
+    clReleaseMemObject(g->mem);
+  g->mem = NULL;
 }

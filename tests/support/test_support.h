@@ -50,4 +50,22 @@ int test_next_word(test_parser *ps, char *buf, size_t size);
 /* Reads a whole file into a malloc'd buffer (NUL-terminated); NULL when unreadable. */
 char *test_read_file(const char *path, size_t *size);
 
+/* A device buffer holding `count` floats at element `offset`, with sentinel floats (a NaN payload
+ * no kernel writes) before them and TEST_GUARD_FLOATS after, so that tests see writes outside a
+ * view. host (count floats) is uploaded when not NULL; the floats of the view are sentinels
+ * otherwise. */
+#define TEST_GUARD_FLOATS 7
+typedef struct test_guarded {
+  cl_mem mem;
+  size_t offset, count, total;
+} test_guarded;
+
+test_guarded test_guarded_new(oclnn_context *ctx, size_t offset, size_t count, const float *host);
+oclnn_tensor test_guarded_view(const test_guarded *g, int rank, const int64_t *shape);
+/* The view's floats in a malloc'd array; fails the test (naming `what`) when a guard changed. */
+float *test_guarded_read(oclnn_context *ctx, const test_guarded *g, const char *what);
+void test_guarded_free(test_guarded *g);
+float test_sentinel(void);
+int test_is_sentinel(float f);
+
 #endif
