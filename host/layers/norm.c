@@ -11,6 +11,7 @@
 
 #define STATS_FILE "norm_stats.cl"
 #define APPLY_FILE "norm_apply.cl"
+#define BACKWARD_FILE "norm_backward.cl"
 
 /* Local size of the one-dimensional launches. */
 #define LOCAL 64
@@ -76,7 +77,7 @@ static int vector_width(const oclnn_context *ctx) {
 
 void oclnn__norm_variants(oclnn__variant_fn each, void *user) {
   static const int widths[] = {4, 8};
-  static const char *const files[] = {STATS_FILE, APPLY_FILE, "norm_lrn.cl"};
+  static const char *const files[] = {STATS_FILE, APPLY_FILE, "norm_lrn.cl", BACKWARD_FILE};
   for (size_t w = 0; w < sizeof widths / sizeof widths[0]; w++) {
     char options[32];
     snprintf(options, sizeof options, "-DVEC=%d", widths[w]);
@@ -144,8 +145,10 @@ oclnn_status oclnn__norm_engine_init(oclnn_context *ctx, const char *fn, bool sw
 }
 
 void oclnn__norm_engine_release(oclnn__norm_engine *e) {
-  cl_kernel *all[] = {&e->rows,  &e->split, &e->cols,  &e->merge, &e->params,   &e->running,
-                      &e->apply, &e->fused, &e->sn_ln, &e->sn_bn, &e->sn_params};
+  cl_kernel *all[] = {&e->rows,    &e->split,     &e->cols,      &e->merge,
+                      &e->params,  &e->running,   &e->apply,     &e->fused,
+                      &e->sn_ln,   &e->sn_bn,     &e->sn_params, &e->save,
+                      &e->bw_rows, &e->bw_reduce, &e->bw_cols,   &e->bw_apply};
   for (size_t i = 0; i < sizeof all / sizeof all[0]; i++) {
     if (*all[i])
       clReleaseKernel(*all[i]);
@@ -520,4 +523,258 @@ oclnn_status oclnn__norm_check_in_shape(oclnn_context *ctx, const char *fn, int 
   }
   *numel = count;
   return OCLNN_SUCCESS;
+}
+
+/* --- forward_save and backward --- */
+
+oclnn_status oclnn__norm_bw_init(oclnn__norm_engine *e, const char *fn) {
+  if (e->bw_apply)
+    return OCLNN_SUCCESS;
+  char options[32];
+  snprintf(options, sizeof options, "-DVEC=%d", vector_width(e->ctx));
+  oclnn_status status =
+      oclnn__program_get(e->ctx, fn, BACKWARD_FILE, options, &e->backward_program);
+  struct {
+    const char *name;
+    cl_kernel *kernel;
+  } kernels[] = {
+      {"norm_save", &e->save},           {"norm_bw_rows", &e->bw_rows},
+      {"norm_bw_reduce", &e->bw_reduce}, {"norm_bw_cols", &e->bw_cols},
+      {"norm_bw_apply", &e->bw_apply},
+  };
+  for (size_t i = 0; i < sizeof kernels / sizeof kernels[0] && status == OCLNN_SUCCESS; i++)
+    status =
+        oclnn__kernel_create(e->ctx, fn, e->backward_program, kernels[i].name, kernels[i].kernel);
+  if (status != OCLNN_SUCCESS) {
+    /* Leave none half made: the next call tries again from scratch. */
+    for (size_t i = 0; i < sizeof kernels / sizeof kernels[0]; i++) {
+      if (*kernels[i].kernel)
+        clReleaseKernel(*kernels[i].kernel);
+      *kernels[i].kernel = NULL;
+    }
+  }
+  return status;
+}
+
+oclnn_status oclnn__norm_save_enqueue(oclnn__norm_engine *e, const char *fn, cl_mem scratch,
+                                      uint64_t stats_off, bool empty,
+                                      const oclnn_tensor *running_mean,
+                                      const oclnn_tensor *running_var, uint64_t groups,
+                                      uint64_t channels, double inv_n, double eps,
+                                      const oclnn_tensor *save_mean,
+                                      const oclnn_tensor *save_invstd) {
+  if (!save_mean && !save_invstd)
+    return OCLNN_SUCCESS;
+  int mode = empty ? 2 : stats_off == UINT64_MAX ? 1 : 0;
+  kargs a = {e->save, 0, CL_SUCCESS};
+  arg_mem(&a, mode == 0 ? scratch : NULL);
+  arg_u64(&a, mode == 0 ? stats_off : 0);
+  arg_int(&a, mode);
+  arg_tensor(&a, mode == 1 ? running_mean : NULL);
+  arg_tensor(&a, mode == 1 ? running_var : NULL);
+  arg_u64(&a, groups);
+  arg_u64(&a, channels ? channels : 1);
+  arg_float(&a, inv_n);
+  arg_float(&a, eps);
+  arg_tensor(&a, save_mean);
+  arg_tensor(&a, save_invstd);
+  arg_int(&a, (save_mean ? 1 : 0) | (save_invstd ? 2 : 0));
+  return launch(e, fn, e->backward_program, &a, groups, LOCAL);
+}
+
+/* Elements per work-item of the backward row passes, like the apply pass's segments. */
+static uint64_t bw_segment(const oclnn__norm_engine *e, uint64_t total, uint64_t len) {
+  uint64_t vec = (uint64_t)vector_width(e->ctx);
+  uint64_t seg = total / (LOCAL * 8);
+  seg = seg < APPLY_SEG_MIN ? APPLY_SEG_MIN : seg > APPLY_SEG_MAX ? APPLY_SEG_MAX : seg;
+  seg = div_up(seg, vec) * vec;
+  return len < seg ? len : seg;
+}
+
+/* The block length that makes a blocked sum of `terms` terms add about sqrt(terms) per block. */
+static uint64_t bw_block(uint64_t terms) {
+  uint64_t block = 1;
+  while (block * block < terms)
+    block++;
+  return block;
+}
+
+static oclnn_status fill_zero(oclnn_context *ctx, const char *fn, const oclnn_tensor *t) {
+  size_t count = t ? (size_t)oclnn_tensor_numel(t) : 0;
+  if (count == 0)
+    return OCLNN_SUCCESS;
+  const cl_float zero = 0.0f;
+  cl_int err = clEnqueueFillBuffer(ctx->queue, t->buffer, &zero, sizeof zero,
+                                   t->offset * sizeof(float), count * sizeof(float), 0, NULL, NULL);
+  return err == CL_SUCCESS ? OCLNN_SUCCESS : oclnn__fail_cl(ctx, fn, "clEnqueueFillBuffer", err);
+}
+
+/* Sums of the row segments' pairs: `outs` outputs, output o adding the pairs of the rows
+ * (m * outs + o) * div .. + div - 1 for m < M, optionally weighted by row_weight. */
+static oclnn_status bw_reduce(oclnn__norm_engine *e, const char *fn, cl_mem scratch,
+                              uint64_t part_off, uint64_t outs, uint64_t M, uint64_t div,
+                              uint64_t segs, const oclnn_tensor *row_weight, uint64_t channels,
+                              const oclnn_tensor *out1, const oclnn_tensor *out2) {
+  uint64_t run = div * segs;
+  kargs a = {e->bw_reduce, 0, CL_SUCCESS};
+  arg_mem(&a, scratch);
+  arg_u64(&a, part_off);
+  arg_u64(&a, outs);
+  arg_u64(&a, M);
+  arg_u64(&a, run);
+  arg_u64(&a, segs);
+  arg_u64(&a, div);
+  arg_u64(&a, bw_block(M * run));
+  arg_tensor(&a, row_weight);
+  arg_int(&a, row_weight != NULL);
+  arg_u64(&a, channels ? channels : 1);
+  arg_tensor(&a, out1);
+  arg_tensor(&a, out2);
+  arg_int(&a, (out1 ? 1 : 0) | (out2 ? 2 : 0));
+  return launch(e, fn, e->backward_program, &a, outs, LOCAL);
+}
+
+oclnn_status oclnn__norm_backward_enqueue(oclnn__norm_engine *e, const char *fn,
+                                          const oclnn__norm_bw_args *p) {
+  oclnn_context *ctx = e->ctx;
+  const oclnn__norm_arg args[] = {
+      {"in", p->in, false},
+      {"weight", p->row_weight ? p->row_weight : p->col_weight, false},
+      {"save_mean", p->save_mean, false},
+      {"save_invstd", p->save_invstd, false},
+      {"grad_out", p->grad_out, false},
+      {"grad_in", p->grad_in, true},
+      {"grad_weight", p->grad_weight, true},
+      {"grad_bias", p->grad_bias, true},
+  };
+  oclnn_status status;
+  if ((status = oclnn__norm_check_args(ctx, fn, args, (int)(sizeof args / sizeof args[0]))) ||
+      (status = oclnn__norm_bw_init(e, fn)))
+    return status;
+  uint64_t total = p->rows * p->len;
+  if (total == 0) {
+    /* Sums over no elements: torch's gradients of weight and bias are zeros. */
+    status = fill_zero(ctx, fn, p->grad_weight);
+    return status == OCLNN_SUCCESS ? fill_zero(ctx, fn, p->grad_bias) : status;
+  }
+  bool channel_grads = !p->col_grads && (p->grad_weight || p->grad_bias);
+  bool full = p->grad_in && p->batch_stats;
+  uint64_t seg = bw_segment(e, total, p->len), segs = div_up(p->len, seg);
+  oclnn__norm_layout layout = {0};
+  uint64_t part_off = 0, sums_off = 0;
+  if (full || channel_grads)
+    part_off = oclnn__norm_reserve(&layout, p->rows * segs * 2);
+  if (full)
+    sums_off = oclnn__norm_reserve(&layout, p->groups * 2);
+  cl_mem scratch = NULL;
+  if (layout.floats > 0)
+    status = oclnn__norm_scratch(ctx, fn, &layout, &scratch);
+  if (status == OCLNN_SUCCESS && (full || channel_grads)) {
+    kargs a = {e->bw_rows, 0, CL_SUCCESS};
+    arg_tensor(&a, p->in);
+    arg_tensor(&a, p->grad_out);
+    arg_tensor(&a, p->save_mean);
+    arg_tensor(&a, p->save_invstd);
+    arg_tensor(&a, p->col_weight);
+    arg_int(&a, p->col_weight != NULL);
+    arg_u64(&a, p->rows);
+    arg_u64(&a, p->len);
+    arg_u64(&a, seg);
+    arg_u64(&a, segs);
+    arg_u64(&a, p->div);
+    arg_u64(&a, p->groups);
+    arg_mem(&a, scratch);
+    arg_u64(&a, part_off);
+    status = launch(e, fn, e->backward_program, &a, p->rows * segs, LOCAL);
+  }
+  if (status == OCLNN_SUCCESS && channel_grads)
+    status = bw_reduce(e, fn, scratch, part_off, p->channels, p->rows / p->channels, 1, segs, NULL,
+                       1, p->grad_bias, p->grad_weight);
+  if (status == OCLNN_SUCCESS && full) {
+    /* The group sums land in scratch as two arrays of `groups` floats. */
+    oclnn_tensor sum_a =
+        oclnn_tensor_view(scratch, (size_t)sums_off, 1, (const int64_t[]){(int64_t)p->groups});
+    oclnn_tensor sum_b = oclnn_tensor_view(scratch, (size_t)(sums_off + p->groups), 1,
+                                           (const int64_t[]){(int64_t)p->groups});
+    status = bw_reduce(e, fn, scratch, part_off, p->groups, p->rows / (p->groups * p->div), p->div,
+                       segs, p->row_weight, p->channels, &sum_a, &sum_b);
+  }
+  if (status == OCLNN_SUCCESS && p->col_grads && (p->grad_weight || p->grad_bias)) {
+    kargs a = {e->bw_cols, 0, CL_SUCCESS};
+    arg_tensor(&a, p->in);
+    arg_tensor(&a, p->grad_out);
+    arg_tensor(&a, p->save_mean);
+    arg_tensor(&a, p->save_invstd);
+    arg_u64(&a, p->rows);
+    arg_u64(&a, p->len);
+    arg_u64(&a, p->div);
+    arg_u64(&a, p->groups);
+    arg_u64(&a, bw_block(p->rows));
+    arg_tensor(&a, p->grad_weight);
+    arg_tensor(&a, p->grad_bias);
+    arg_int(&a, (p->grad_weight ? 1 : 0) | (p->grad_bias ? 2 : 0));
+    status = launch(e, fn, e->backward_program, &a, p->len, LOCAL);
+  }
+  if (status != OCLNN_SUCCESS || !p->grad_in)
+    return status;
+  int flags = (p->row_weight ? 1 : 0) | (p->col_weight ? 2 : 0) | (full ? 4 : 0);
+  kargs a = {e->bw_apply, 0, CL_SUCCESS};
+  arg_tensor(&a, p->in);
+  arg_tensor(&a, p->grad_out);
+  arg_tensor(&a, p->save_mean);
+  arg_tensor(&a, p->save_invstd);
+  arg_tensor(&a, p->row_weight);
+  arg_tensor(&a, p->col_weight);
+  arg_mem(&a, full ? scratch : NULL);
+  arg_u64(&a, sums_off);
+  arg_u64(&a, sums_off + p->groups);
+  arg_int(&a, flags);
+  arg_float(&a, (double)p->groups / (double)total);
+  arg_u64(&a, p->rows);
+  arg_u64(&a, p->len);
+  arg_u64(&a, seg);
+  arg_u64(&a, segs);
+  arg_u64(&a, p->div);
+  arg_u64(&a, p->groups);
+  arg_u64(&a, p->channels ? p->channels : 1);
+  arg_tensor(&a, p->grad_in);
+  return launch(e, fn, e->backward_program, &a, p->rows * segs, LOCAL);
+}
+
+oclnn_status oclnn__norm_bw_check(oclnn_context *ctx, const char *fn, const oclnn_tensor *in,
+                                  const oclnn_tensor *save_mean, const oclnn_tensor *save_invstd,
+                                  int64_t groups, const oclnn_tensor *grad_out,
+                                  const oclnn_tensor *grad_in, const oclnn_tensor *grad_weight,
+                                  const oclnn_tensor *grad_bias) {
+  if (!grad_in && !grad_weight && !grad_bias)
+    return oclnn__fail(ctx, OCLNN_ERR_INVALID_VALUE,
+                       "%s: grad_in, grad_weight and grad_bias are all NULL; ask for at least one",
+                       fn);
+  const int64_t group_shape[1] = {groups};
+  oclnn_status status;
+  if ((status = oclnn__norm_check_shape(ctx, fn, "grad_out", grad_out, true, "it is required",
+                                        in->rank, in->shape)) ||
+      (grad_in && (status = oclnn__norm_check_shape(ctx, fn, "grad_in", grad_in, true, "", in->rank,
+                                                    in->shape))) ||
+      (status = oclnn__norm_check_shape(ctx, fn, "save_mean", save_mean, true,
+                                        "backward needs the saved statistics", 1, group_shape)) ||
+      (status = oclnn__norm_check_shape(ctx, fn, "save_invstd", save_invstd, true,
+                                        "backward needs the saved statistics", 1, group_shape)))
+    return status;
+  return OCLNN_SUCCESS;
+}
+
+oclnn_status oclnn__norm_bw_check_param(oclnn_context *ctx, const char *fn, const char *name,
+                                        const oclnn_tensor *tensor, bool have, bool needed,
+                                        const char *setting, int rank, const int64_t *shape) {
+  if (tensor && !have)
+    return oclnn__fail(ctx, OCLNN_ERR_INVALID_VALUE,
+                       "%s: %s is given but the layer has none (%s is 0); pass NULL", fn, name,
+                       setting);
+  if (!tensor && have && needed)
+    return oclnn__fail(ctx, OCLNN_ERR_NULL_ARGUMENT,
+                       "%s: %s is NULL but %s is set and grad_in is asked for", fn, name, setting);
+  if (!tensor)
+    return OCLNN_SUCCESS;
+  return oclnn__norm_check_shape(ctx, fn, name, tensor, true, "", rank, shape);
 }

@@ -128,7 +128,8 @@ static oclnn_status fused_forward(oclnn_batch_norm *layer, const char *fn, const
                                   bool update, double momentum, const oclnn_tensor *in,
                                   const oclnn_tensor *weight, const oclnn_tensor *bias,
                                   const oclnn_tensor *running_mean, const oclnn_tensor *running_var,
-                                  const oclnn_tensor *residual, const oclnn_tensor *out) {
+                                  const oclnn_tensor *residual, const oclnn_tensor *out,
+                                  const oclnn_tensor *save_mean, const oclnn_tensor *save_invstd) {
   oclnn__norm_layout layout = {0};
   oclnn__norm_fused_args f = {0};
   f.in = in;
@@ -151,15 +152,20 @@ static oclnn_status fused_forward(oclnn_batch_norm *layer, const char *fn, const
   if (status == OCLNN_SUCCESS && update)
     status = oclnn__norm_running_enqueue(&layer->engine, fn, scratch, f.stats_off, f.channels, 1,
                                          f.count, momentum, running_mean, running_var);
+  if (status == OCLNN_SUCCESS)
+    status = oclnn__norm_save_enqueue(&layer->engine, fn, scratch, f.stats_off, false, NULL, NULL,
+                                      f.groups, f.channels, 1.0 / (double)f.count, layer->desc.eps,
+                                      save_mean, save_invstd);
   return status;
 }
 
-oclnn_status oclnn_batch_norm_forward(oclnn_batch_norm *layer, int training, const oclnn_tensor *in,
-                                      const oclnn_tensor *weight, const oclnn_tensor *bias,
-                                      const oclnn_tensor *running_mean,
-                                      const oclnn_tensor *running_var, int64_t *num_batches_tracked,
-                                      const oclnn_tensor *residual, const oclnn_tensor *out) {
-  static const char *fn = "oclnn_batch_norm_forward";
+/* oclnn_batch_norm_forward and, with save_mean/save_invstd, oclnn_batch_norm_forward_save. */
+static oclnn_status forward(oclnn_batch_norm *layer, const char *fn, int training,
+                            const oclnn_tensor *in, const oclnn_tensor *weight,
+                            const oclnn_tensor *bias, const oclnn_tensor *running_mean,
+                            const oclnn_tensor *running_var, int64_t *num_batches_tracked,
+                            const oclnn_tensor *residual, const oclnn_tensor *out,
+                            const oclnn_tensor *save_mean, const oclnn_tensor *save_invstd) {
   if (!layer || !in || !out)
     return oclnn__fail(layer ? layer->ctx : NULL, OCLNN_ERR_NULL_ARGUMENT, "%s: %s is NULL", fn,
                        !layer ? "layer"
@@ -187,7 +193,11 @@ oclnn_status oclnn_batch_norm_forward(oclnn_batch_norm *layer, int training, con
                                    "desc.track_running_stats is set", 1, channel_shape)) ||
       (status = oclnn__norm_check_shape(ctx, fn, "out", out, true, "", in->rank, in->shape)) ||
       (residual && (status = oclnn__norm_check_shape(ctx, fn, "residual", residual, true, "",
-                                                     in->rank, in->shape))))
+                                                     in->rank, in->shape))) ||
+      (save_mean && (status = oclnn__norm_check_shape(ctx, fn, "save_mean", save_mean, true, "", 1,
+                                                      channel_shape))) ||
+      (save_invstd && (status = oclnn__norm_check_shape(ctx, fn, "save_invstd", save_invstd, true,
+                                                        "", 1, channel_shape))))
     return status;
   bool update = training && d->track_running_stats;
   if (update && d->momentum_none && !num_batches_tracked)
@@ -201,9 +211,14 @@ oclnn_status oclnn_batch_norm_forward(oclnn_batch_norm *layer, int training, con
       {"running_mean", running_mean, update},
       {"running_var", running_var, update},
       {"out", out, true},
+      {"save_mean", save_mean, true},
+      {"save_invstd", save_invstd, true},
   };
   status = oclnn__norm_check_args(ctx, fn, args, (int)(sizeof args / sizeof args[0]));
   if (status != OCLNN_SUCCESS)
+    return status;
+  bool save = save_mean || save_invstd;
+  if (save && (status = oclnn__norm_bw_init(&layer->engine, fn)) != OCLNN_SUCCESS)
     return status;
   int64_t batches = 0;
   if (update && num_batches_tracked) {
@@ -213,18 +228,22 @@ oclnn_status oclnn_batch_norm_forward(oclnn_batch_norm *layer, int training, con
                          (long long)*num_batches_tracked);
     batches = *num_batches_tracked + 1;
   }
+  bool batch_stats = training || !d->track_running_stats;
   if (s.numel == 0) {
     if (update && num_batches_tracked)
       *num_batches_tracked = batches;
+    if (save)
+      return oclnn__norm_save_enqueue(&layer->engine, fn, NULL, UINT64_MAX, batch_stats,
+                                      running_mean, running_var, (uint64_t)s.c, (uint64_t)s.c, 0.0,
+                                      d->eps, save_mean, save_invstd);
     return OCLNN_SUCCESS;
   }
 
-  bool batch_stats = training || !d->track_running_stats;
   oclnn__norm_engine *e = &layer->engine;
   if (batch_stats && s.s > 1 && oclnn__norm_fused_fits(e, (uint64_t)(s.n * s.s))) {
     double momentum = d->momentum_none ? 1.0 / (double)batches : d->momentum;
     status = fused_forward(layer, fn, &s, update, momentum, in, weight, bias, running_mean,
-                           running_var, residual, out);
+                           running_var, residual, out, save_mean, save_invstd);
     if (status == OCLNN_SUCCESS && update && num_batches_tracked)
       *num_batches_tracked = batches;
     return status;
@@ -253,6 +272,10 @@ oclnn_status oclnn_batch_norm_forward(oclnn_batch_norm *layer, int training, con
     if (status == OCLNN_SUCCESS && num_batches_tracked)
       *num_batches_tracked = batches;
   }
+  if (status == OCLNN_SUCCESS && save)
+    status = oclnn__norm_save_enqueue(
+        e, fn, scratch, batch_stats ? plan.stats_off : UINT64_MAX, false, running_mean, running_var,
+        (uint64_t)s.c, (uint64_t)s.c, 1.0 / (double)count, d->eps, save_mean, save_invstd);
   if (status == OCLNN_SUCCESS && !one_launch)
     status = oclnn__norm_params_enqueue(e, fn, scratch, batch_stats ? plan.stats_off : UINT64_MAX,
                                         running_mean, running_var, weight, bias, 1, (uint64_t)s.c,
@@ -286,4 +309,68 @@ oclnn_status oclnn_batch_norm_forward(oclnn_batch_norm *layer, int training, con
   if (batch_stats)
     apply.order = OCLNN__NORM_REVERSE_CHANNELS;
   return oclnn__norm_apply_enqueue(e, fn, scratch, &apply);
+}
+
+oclnn_status oclnn_batch_norm_forward(oclnn_batch_norm *layer, int training, const oclnn_tensor *in,
+                                      const oclnn_tensor *weight, const oclnn_tensor *bias,
+                                      const oclnn_tensor *running_mean,
+                                      const oclnn_tensor *running_var, int64_t *num_batches_tracked,
+                                      const oclnn_tensor *residual, const oclnn_tensor *out) {
+  return forward(layer, "oclnn_batch_norm_forward", training, in, weight, bias, running_mean,
+                 running_var, num_batches_tracked, residual, out, NULL, NULL);
+}
+
+oclnn_status oclnn_batch_norm_forward_save(
+    oclnn_batch_norm *layer, int training, const oclnn_tensor *in, const oclnn_tensor *weight,
+    const oclnn_tensor *bias, const oclnn_tensor *running_mean, const oclnn_tensor *running_var,
+    int64_t *num_batches_tracked, const oclnn_tensor *residual, const oclnn_tensor *out,
+    const oclnn_tensor *save_mean, const oclnn_tensor *save_invstd) {
+  return forward(layer, "oclnn_batch_norm_forward_save", training, in, weight, bias, running_mean,
+                 running_var, num_batches_tracked, residual, out, save_mean, save_invstd);
+}
+
+oclnn_status oclnn_batch_norm_backward(
+    oclnn_batch_norm *layer, int training, const oclnn_tensor *in, const oclnn_tensor *weight,
+    const oclnn_tensor *save_mean, const oclnn_tensor *save_invstd, const oclnn_tensor *grad_out,
+    const oclnn_tensor *grad_in, const oclnn_tensor *grad_weight, const oclnn_tensor *grad_bias) {
+  static const char *fn = "oclnn_batch_norm_backward";
+  if (!layer || !in)
+    return oclnn__fail(layer ? layer->ctx : NULL, OCLNN_ERR_NULL_ARGUMENT, "%s: %s is NULL", fn,
+                       !layer ? "layer" : "in");
+  oclnn_context *ctx = layer->ctx;
+  const oclnn_batch_norm_desc *d = &layer->desc;
+  oclnn_status status = oclnn__check_tensor(ctx, fn, "in", in, NULL);
+  if (status != OCLNN_SUCCESS)
+    return status;
+  bn_shape s = {0};
+  status = check_input(layer, fn, training, in->rank, in->shape, &s);
+  if (status != OCLNN_SUCCESS)
+    return status;
+  const int64_t channel_shape[1] = {s.c};
+  bool affine = d->affine != 0;
+  if ((status = oclnn__norm_bw_check(ctx, fn, in, save_mean, save_invstd, s.c, grad_out, grad_in,
+                                     grad_weight, grad_bias)) ||
+      (status = oclnn__norm_bw_check_param(ctx, fn, "weight", weight, affine, grad_in != NULL,
+                                           "desc.affine", 1, channel_shape)) ||
+      (status = oclnn__norm_bw_check_param(ctx, fn, "grad_weight", grad_weight, affine, false,
+                                           "desc.affine", 1, channel_shape)) ||
+      (status = oclnn__norm_bw_check_param(ctx, fn, "grad_bias", grad_bias, affine, false,
+                                           "desc.affine", 1, channel_shape)))
+    return status;
+  oclnn__norm_bw_args p = {0};
+  p.in = in;
+  p.grad_out = grad_out;
+  p.save_mean = save_mean;
+  p.save_invstd = save_invstd;
+  p.row_weight = weight;
+  p.grad_in = grad_in;
+  p.grad_weight = grad_weight;
+  p.grad_bias = grad_bias;
+  p.rows = (uint64_t)(s.n * s.c);
+  p.len = (uint64_t)s.s;
+  p.div = 1;
+  p.groups = (uint64_t)s.c;
+  p.channels = (uint64_t)s.c;
+  p.batch_stats = training || !d->track_running_stats;
+  return oclnn__norm_backward_enqueue(&layer->engine, fn, &p);
 }

@@ -120,10 +120,11 @@ oclnn_status oclnn_group_norm_output_shape(oclnn_group_norm *layer, int rank,
   return status;
 }
 
-oclnn_status oclnn_group_norm_forward(oclnn_group_norm *layer, const oclnn_tensor *in,
-                                      const oclnn_tensor *weight, const oclnn_tensor *bias,
-                                      const oclnn_tensor *residual, const oclnn_tensor *out) {
-  static const char *fn = "oclnn_group_norm_forward";
+/* oclnn_group_norm_forward and, with save_mean/save_invstd, ..._forward_save. */
+static oclnn_status forward(oclnn_group_norm *layer, const char *fn, const oclnn_tensor *in,
+                            const oclnn_tensor *weight, const oclnn_tensor *bias,
+                            const oclnn_tensor *residual, const oclnn_tensor *out,
+                            const oclnn_tensor *save_mean, const oclnn_tensor *save_invstd) {
   if (!layer || !in || !out)
     return oclnn__fail(layer ? layer->ctx : NULL, OCLNN_ERR_NULL_ARGUMENT, "%s: %s is NULL", fn,
                        !layer ? "layer"
@@ -138,23 +139,39 @@ oclnn_status oclnn_group_norm_forward(oclnn_group_norm *layer, const oclnn_tenso
   status = check_input(layer, fn, in->rank, in->shape, &s);
   if (status != OCLNN_SUCCESS)
     return status;
-  const int64_t channel_shape[1] = {s.c};
+  const int64_t channel_shape[1] = {s.c}, group_shape[1] = {s.n * d->num_groups};
   if ((status = oclnn__norm_check_shape(ctx, fn, "weight", weight, d->affine != 0,
                                         "desc.affine is set", 1, channel_shape)) ||
       (status = oclnn__norm_check_shape(ctx, fn, "bias", bias, d->affine != 0, "desc.affine is set",
                                         1, channel_shape)) ||
       (status = oclnn__norm_check_shape(ctx, fn, "out", out, true, "", in->rank, in->shape)) ||
       (residual && (status = oclnn__norm_check_shape(ctx, fn, "residual", residual, true, "",
-                                                     in->rank, in->shape))))
+                                                     in->rank, in->shape))) ||
+      (save_mean && (status = oclnn__norm_check_shape(ctx, fn, "save_mean", save_mean, true, "", 1,
+                                                      group_shape))) ||
+      (save_invstd && (status = oclnn__norm_check_shape(ctx, fn, "save_invstd", save_invstd, true,
+                                                        "", 1, group_shape))))
     return status;
   const oclnn__norm_arg args[] = {
-      {"in", in, false},     {"weight", weight, false},
-      {"bias", bias, false}, {"residual", residual, false},
+      {"in", in, false},
+      {"weight", weight, false},
+      {"bias", bias, false},
+      {"residual", residual, false},
       {"out", out, true},
+      {"save_mean", save_mean, true},
+      {"save_invstd", save_invstd, true},
   };
   status = oclnn__norm_check_args(ctx, fn, args, (int)(sizeof args / sizeof args[0]));
-  if (status != OCLNN_SUCCESS || s.numel == 0)
+  if (status != OCLNN_SUCCESS)
     return status;
+  bool save = save_mean || save_invstd;
+  if (save && (status = oclnn__norm_bw_init(&layer->engine, fn)) != OCLNN_SUCCESS)
+    return status;
+  if (s.numel == 0)
+    return save ? oclnn__norm_save_enqueue(&layer->engine, fn, NULL, UINT64_MAX, true, NULL, NULL,
+                                           (uint64_t)(s.n * d->num_groups), 1, 0.0, d->eps,
+                                           save_mean, save_invstd)
+                : OCLNN_SUCCESS;
 
   int64_t per_group = s.c / d->num_groups;
   oclnn__norm_engine *e = &layer->engine;
@@ -178,6 +195,10 @@ oclnn_status oclnn_group_norm_forward(oclnn_group_norm *layer, const oclnn_tenso
     status = oclnn__norm_scratch(ctx, fn, &layout, &fused_scratch);
     if (status == OCLNN_SUCCESS)
       status = oclnn__norm_fused_enqueue(e, fn, fused_scratch, &f);
+    if (status == OCLNN_SUCCESS && save)
+      status =
+          oclnn__norm_save_enqueue(e, fn, fused_scratch, f.stats_off, false, NULL, NULL, f.groups,
+                                   1, 1.0 / (double)f.count, d->eps, save_mean, save_invstd);
     return status;
   }
   oclnn__norm_stats_plan plan;
@@ -193,6 +214,10 @@ oclnn_status oclnn_group_norm_forward(oclnn_group_norm *layer, const oclnn_tenso
     status = oclnn__norm_params_enqueue(e, fn, scratch, plan.stats_off, NULL, NULL, weight, bias,
                                         (uint64_t)per_group, (uint64_t)s.c,
                                         1.0 / (double)(per_group * s.s), d->eps, &params);
+  if (status == OCLNN_SUCCESS && save)
+    status = oclnn__norm_save_enqueue(
+        e, fn, scratch, plan.stats_off, false, NULL, NULL, (uint64_t)(s.n * d->num_groups), 1,
+        1.0 / (double)(per_group * s.s), d->eps, save_mean, save_invstd);
   if (status != OCLNN_SUCCESS)
     return status;
   oclnn__norm_apply_args apply = {0};
@@ -206,4 +231,67 @@ oclnn_status oclnn_group_norm_forward(oclnn_group_norm *layer, const oclnn_tenso
   apply.relu = d->fuse_relu != 0;
   apply.order = OCLNN__NORM_REVERSE_ROWS;
   return oclnn__norm_apply_enqueue(e, fn, scratch, &apply);
+}
+
+oclnn_status oclnn_group_norm_forward(oclnn_group_norm *layer, const oclnn_tensor *in,
+                                      const oclnn_tensor *weight, const oclnn_tensor *bias,
+                                      const oclnn_tensor *residual, const oclnn_tensor *out) {
+  return forward(layer, "oclnn_group_norm_forward", in, weight, bias, residual, out, NULL, NULL);
+}
+
+oclnn_status oclnn_group_norm_forward_save(oclnn_group_norm *layer, const oclnn_tensor *in,
+                                           const oclnn_tensor *weight, const oclnn_tensor *bias,
+                                           const oclnn_tensor *residual, const oclnn_tensor *out,
+                                           const oclnn_tensor *save_mean,
+                                           const oclnn_tensor *save_invstd) {
+  return forward(layer, "oclnn_group_norm_forward_save", in, weight, bias, residual, out, save_mean,
+                 save_invstd);
+}
+
+oclnn_status oclnn_group_norm_backward(oclnn_group_norm *layer, const oclnn_tensor *in,
+                                       const oclnn_tensor *weight, const oclnn_tensor *save_mean,
+                                       const oclnn_tensor *save_invstd,
+                                       const oclnn_tensor *grad_out, const oclnn_tensor *grad_in,
+                                       const oclnn_tensor *grad_weight,
+                                       const oclnn_tensor *grad_bias) {
+  static const char *fn = "oclnn_group_norm_backward";
+  if (!layer || !in)
+    return oclnn__fail(layer ? layer->ctx : NULL, OCLNN_ERR_NULL_ARGUMENT, "%s: %s is NULL", fn,
+                       !layer ? "layer" : "in");
+  oclnn_context *ctx = layer->ctx;
+  const oclnn_group_norm_desc *d = &layer->desc;
+  oclnn_status status = oclnn__check_tensor(ctx, fn, "in", in, NULL);
+  if (status != OCLNN_SUCCESS)
+    return status;
+  gn_shape s = {0};
+  status = check_input(layer, fn, in->rank, in->shape, &s);
+  if (status != OCLNN_SUCCESS)
+    return status;
+  const int64_t channel_shape[1] = {s.c};
+  bool affine = d->affine != 0;
+  if ((status = oclnn__norm_bw_check(ctx, fn, in, save_mean, save_invstd, s.n * d->num_groups,
+                                     grad_out, grad_in, grad_weight, grad_bias)) ||
+      (status = oclnn__norm_bw_check_param(ctx, fn, "weight", weight, affine, grad_in != NULL,
+                                           "desc.affine", 1, channel_shape)) ||
+      (status = oclnn__norm_bw_check_param(ctx, fn, "grad_weight", grad_weight, affine, false,
+                                           "desc.affine", 1, channel_shape)) ||
+      (status = oclnn__norm_bw_check_param(ctx, fn, "grad_bias", grad_bias, affine, false,
+                                           "desc.affine", 1, channel_shape)))
+    return status;
+  oclnn__norm_bw_args p = {0};
+  p.in = in;
+  p.grad_out = grad_out;
+  p.save_mean = save_mean;
+  p.save_invstd = save_invstd;
+  p.grad_in = grad_in;
+  p.grad_weight = grad_weight;
+  p.grad_bias = grad_bias;
+  p.row_weight = weight;
+  p.rows = (uint64_t)(s.n * s.c);
+  p.len = (uint64_t)s.s;
+  p.div = (uint64_t)(s.c / d->num_groups);
+  p.groups = (uint64_t)(s.n * d->num_groups);
+  p.channels = (uint64_t)s.c;
+  p.batch_stats = 1;
+  return oclnn__norm_backward_enqueue(&layer->engine, fn, &p);
 }

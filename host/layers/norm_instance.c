@@ -122,7 +122,8 @@ static oclnn_status fused_forward(oclnn_instance_norm *layer, const char *fn, co
                                   bool update, const oclnn_tensor *in, const oclnn_tensor *weight,
                                   const oclnn_tensor *bias, const oclnn_tensor *running_mean,
                                   const oclnn_tensor *running_var, const oclnn_tensor *residual,
-                                  const oclnn_tensor *out) {
+                                  const oclnn_tensor *out, const oclnn_tensor *save_mean,
+                                  const oclnn_tensor *save_invstd) {
   oclnn__norm_engine *e = &layer->engine;
   oclnn__norm_layout layout = {0};
   oclnn__norm_fused_args f = {0};
@@ -146,15 +147,20 @@ static oclnn_status fused_forward(oclnn_instance_norm *layer, const char *fn, co
     status = oclnn__norm_running_enqueue(e, fn, scratch, f.stats_off, (uint64_t)s->c,
                                          (uint64_t)s->n, (uint64_t)s->s, layer->desc.momentum,
                                          running_mean, running_var);
+  if (status == OCLNN_SUCCESS)
+    status = oclnn__norm_save_enqueue(e, fn, scratch, f.stats_off, false, NULL, NULL, f.groups,
+                                      f.channels, 1.0 / (double)s->s, layer->desc.eps, save_mean,
+                                      save_invstd);
   return status;
 }
 
-oclnn_status oclnn_instance_norm_forward(oclnn_instance_norm *layer, int training,
-                                         const oclnn_tensor *in, const oclnn_tensor *weight,
-                                         const oclnn_tensor *bias, const oclnn_tensor *running_mean,
-                                         const oclnn_tensor *running_var,
-                                         const oclnn_tensor *residual, const oclnn_tensor *out) {
-  static const char *fn = "oclnn_instance_norm_forward";
+/* oclnn_instance_norm_forward and, with save_mean/save_invstd, ..._forward_save. */
+static oclnn_status forward(oclnn_instance_norm *layer, const char *fn, int training,
+                            const oclnn_tensor *in, const oclnn_tensor *weight,
+                            const oclnn_tensor *bias, const oclnn_tensor *running_mean,
+                            const oclnn_tensor *running_var, const oclnn_tensor *residual,
+                            const oclnn_tensor *out, const oclnn_tensor *save_mean,
+                            const oclnn_tensor *save_invstd) {
   if (!layer || !in || !out)
     return oclnn__fail(layer ? layer->ctx : NULL, OCLNN_ERR_NULL_ARGUMENT, "%s: %s is NULL", fn,
                        !layer ? "layer"
@@ -169,7 +175,7 @@ oclnn_status oclnn_instance_norm_forward(oclnn_instance_norm *layer, int trainin
   status = check_input(layer, fn, training, in->rank, in->shape, &s);
   if (status != OCLNN_SUCCESS)
     return status;
-  const int64_t channel_shape[1] = {s.c};
+  const int64_t channel_shape[1] = {s.c}, group_shape[1] = {s.n * s.c};
   if ((status = oclnn__norm_check_shape(ctx, fn, "weight", weight, d->affine != 0,
                                         "desc.affine is set", 1, channel_shape)) ||
       (status = oclnn__norm_check_shape(ctx, fn, "bias", bias, d->affine != 0, "desc.affine is set",
@@ -182,7 +188,11 @@ oclnn_status oclnn_instance_norm_forward(oclnn_instance_norm *layer, int trainin
                                    "desc.track_running_stats is set", 1, channel_shape)) ||
       (status = oclnn__norm_check_shape(ctx, fn, "out", out, true, "", in->rank, in->shape)) ||
       (residual && (status = oclnn__norm_check_shape(ctx, fn, "residual", residual, true, "",
-                                                     in->rank, in->shape))))
+                                                     in->rank, in->shape))) ||
+      (save_mean && (status = oclnn__norm_check_shape(ctx, fn, "save_mean", save_mean, true, "", 1,
+                                                      group_shape))) ||
+      (save_invstd && (status = oclnn__norm_check_shape(ctx, fn, "save_invstd", save_invstd, true,
+                                                        "", 1, group_shape))))
     return status;
   bool update = training && d->track_running_stats;
   const oclnn__norm_arg args[] = {
@@ -193,22 +203,32 @@ oclnn_status oclnn_instance_norm_forward(oclnn_instance_norm *layer, int trainin
       {"running_mean", running_mean, update},
       {"running_var", running_var, update},
       {"out", out, true},
+      {"save_mean", save_mean, true},
+      {"save_invstd", save_invstd, true},
   };
   status = oclnn__norm_check_args(ctx, fn, args, (int)(sizeof args / sizeof args[0]));
   if (status != OCLNN_SUCCESS)
+    return status;
+  bool save = save_mean || save_invstd;
+  if (save && (status = oclnn__norm_bw_init(&layer->engine, fn)) != OCLNN_SUCCESS)
+    return status;
+  bool instance_stats = training || !d->track_running_stats;
+  if (save && s.numel == 0 &&
+      (status = oclnn__norm_save_enqueue(&layer->engine, fn, NULL, UINT64_MAX, instance_stats,
+                                         running_mean, running_var, (uint64_t)(s.n * s.c),
+                                         (uint64_t)s.c, 0.0, d->eps, save_mean, save_invstd)))
     return status;
   /* torch updates nothing for an empty input, except that an empty batch (N = 0) makes its
    * mean over the batch NaN. */
   if (s.numel == 0 && !(update && s.n == 0))
     return OCLNN_SUCCESS;
 
-  bool instance_stats = training || !d->track_running_stats;
   oclnn__norm_engine *e = &layer->engine;
   oclnn__norm_layout layout = {0};
   oclnn__norm_stats_plan plan = {0};
   if (instance_stats && s.numel > 0 && oclnn__norm_fused_fits(e, (uint64_t)s.s))
     return fused_forward(layer, fn, &s, update, in, weight, bias, running_mean, running_var,
-                         residual, out);
+                         residual, out, save_mean, save_invstd);
   if (instance_stats)
     oclnn__norm_stats_plan_make(e, 1, (uint64_t)(s.n * s.c), (uint64_t)s.s, &layout, &plan);
   oclnn__norm_params params;
@@ -223,6 +243,11 @@ oclnn_status oclnn_instance_norm_forward(oclnn_instance_norm *layer, int trainin
     status =
         oclnn__norm_running_enqueue(e, fn, scratch, plan.stats_off, (uint64_t)s.c, (uint64_t)s.n,
                                     (uint64_t)s.s, d->momentum, running_mean, running_var);
+  if (status == OCLNN_SUCCESS && save && s.numel > 0)
+    status =
+        oclnn__norm_save_enqueue(e, fn, scratch, instance_stats ? plan.stats_off : UINT64_MAX,
+                                 false, running_mean, running_var, (uint64_t)(s.n * s.c),
+                                 (uint64_t)s.c, 1.0 / (double)s.s, d->eps, save_mean, save_invstd);
   if (status != OCLNN_SUCCESS || s.numel == 0)
     return status;
   status = oclnn__norm_params_enqueue(e, fn, scratch, instance_stats ? plan.stats_off : UINT64_MAX,
@@ -242,4 +267,69 @@ oclnn_status oclnn_instance_norm_forward(oclnn_instance_norm *layer, int trainin
   if (instance_stats)
     apply.order = OCLNN__NORM_REVERSE_ROWS;
   return oclnn__norm_apply_enqueue(e, fn, scratch, &apply);
+}
+
+oclnn_status oclnn_instance_norm_forward(oclnn_instance_norm *layer, int training,
+                                         const oclnn_tensor *in, const oclnn_tensor *weight,
+                                         const oclnn_tensor *bias, const oclnn_tensor *running_mean,
+                                         const oclnn_tensor *running_var,
+                                         const oclnn_tensor *residual, const oclnn_tensor *out) {
+  return forward(layer, "oclnn_instance_norm_forward", training, in, weight, bias, running_mean,
+                 running_var, residual, out, NULL, NULL);
+}
+
+oclnn_status
+oclnn_instance_norm_forward_save(oclnn_instance_norm *layer, int training, const oclnn_tensor *in,
+                                 const oclnn_tensor *weight, const oclnn_tensor *bias,
+                                 const oclnn_tensor *running_mean, const oclnn_tensor *running_var,
+                                 const oclnn_tensor *residual, const oclnn_tensor *out,
+                                 const oclnn_tensor *save_mean, const oclnn_tensor *save_invstd) {
+  return forward(layer, "oclnn_instance_norm_forward_save", training, in, weight, bias,
+                 running_mean, running_var, residual, out, save_mean, save_invstd);
+}
+
+oclnn_status oclnn_instance_norm_backward(
+    oclnn_instance_norm *layer, int training, const oclnn_tensor *in, const oclnn_tensor *weight,
+    const oclnn_tensor *save_mean, const oclnn_tensor *save_invstd, const oclnn_tensor *grad_out,
+    const oclnn_tensor *grad_in, const oclnn_tensor *grad_weight, const oclnn_tensor *grad_bias) {
+  static const char *fn = "oclnn_instance_norm_backward";
+  if (!layer || !in)
+    return oclnn__fail(layer ? layer->ctx : NULL, OCLNN_ERR_NULL_ARGUMENT, "%s: %s is NULL", fn,
+                       !layer ? "layer" : "in");
+  oclnn_context *ctx = layer->ctx;
+  const oclnn_instance_norm_desc *d = &layer->desc;
+  oclnn_status status = oclnn__check_tensor(ctx, fn, "in", in, NULL);
+  if (status != OCLNN_SUCCESS)
+    return status;
+  inst_shape s = {0};
+  status = check_input(layer, fn, training, in->rank, in->shape, &s);
+  if (status != OCLNN_SUCCESS)
+    return status;
+  const int64_t channel_shape[1] = {s.c};
+  bool affine = d->affine != 0;
+  if ((status = oclnn__norm_bw_check(ctx, fn, in, save_mean, save_invstd, s.n * s.c, grad_out,
+                                     grad_in, grad_weight, grad_bias)) ||
+      (status = oclnn__norm_bw_check_param(ctx, fn, "weight", weight, affine, grad_in != NULL,
+                                           "desc.affine", 1, channel_shape)) ||
+      (status = oclnn__norm_bw_check_param(ctx, fn, "grad_weight", grad_weight, affine, false,
+                                           "desc.affine", 1, channel_shape)) ||
+      (status = oclnn__norm_bw_check_param(ctx, fn, "grad_bias", grad_bias, affine, false,
+                                           "desc.affine", 1, channel_shape)))
+    return status;
+  oclnn__norm_bw_args p = {0};
+  p.in = in;
+  p.grad_out = grad_out;
+  p.save_mean = save_mean;
+  p.save_invstd = save_invstd;
+  p.row_weight = weight;
+  p.grad_in = grad_in;
+  p.grad_weight = grad_weight;
+  p.grad_bias = grad_bias;
+  p.rows = (uint64_t)(s.n * s.c);
+  p.len = (uint64_t)s.s;
+  p.div = 1;
+  p.groups = p.rows;
+  p.channels = (uint64_t)s.c;
+  p.batch_stats = training || !d->track_running_stats;
+  return oclnn__norm_backward_enqueue(&layer->engine, fn, &p);
 }

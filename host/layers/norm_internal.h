@@ -14,10 +14,14 @@ typedef struct oclnn__norm_engine {
   oclnn__program *stats_program, *apply_program;
   cl_kernel rows, split, cols, merge, params, running, apply, fused;
   cl_kernel sn_ln, sn_bn, sn_params; /* SwitchableNorm only */
-  size_t split_local;                /* work-group size of norm_stats_split (a power of two) */
-  size_t fused_local;                /* work-group size of norm_fused (a power of two) */
-  uint64_t fused_min, fused_max;     /* group sizes (floats) that norm_fused takes */
-  uint64_t stream_min;               /* smallest output (bytes) written with streaming stores */
+  /* forward_save and backward (kernels_cl/norm_backward.cl), made on first use so that
+   * forward-only programs never build that file: oclnn__norm_bw_init. */
+  oclnn__program *backward_program;
+  cl_kernel save, bw_rows, bw_reduce, bw_cols, bw_apply;
+  size_t split_local;            /* work-group size of norm_stats_split (a power of two) */
+  size_t fused_local;            /* work-group size of norm_fused (a power of two) */
+  uint64_t fused_min, fused_max; /* group sizes (floats) that norm_fused takes */
+  uint64_t stream_min;           /* smallest output (bytes) written with streaming stores */
 } oclnn__norm_engine;
 
 /* The smallest output (bytes) that the norm kernels write with streaming stores (UINT64_MAX:
@@ -148,5 +152,55 @@ oclnn_status oclnn__norm_check_shape(oclnn_context *ctx, const char *fn, const c
 /* Input rank/shape basics: every dim >= 0 and the element count fits; stores it in *numel. */
 oclnn_status oclnn__norm_check_in_shape(oclnn_context *ctx, const char *fn, int rank,
                                         const int64_t *shape, int64_t *numel);
+
+/* --- forward_save and backward (norm.c, kernels_cl/norm_backward.cl) --- */
+
+/* Creates the backward kernels once per engine; nothing is enqueued. */
+oclnn_status oclnn__norm_bw_init(oclnn__norm_engine *engine, const char *fn);
+
+/* Writes the saved statistics of `groups` groups: from the statistics float4s at stats_off
+ * (variance M2 * inv_n), or, when stats_off is UINT64_MAX, channel g % channels' running
+ * statistics; with `empty` set NaN (torch's statistics of an empty group). save_mean and
+ * save_invstd may each be NULL. Needs oclnn__norm_bw_init. */
+oclnn_status oclnn__norm_save_enqueue(oclnn__norm_engine *engine, const char *fn, cl_mem scratch,
+                                      uint64_t stats_off, bool empty,
+                                      const oclnn_tensor *running_mean,
+                                      const oclnn_tensor *running_var, uint64_t groups,
+                                      uint64_t channels, double inv_n, double eps,
+                                      const oclnn_tensor *save_mean,
+                                      const oclnn_tensor *save_invstd);
+
+/* One backward over a tensor seen as `rows` rows of `len` floats (kernels_cl/norm_backward.cl
+ * describes the passes). Row r is in statistics group (r / div) % groups and channel
+ * r % channels; every group has rows * len / groups elements. row_weight (per channel) and
+ * col_weight (per position in a row, LayerNorm) may be NULL (weight 1). grad_weight/grad_bias
+ * are per channel, or per column with col_grads; any gradient may be NULL. batch_stats: the
+ * saved statistics came from the data (full formula), else they were running statistics.
+ * Checks that no gradient overlaps another tensor (the shapes are the caller's to check) and
+ * makes the kernels (oclnn__norm_bw_init) before enqueueing anything. */
+typedef struct oclnn__norm_bw_args {
+  const oclnn_tensor *in, *grad_out, *save_mean, *save_invstd, *row_weight, *col_weight;
+  const oclnn_tensor *grad_in, *grad_weight, *grad_bias;
+  uint64_t rows, len, div, groups, channels;
+  int col_grads;
+  int batch_stats;
+} oclnn__norm_bw_args;
+oclnn_status oclnn__norm_backward_enqueue(oclnn__norm_engine *engine, const char *fn,
+                                          const oclnn__norm_bw_args *args);
+
+/* The checks every backward shares: at least one gradient; grad_out (required) and grad_in the
+ * shape of in; save_mean and save_invstd (required) of shape (groups). */
+oclnn_status oclnn__norm_bw_check(oclnn_context *ctx, const char *fn, const oclnn_tensor *in,
+                                  const oclnn_tensor *save_mean, const oclnn_tensor *save_invstd,
+                                  int64_t groups, const oclnn_tensor *grad_out,
+                                  const oclnn_tensor *grad_in, const oclnn_tensor *grad_weight,
+                                  const oclnn_tensor *grad_bias);
+
+/* A parameter (or its gradient) of a backward call: refused when given while the layer has none
+ * (`have` false, `setting` names the descriptor field: OCLNN_ERR_INVALID_VALUE), missing while
+ * `needed` (OCLNN_ERR_NULL_ARGUMENT), or of another shape (OCLNN_ERR_INVALID_SHAPE). */
+oclnn_status oclnn__norm_bw_check_param(oclnn_context *ctx, const char *fn, const char *name,
+                                        const oclnn_tensor *tensor, bool have, bool needed,
+                                        const char *setting, int rank, const int64_t *shape);
 
 #endif

@@ -109,10 +109,11 @@ oclnn_status oclnn_layer_norm_output_shape(oclnn_layer_norm *layer, int rank,
   return status;
 }
 
-oclnn_status oclnn_layer_norm_forward(oclnn_layer_norm *layer, const oclnn_tensor *in,
-                                      const oclnn_tensor *weight, const oclnn_tensor *bias,
-                                      const oclnn_tensor *residual, const oclnn_tensor *out) {
-  static const char *fn = "oclnn_layer_norm_forward";
+/* oclnn_layer_norm_forward and, with save_mean/save_invstd, ..._forward_save. */
+static oclnn_status forward(oclnn_layer_norm *layer, const char *fn, const oclnn_tensor *in,
+                            const oclnn_tensor *weight, const oclnn_tensor *bias,
+                            const oclnn_tensor *residual, const oclnn_tensor *out,
+                            const oclnn_tensor *save_mean, const oclnn_tensor *save_invstd) {
   if (!layer || !in || !out)
     return oclnn__fail(layer ? layer->ctx : NULL, OCLNN_ERR_NULL_ARGUMENT, "%s: %s is NULL", fn,
                        !layer ? "layer"
@@ -128,6 +129,7 @@ oclnn_status oclnn_layer_norm_forward(oclnn_layer_norm *layer, const oclnn_tenso
   if (status != OCLNN_SUCCESS)
     return status;
   bool has_bias = d->elementwise_affine && d->bias;
+  const int64_t group_shape[1] = {rows};
   if ((status = oclnn__norm_check_shape(ctx, fn, "weight", weight, d->elementwise_affine != 0,
                                         "desc.elementwise_affine is set", d->normalized_rank,
                                         d->normalized_shape)) ||
@@ -137,16 +139,31 @@ oclnn_status oclnn_layer_norm_forward(oclnn_layer_norm *layer, const oclnn_tenso
                                         d->normalized_rank, d->normalized_shape)) ||
       (status = oclnn__norm_check_shape(ctx, fn, "out", out, true, "", in->rank, in->shape)) ||
       (residual && (status = oclnn__norm_check_shape(ctx, fn, "residual", residual, true, "",
-                                                     in->rank, in->shape))))
+                                                     in->rank, in->shape))) ||
+      (save_mean && (status = oclnn__norm_check_shape(ctx, fn, "save_mean", save_mean, true, "", 1,
+                                                      group_shape))) ||
+      (save_invstd && (status = oclnn__norm_check_shape(ctx, fn, "save_invstd", save_invstd, true,
+                                                        "", 1, group_shape))))
     return status;
   const oclnn__norm_arg args[] = {
-      {"in", in, false},     {"weight", weight, false},
-      {"bias", bias, false}, {"residual", residual, false},
+      {"in", in, false},
+      {"weight", weight, false},
+      {"bias", bias, false},
+      {"residual", residual, false},
       {"out", out, true},
+      {"save_mean", save_mean, true},
+      {"save_invstd", save_invstd, true},
   };
   status = oclnn__norm_check_args(ctx, fn, args, (int)(sizeof args / sizeof args[0]));
-  if (status != OCLNN_SUCCESS || rows * len == 0)
+  if (status != OCLNN_SUCCESS)
     return status;
+  bool save = save_mean || save_invstd;
+  if (save && (status = oclnn__norm_bw_init(&layer->engine, fn)) != OCLNN_SUCCESS)
+    return status;
+  if (rows * len == 0)
+    return save ? oclnn__norm_save_enqueue(&layer->engine, fn, NULL, UINT64_MAX, true, NULL, NULL,
+                                           (uint64_t)rows, 1, 0.0, d->eps, save_mean, save_invstd)
+                : OCLNN_SUCCESS;
 
   oclnn__norm_engine *e = &layer->engine;
   oclnn__norm_layout layout = {0};
@@ -161,6 +178,10 @@ oclnn_status oclnn_layer_norm_forward(oclnn_layer_norm *layer, const oclnn_tenso
   if (status == OCLNN_SUCCESS)
     status = oclnn__norm_params_enqueue(e, fn, scratch, plan.stats_off, NULL, NULL, NULL, NULL, 1,
                                         1, 1.0 / (double)len, d->eps, &params);
+  if (status == OCLNN_SUCCESS && save)
+    status =
+        oclnn__norm_save_enqueue(e, fn, scratch, plan.stats_off, false, NULL, NULL, (uint64_t)rows,
+                                 1, 1.0 / (double)len, d->eps, save_mean, save_invstd);
   if (status != OCLNN_SUCCESS)
     return status;
   oclnn__norm_apply_args apply = {0};
@@ -176,4 +197,69 @@ oclnn_status oclnn_layer_norm_forward(oclnn_layer_norm *layer, const oclnn_tenso
   apply.relu = d->fuse_relu != 0;
   apply.order = OCLNN__NORM_REVERSE_ROWS; /* start where the statistics pass ended */
   return oclnn__norm_apply_enqueue(e, fn, scratch, &apply);
+}
+
+oclnn_status oclnn_layer_norm_forward(oclnn_layer_norm *layer, const oclnn_tensor *in,
+                                      const oclnn_tensor *weight, const oclnn_tensor *bias,
+                                      const oclnn_tensor *residual, const oclnn_tensor *out) {
+  return forward(layer, "oclnn_layer_norm_forward", in, weight, bias, residual, out, NULL, NULL);
+}
+
+oclnn_status oclnn_layer_norm_forward_save(oclnn_layer_norm *layer, const oclnn_tensor *in,
+                                           const oclnn_tensor *weight, const oclnn_tensor *bias,
+                                           const oclnn_tensor *residual, const oclnn_tensor *out,
+                                           const oclnn_tensor *save_mean,
+                                           const oclnn_tensor *save_invstd) {
+  return forward(layer, "oclnn_layer_norm_forward_save", in, weight, bias, residual, out, save_mean,
+                 save_invstd);
+}
+
+oclnn_status oclnn_layer_norm_backward(oclnn_layer_norm *layer, const oclnn_tensor *in,
+                                       const oclnn_tensor *weight, const oclnn_tensor *save_mean,
+                                       const oclnn_tensor *save_invstd,
+                                       const oclnn_tensor *grad_out, const oclnn_tensor *grad_in,
+                                       const oclnn_tensor *grad_weight,
+                                       const oclnn_tensor *grad_bias) {
+  static const char *fn = "oclnn_layer_norm_backward";
+  if (!layer || !in)
+    return oclnn__fail(layer ? layer->ctx : NULL, OCLNN_ERR_NULL_ARGUMENT, "%s: %s is NULL", fn,
+                       !layer ? "layer" : "in");
+  oclnn_context *ctx = layer->ctx;
+  const oclnn_layer_norm_desc *d = &layer->desc;
+  oclnn_status status = oclnn__check_tensor(ctx, fn, "in", in, NULL);
+  if (status != OCLNN_SUCCESS)
+    return status;
+  int64_t rows = 0, len = 0;
+  status = check_input(layer, fn, in->rank, in->shape, &rows, &len);
+  if (status != OCLNN_SUCCESS)
+    return status;
+  bool affine = d->elementwise_affine != 0, has_bias = affine && d->bias;
+  int k = d->normalized_rank;
+  if ((status = oclnn__norm_bw_check(ctx, fn, in, save_mean, save_invstd, rows, grad_out, grad_in,
+                                     grad_weight, grad_bias)) ||
+      (status = oclnn__norm_bw_check_param(ctx, fn, "weight", weight, affine, grad_in != NULL,
+                                           "desc.elementwise_affine", k, d->normalized_shape)) ||
+      (status = oclnn__norm_bw_check_param(ctx, fn, "grad_weight", grad_weight, affine, false,
+                                           "desc.elementwise_affine", k, d->normalized_shape)) ||
+      (status = oclnn__norm_bw_check_param(ctx, fn, "grad_bias", grad_bias, has_bias, false,
+                                           "desc.elementwise_affine or desc.bias", k,
+                                           d->normalized_shape)))
+    return status;
+  oclnn__norm_bw_args p = {0};
+  p.in = in;
+  p.grad_out = grad_out;
+  p.save_mean = save_mean;
+  p.save_invstd = save_invstd;
+  p.grad_in = grad_in;
+  p.grad_weight = grad_weight;
+  p.grad_bias = grad_bias;
+  p.col_weight = weight;
+  p.rows = (uint64_t)rows;
+  p.len = (uint64_t)len;
+  p.div = 1;
+  p.groups = p.rows;
+  p.channels = 1;
+  p.col_grads = 1;
+  p.batch_stats = 1;
+  return oclnn__norm_backward_enqueue(&layer->engine, fn, &p);
 }

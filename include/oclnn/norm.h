@@ -1,8 +1,9 @@
 /*
  * oclnn normalization: torch.nn.BatchNorm1d/2d/3d, LayerNorm, InstanceNorm1d/2d/3d, GroupNorm,
  * LocalResponseNorm, and SwitchableNorm 1d/2d/3d (Luo et al. 2018, its authors' SwitchNorm2d
- * semantics; see SPEC.md). Forward passes only. Included by oclnn.h; the conventions at the top
- * of oclnn.h hold here too.
+ * semantics; see SPEC.md). Forward passes for all; forward_save and backward for BatchNorm,
+ * InstanceNorm, LayerNorm and GroupNorm (see "Training" below). Included by oclnn.h; the
+ * conventions at the top of oclnn.h hold here too.
  *
  * Layers hold only their configuration (and compiled kernels): weights, biases, running
  * statistics and SwitchableNorm's logits are caller-owned device tensors in PyTorch's layout,
@@ -32,6 +33,39 @@
  * listed per function: OCLNN_ERR_NULL_ARGUMENT, OCLNN_ERR_INVALID_BUFFER,
  * OCLNN_ERR_OUT_OF_BOUNDS, OCLNN_ERR_OVERFLOW, OCLNN_ERR_ALIASING, OCLNN_ERR_OUT_OF_MEMORY
  * (scratch), OCLNN_ERR_OPENCL. Forward calls only enqueue; they never wait.
+ *
+ * Training: each of BatchNorm, InstanceNorm, LayerNorm and GroupNorm has
+ *   ..._forward_save: the forward above that also writes the statistics it normalised with into
+ *     save_mean and save_invstd, caller-owned device tensors of rank 1 holding one float per
+ *     statistics group: BatchNorm C; InstanceNorm N * C (C unbatched); LayerNorm the product of
+ *     the leading (non-normalized) dims; GroupNorm N * num_groups. save_mean gets the mean,
+ *     save_invstd 1 / sqrt(biased variance + eps); with running statistics (BatchNorm and
+ *     InstanceNorm in eval with track_running_stats) running_mean and 1 / sqrt(running_var +
+ *     eps), broadcast to the groups. A group of no elements saves NaN (as torch). Either may be
+ *     NULL; both NULL is the plain forward. They are written, so they must not overlap any
+ *     other tensor of the call.
+ *   ..._backward: the gradients, as torch.autograd gives them, of sum(norm(in) * grad_out)
+ *     with respect to in (grad_in), the weight (grad_weight) and the bias (grad_bias), using
+ *     the statistics saved by forward_save on the same `in` (and the same training flag).
+ *     The gradient is that of the norm's output BEFORE the fused residual add and ReLU: with
+ *     fuse_relu, apply oclnn_act_relu_backward(out, grad) first; the residual's gradient is the
+ *     incoming gradient itself. Gradients are overwritten, not accumulated into. Any of grad_in,
+ *     grad_weight, grad_bias may be NULL to skip it; all three NULL is OCLNN_ERR_INVALID_VALUE.
+ *     grad_out (required) and grad_in have the shape of in; grad_weight and grad_bias the shape
+ *     of the weight and bias, and only for a layer that has them (else
+ *     OCLNN_ERR_INVALID_VALUE). save_mean and save_invstd are required (shape as above). weight
+ *     is required when the layer is affine and grad_in is asked for, may be NULL otherwise, and
+ *     must be NULL for a layer without weight. With batch (or instance, layer, group)
+ *     statistics grad_in = invstd * (w dy - mean(w dy) - xhat * mean(w dy xhat)) over each
+ *     group (xhat = (in - mean) * invstd); with running statistics grad_in = w dy invstd. An
+ *     empty input gives zero grad_weight and grad_bias. The gradients must not overlap each
+ *     other or any input (OCLNN_ERR_ALIASING). Sums are deterministic (no atomics): the same
+ *     call gives the same bits. Errors: those of the matching forward's input checks,
+ *     OCLNN_ERR_INVALID_SHAPE (a gradient or saved tensor of another shape),
+ *     OCLNN_ERR_INVALID_VALUE, OCLNN_ERR_NULL_ARGUMENT, OCLNN_ERR_ALIASING,
+ *     OCLNN_ERR_INVALID_BUFFER, OCLNN_ERR_OUT_OF_BOUNDS, OCLNN_ERR_OUT_OF_MEMORY (scratch),
+ *     OCLNN_ERR_BUILD (the backward kernels are built on first use), OCLNN_ERR_OPENCL. Nothing
+ *     is written on error; calls only enqueue.
  */
 #ifndef OCLNN_NORM_H
 #define OCLNN_NORM_H
@@ -100,6 +134,23 @@ OCLNN_API oclnn_status oclnn_batch_norm_forward(
     const oclnn_tensor *bias, const oclnn_tensor *running_mean, const oclnn_tensor *running_var,
     int64_t *num_batches_tracked, const oclnn_tensor *residual, const oclnn_tensor *out);
 
+/* oclnn_batch_norm_forward that also saves the statistics (C each; see "Training" above):
+ * the batch statistics in training or without running statistics, else the running ones. */
+OCLNN_API oclnn_status oclnn_batch_norm_forward_save(
+    oclnn_batch_norm *layer, int training, const oclnn_tensor *in, const oclnn_tensor *weight,
+    const oclnn_tensor *bias, const oclnn_tensor *running_mean, const oclnn_tensor *running_var,
+    int64_t *num_batches_tracked, const oclnn_tensor *residual, const oclnn_tensor *out,
+    const oclnn_tensor *save_mean, const oclnn_tensor *save_invstd);
+
+/* Gradients of BatchNorm (see "Training" above); training as in the forward that saved the
+ * statistics: when they came from the batch (training, or no running statistics), the full
+ * formula over (N, spatial) per channel; when they were the running ones, grad_in = grad_out *
+ * weight * save_invstd. grad_weight, grad_bias: (C), only with desc.affine. */
+OCLNN_API oclnn_status oclnn_batch_norm_backward(
+    oclnn_batch_norm *layer, int training, const oclnn_tensor *in, const oclnn_tensor *weight,
+    const oclnn_tensor *save_mean, const oclnn_tensor *save_invstd, const oclnn_tensor *grad_out,
+    const oclnn_tensor *grad_in, const oclnn_tensor *grad_weight, const oclnn_tensor *grad_bias);
+
 /* ------------------------------------------------------------------------------------------ */
 /* InstanceNorm1d / 2d / 3d                                                                   */
 /* ------------------------------------------------------------------------------------------ */
@@ -149,6 +200,23 @@ OCLNN_API oclnn_status oclnn_instance_norm_forward(
     const oclnn_tensor *bias, const oclnn_tensor *running_mean, const oclnn_tensor *running_var,
     const oclnn_tensor *residual, const oclnn_tensor *out);
 
+/* oclnn_instance_norm_forward that also saves the statistics (N * C each, C unbatched; see
+ * "Training" above): the instance statistics, or in eval with track_running_stats the running
+ * ones broadcast over the batch. */
+OCLNN_API oclnn_status oclnn_instance_norm_forward_save(
+    oclnn_instance_norm *layer, int training, const oclnn_tensor *in, const oclnn_tensor *weight,
+    const oclnn_tensor *bias, const oclnn_tensor *running_mean, const oclnn_tensor *running_var,
+    const oclnn_tensor *residual, const oclnn_tensor *out, const oclnn_tensor *save_mean,
+    const oclnn_tensor *save_invstd);
+
+/* Gradients of InstanceNorm (see "Training" above); training as in the forward that saved the
+ * statistics (running statistics: grad_in = grad_out * weight * save_invstd). grad_weight,
+ * grad_bias: (C), only with desc.affine. */
+OCLNN_API oclnn_status oclnn_instance_norm_backward(
+    oclnn_instance_norm *layer, int training, const oclnn_tensor *in, const oclnn_tensor *weight,
+    const oclnn_tensor *save_mean, const oclnn_tensor *save_invstd, const oclnn_tensor *grad_out,
+    const oclnn_tensor *grad_in, const oclnn_tensor *grad_weight, const oclnn_tensor *grad_bias);
+
 /* ------------------------------------------------------------------------------------------ */
 /* LayerNorm                                                                                  */
 /* ------------------------------------------------------------------------------------------ */
@@ -191,6 +259,20 @@ OCLNN_API oclnn_status oclnn_layer_norm_forward(oclnn_layer_norm *layer, const o
                                                 const oclnn_tensor *residual,
                                                 const oclnn_tensor *out);
 
+/* oclnn_layer_norm_forward that also saves the row statistics (one per row: the product of the
+ * leading dims, 1 without any; see "Training" above). */
+OCLNN_API oclnn_status oclnn_layer_norm_forward_save(
+    oclnn_layer_norm *layer, const oclnn_tensor *in, const oclnn_tensor *weight,
+    const oclnn_tensor *bias, const oclnn_tensor *residual, const oclnn_tensor *out,
+    const oclnn_tensor *save_mean, const oclnn_tensor *save_invstd);
+
+/* Gradients of LayerNorm (see "Training" above). grad_weight: normalized_shape, only with
+ * desc.elementwise_affine; grad_bias: normalized_shape, only with elementwise_affine and bias. */
+OCLNN_API oclnn_status oclnn_layer_norm_backward(
+    oclnn_layer_norm *layer, const oclnn_tensor *in, const oclnn_tensor *weight,
+    const oclnn_tensor *save_mean, const oclnn_tensor *save_invstd, const oclnn_tensor *grad_out,
+    const oclnn_tensor *grad_in, const oclnn_tensor *grad_weight, const oclnn_tensor *grad_bias);
+
 /* ------------------------------------------------------------------------------------------ */
 /* GroupNorm                                                                                  */
 /* ------------------------------------------------------------------------------------------ */
@@ -230,6 +312,20 @@ OCLNN_API oclnn_status oclnn_group_norm_forward(oclnn_group_norm *layer, const o
                                                 const oclnn_tensor *bias,
                                                 const oclnn_tensor *residual,
                                                 const oclnn_tensor *out);
+
+/* oclnn_group_norm_forward that also saves the statistics (N * num_groups each, group
+ * n * num_groups + g; see "Training" above). */
+OCLNN_API oclnn_status oclnn_group_norm_forward_save(
+    oclnn_group_norm *layer, const oclnn_tensor *in, const oclnn_tensor *weight,
+    const oclnn_tensor *bias, const oclnn_tensor *residual, const oclnn_tensor *out,
+    const oclnn_tensor *save_mean, const oclnn_tensor *save_invstd);
+
+/* Gradients of GroupNorm (see "Training" above). grad_weight, grad_bias: (C), only with
+ * desc.affine. */
+OCLNN_API oclnn_status oclnn_group_norm_backward(
+    oclnn_group_norm *layer, const oclnn_tensor *in, const oclnn_tensor *weight,
+    const oclnn_tensor *save_mean, const oclnn_tensor *save_invstd, const oclnn_tensor *grad_out,
+    const oclnn_tensor *grad_in, const oclnn_tensor *grad_weight, const oclnn_tensor *grad_bias);
 
 /* ------------------------------------------------------------------------------------------ */
 /* LocalResponseNorm                                                                          */

@@ -1,0 +1,239 @@
+/* Normalization backward (BatchNorm, InstanceNorm, LayerNorm, GroupNorm) and the saved
+ * statistics of the forward_save calls.
+ *
+ * The tensor is `rows` rows of `len` contiguous floats. Row r belongs to statistics group
+ * (r / div) % groups (BatchNorm: rows (n, c), group c; InstanceNorm: group (n, c); GroupNorm:
+ * div = C / G rows per group; LayerNorm: one row per group) and, for the per-channel affine,
+ * to channel r % channels; LayerNorm's affine runs along the row instead (col_weight).
+ * With w the weight of an element (row weight times column weight), xhat = (x - mean) * invstd
+ * and n the group's element count, torch's gradients are
+ *   grad_in = invstd * (w dy - sum_g(w dy) / n - xhat * sum_g(w dy xhat) / n)   (batch stats)
+ *   grad_in = invstd * w dy                                                    (running stats)
+ *   grad_weight = sum of dy xhat,  grad_bias = sum of dy   (per channel, or per column)
+ * Passes: norm_bw_rows gives per row segment sum(dy cw) and sum(dy cw xhat); norm_bw_reduce
+ * adds those per group (weighted by the row weight) and per channel; norm_bw_cols gives the
+ * per-column sums of LayerNorm; norm_bw_apply writes grad_in. Every sum is deterministic (a
+ * fixed order, no atomics) and blocked: a work-item's sums run over at most `seg` elements in
+ * VEC lanes, and the reductions add blocks of about sqrt(terms) terms, so the rounding error
+ * grows like sqrt(terms) instead of terms for long rows and large batches.
+ *
+ * Build options: VEC (vector width: 4, 8 or 16). */
+
+#ifndef VEC
+#error "VEC must be defined"
+#endif
+
+inline float lane_sum(floatV v) {
+  float t[VEC];
+  vstoreV(v, 0, t);
+  for (int width = VEC / 2; width >= 1; width /= 2)
+    for (int j = 0; j < width; j++)
+      t[j] += t[j + width];
+  return t[0];
+}
+
+/* Saved statistics of groups 0 .. groups-1: mode 0 from the statistics float4s (shift,
+ * mean - shift, M2, count) at stats_off, variance M2 * inv_n; mode 1 the running statistics of
+ * channel g % channels; mode 2 NaN (an empty group, as torch). flags: 1 mean, 2 invstd. */
+__kernel void norm_save(__global const float *stats, ulong stats_off, int mode,
+                        __global const float *running_mean, ulong rm_off,
+                        __global const float *running_var, ulong rv_off, ulong groups,
+                        ulong channels, float inv_n, float eps, __global float *save_mean,
+                        ulong sm_off, __global float *save_invstd, ulong si_off, int flags) {
+  const ulong g = get_global_id(0);
+  if (g >= groups)
+    return;
+  float mean = NAN, var = NAN;
+  if (mode == 0) {
+    const float4 s = vload4(g, stats + stats_off);
+    mean = s.x + s.y;
+    var = s.z * inv_n;
+  } else if (mode == 1) {
+    const ulong c = g % channels;
+    mean = running_mean[rm_off + c];
+    var = running_var[rv_off + c];
+  }
+  if (flags & 1)
+    save_mean[sm_off + g] = mean;
+  if (flags & 2)
+    save_invstd[si_off + g] = 1.0f / sqrt(var + eps);
+}
+
+/* One work-item per row segment (`segs` segments of `seg` floats per row): part[2 item] =
+ * sum(dy cw), part[2 item + 1] = sum(dy cw xhat) over the segment; cw = 1 without has_cw. */
+__kernel void norm_bw_rows(__global const float *x, ulong x_off, __global const float *dy,
+                           ulong dy_off, __global const float *save_mean, ulong sm_off,
+                           __global const float *save_invstd, ulong si_off,
+                           __global const float *cw, ulong cw_off, int has_cw, ulong rows,
+                           ulong len, ulong seg, ulong segs, ulong div, ulong groups,
+                           __global float *part, ulong part_off) {
+  const ulong item = get_global_id(0);
+  if (item >= rows * segs)
+    return;
+  const ulong r = item / segs, s = item - r * segs;
+  const ulong start = s * seg, end = min(start + seg, len);
+  const ulong g = (r / div) % groups;
+  const float mean = save_mean[sm_off + g];
+  __global const float *xr = x + x_off + r * len;
+  __global const float *dr = dy + dy_off + r * len;
+  cw += cw_off;
+  floatV v1 = (floatV)(0.0f), v2 = (floatV)(0.0f);
+  float s1 = 0.0f, s2 = 0.0f;
+  ulong j = start;
+  if (has_cw) {
+    for (; j + VEC <= end; j += VEC) {
+      const floatV d = vloadV(0, dr + j) * vloadV(0, cw + j);
+      v1 += d;
+      v2 += d * (vloadV(0, xr + j) - mean);
+    }
+    for (; j < end; j++) {
+      const float d = dr[j] * cw[j];
+      s1 += d;
+      s2 += d * (xr[j] - mean);
+    }
+  } else {
+    for (; j + VEC <= end; j += VEC) {
+      const floatV d = vloadV(0, dr + j);
+      v1 += d;
+      v2 += d * (vloadV(0, xr + j) - mean);
+    }
+    for (; j < end; j++) {
+      const float d = dr[j];
+      s1 += d;
+      s2 += d * (xr[j] - mean);
+    }
+  }
+  part += part_off + 2 * item;
+  part[0] = lane_sum(v1) + s1;
+  part[1] = (lane_sum(v2) + s2) * save_invstd[si_off + g];
+}
+
+/* Output o adds the terms part[(m * outs + o) * run + i] for m < M, i < run (both sums of each
+ * pair), each times the row weight w[row % channels] of its row (m * outs + o) * div +
+ * i / segs when has_w. Blocks of `block` terms. out1[o] (flags 1) and out2[o] (flags 2) get
+ * the two sums. */
+__kernel void norm_bw_reduce(__global const float *part, ulong part_off, ulong outs, ulong M,
+                             ulong run, ulong segs, ulong div, ulong block, __global const float *w,
+                             ulong w_off, int has_w, ulong channels, __global float *out1,
+                             ulong out1_off, __global float *out2, ulong out2_off, int flags) {
+  const ulong o = get_global_id(0);
+  if (o >= outs)
+    return;
+  part += part_off;
+  float t1 = 0.0f, t2 = 0.0f, b1 = 0.0f, b2 = 0.0f;
+  ulong in_block = 0;
+  for (ulong m = 0; m < M; m++) {
+    const ulong first = (m * outs + o) * run;
+    for (ulong i = 0; i < run; i++) {
+      float scale = 1.0f;
+      if (has_w)
+        scale = w[w_off + (((m * outs + o) * div + i / segs) % channels)];
+      const float2 p = vload2(first + i, part);
+      b1 += p.x * scale;
+      b2 += p.y * scale;
+      if (++in_block == block) {
+        t1 += b1;
+        t2 += b2;
+        b1 = b2 = 0.0f;
+        in_block = 0;
+      }
+    }
+  }
+  if (flags & 1)
+    out1[out1_off + o] = t1 + b1;
+  if (flags & 2)
+    out2[out2_off + o] = t2 + b2;
+}
+
+/* Per-column sums over the rows (LayerNorm's grad_weight and grad_bias): column j of
+ * grad_weight = sum over rows of dy xhat, of grad_bias = sum of dy. Blocks of `block` rows.
+ * flags: 1 grad_weight, 2 grad_bias. */
+__kernel void norm_bw_cols(__global const float *x, ulong x_off, __global const float *dy,
+                           ulong dy_off, __global const float *save_mean, ulong sm_off,
+                           __global const float *save_invstd, ulong si_off, ulong rows, ulong len,
+                           ulong div, ulong groups, ulong block, __global float *grad_weight,
+                           ulong gw_off, __global float *grad_bias, ulong gb_off, int flags) {
+  const ulong j = get_global_id(0);
+  if (j >= len)
+    return;
+  x += x_off + j;
+  dy += dy_off + j;
+  float tw = 0.0f, tb = 0.0f, bw = 0.0f, bb = 0.0f;
+  ulong in_block = 0;
+  for (ulong r = 0; r < rows; r++) {
+    const ulong g = (r / div) % groups;
+    const float d = dy[r * len];
+    bb += d;
+    bw += d * ((x[r * len] - save_mean[sm_off + g]) * save_invstd[si_off + g]);
+    if (++in_block == block) {
+      tw += bw;
+      tb += bb;
+      bw = bb = 0.0f;
+      in_block = 0;
+    }
+  }
+  if (flags & 1)
+    grad_weight[gw_off + j] = tw + bw;
+  if (flags & 2)
+    grad_bias[gb_off + j] = tb + bb;
+}
+
+/* grad_in per row segment (the layout of norm_bw_rows). With batch_stats (flags 4) the group
+ * sums sum_g(w dy) and sum_g(w dy xhat) are at sums[a_off + g] and sums[b_off + g] and inv_n
+ * is 1 / the group's element count. flags: 1 row weight w[r % channels], 2 column weight cw,
+ * 4 batch statistics. */
+__kernel void norm_bw_apply(__global const float *x, ulong x_off, __global const float *dy,
+                            ulong dy_off, __global const float *save_mean, ulong sm_off,
+                            __global const float *save_invstd, ulong si_off,
+                            __global const float *w, ulong w_off, __global const float *cw,
+                            ulong cw_off, __global const float *sums, ulong a_off, ulong b_off,
+                            int flags, float inv_n, ulong rows, ulong len, ulong seg, ulong segs,
+                            ulong div, ulong groups, ulong channels, __global float *grad_in,
+                            ulong gi_off) {
+  const ulong item = get_global_id(0);
+  if (item >= rows * segs)
+    return;
+  const ulong r = item / segs, s = item - r * segs;
+  const ulong start = s * seg, end = min(start + seg, len);
+  const ulong g = (r / div) % groups;
+  const float invstd = save_invstd[si_off + g];
+  const float rw = (flags & 1) ? w[w_off + r % channels] : 1.0f;
+  __global const float *xr = x + x_off + r * len;
+  __global const float *dr = dy + dy_off + r * len;
+  __global float *out = grad_in + gi_off + r * len;
+  cw += cw_off;
+  ulong j = start;
+  if (flags & 4) {
+    const float mean = save_mean[sm_off + g];
+    const float a = sums[a_off + g] * inv_n, b = sums[b_off + g] * inv_n;
+    if (flags & 2) {
+      for (; j + VEC <= end; j += VEC) {
+        const floatV xhat = (vloadV(0, xr + j) - mean) * invstd;
+        const floatV wdy = vloadV(0, dr + j) * vloadV(0, cw + j) * rw;
+        vstoreV((wdy - a - xhat * b) * invstd, 0, out + j);
+      }
+    } else {
+      for (; j + VEC <= end; j += VEC) {
+        const floatV xhat = (vloadV(0, xr + j) - mean) * invstd;
+        const floatV wdy = vloadV(0, dr + j) * rw;
+        vstoreV((wdy - a - xhat * b) * invstd, 0, out + j);
+      }
+    }
+    for (; j < end; j++) {
+      const float xhat = (xr[j] - mean) * invstd;
+      const float wdy = dr[j] * ((flags & 2) ? cw[j] : 1.0f) * rw;
+      out[j] = (wdy - a - xhat * b) * invstd;
+    }
+  } else {
+    const float k = rw * invstd;
+    if (flags & 2) {
+      for (; j + VEC <= end; j += VEC)
+        vstoreV(vloadV(0, dr + j) * vloadV(0, cw + j) * k, 0, out + j);
+    } else {
+      for (; j + VEC <= end; j += VEC)
+        vstoreV(vloadV(0, dr + j) * k, 0, out + j);
+    }
+    for (; j < end; j++)
+      out[j] = dr[j] * ((flags & 2) ? cw[j] : 1.0f) * k;
+  }
+}
