@@ -1138,13 +1138,18 @@ Test(cache, entry_is_rewritten_after_first_launch) {
   oclnn_context_free(ctx);
   cr_assert(same_file(launched, file_stat(entry)), "free stored again with nothing new");
 
-  /* The stored entry loads and runs in a new context. */
+  /* The stored entry loads and runs in a new context; it holds the local size it was launched
+   * with, so launching that again stores nothing (a warm start writes no cache files). */
   oclnn_context *second = context_on(dir);
   oclnn_pad *loaded = pad_on(second, OCLNN_PAD_CONSTANT);
   cr_assert(same_file(launched, file_stat(entry)), "the launched entry was not loadable");
   check_pad(second, loaded, OCLNN_PAD_CONSTANT);
+  TEST_OK(second, oclnn_context_finish(second));
+  cr_assert(same_file(launched, file_stat(entry)),
+            "a loaded entry was stored again after a launch with a local size it holds");
   oclnn_pad_free(loaded);
   oclnn_context_free(second);
+  cr_assert(same_file(launched, file_stat(entry)), "free stored a loaded entry with nothing new");
   cr_assert_eq(list_dir(dir).temporary, 0);
 }
 

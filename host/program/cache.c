@@ -1,7 +1,9 @@
 /* The on-disk program cache. One file per (device, driver, platform, oclnn version, options,
- * source): a header, the full key and the program binary with its checksum. Entries are written
- * to a temporary file and renamed, so readers never see half an entry; anything that does not
- * validate is ignored and rebuilt. Failures here never fail a call: the cache only saves time. */
+ * source): a header, the full key, the local sizes the program had been launched with when it
+ * was stored, and the program binary; the checksum covers the local sizes and the binary.
+ * Entries are written to a temporary file and renamed, so readers never see half an entry;
+ * anything that does not validate is ignored and rebuilt. Failures here never fail a call: the
+ * cache only saves time. */
 #include "program/program.h"
 
 #include <dirent.h>
@@ -14,8 +16,11 @@
 #include <time.h>
 #include <unistd.h>
 
-static const char MAGIC[8] = {'O', 'C', 'L', 'N', 'N', 'P', 'C', '1'};
-#define HEADER_SIZE (8 + 8 + 8 + 8)
+/* Version 2 added the local sizes (version 1 entries are rebuilt once). */
+static const char MAGIC[8] = {'O', 'C', 'L', 'N', 'N', 'P', 'C', '2'};
+/* magic, key length, binary length, checksum, local size count */
+#define HEADER_SIZE (8 + 8 + 8 + 8 + 8)
+#define LOCAL_SIZE_BYTES (3 * 8)
 #define MAX_ENTRY_SIZE ((uint64_t)1 << 30)
 #define ENTRY_SUFFIX ".oclnnbin"
 /* Default size limit of the directory's entries; OCLNN_CACHE_MAX_MB overrides it (0: none). */
@@ -128,7 +133,15 @@ static unsigned char *read_entry(const char *path, size_t *size) {
   return data;
 }
 
-cl_program oclnn__cache_load(oclnn_context *ctx, const char *key) {
+/* The checksum of an entry's local sizes and binary. */
+static uint64_t entry_checksum(const unsigned char *sizes, size_t sizes_length,
+                               const unsigned char *binary, size_t binary_length) {
+  return oclnn__hash64(binary, binary_length, oclnn__hash64(sizes, sizes_length, OCLNN__HASH_SEED));
+}
+
+cl_program oclnn__cache_load(oclnn_context *ctx, const char *key,
+                             size_t local_sizes[OCLNN__MAX_LOCAL_SIZES][3], int *local_count) {
+  *local_count = 0;
   if (!ctx->cache_dir)
     return NULL;
   char *path = oclnn__cache_path(ctx, key);
@@ -144,13 +157,17 @@ cl_program oclnn__cache_load(oclnn_context *ctx, const char *key) {
   uint64_t key_length = get_u64(data + 8);
   uint64_t binary_length = get_u64(data + 16);
   uint64_t checksum = get_u64(data + 24);
+  uint64_t count = get_u64(data + 32);
   size_t expected_key = strlen(key);
   bool valid = memcmp(data, MAGIC, sizeof MAGIC) == 0 && key_length == expected_key &&
                binary_length > 0 && binary_length < MAX_ENTRY_SIZE &&
-               HEADER_SIZE + key_length + binary_length == size &&
+               count <= OCLNN__MAX_LOCAL_SIZES &&
+               HEADER_SIZE + key_length + count * LOCAL_SIZE_BYTES + binary_length == size &&
                memcmp(data + HEADER_SIZE, key, expected_key) == 0;
-  const unsigned char *binary = data + HEADER_SIZE + key_length;
-  if (valid && oclnn__hash64(binary, (size_t)binary_length, OCLNN__HASH_SEED) == checksum) {
+  const unsigned char *sizes = data + HEADER_SIZE + key_length;
+  const unsigned char *binary = sizes + count * LOCAL_SIZE_BYTES;
+  if (valid && entry_checksum(sizes, (size_t)count * LOCAL_SIZE_BYTES, binary,
+                              (size_t)binary_length) == checksum) {
     size_t binary_size = (size_t)binary_length;
     cl_int binary_status = CL_SUCCESS, err = CL_SUCCESS;
     program = clCreateProgramWithBinary(ctx->cl_ctx, 1, &ctx->device, &binary_size, &binary,
@@ -168,6 +185,10 @@ cl_program oclnn__cache_load(oclnn_context *ctx, const char *key) {
    * is set explicitly because relatime/noatime mounts would not; the modification time stays
    * the time the entry was written. */
   if (program) {
+    for (uint64_t i = 0; i < count; i++)
+      for (int d = 0; d < 3; d++)
+        local_sizes[i][d] = (size_t)get_u64(sizes + i * LOCAL_SIZE_BYTES + 8 * (size_t)d);
+    *local_count = (int)count;
     const struct timespec times[2] = {{0, UTIME_NOW}, {0, UTIME_OMIT}};
     (void)utimensat(AT_FDCWD, path, times, 0);
   }
@@ -176,8 +197,11 @@ cl_program oclnn__cache_load(oclnn_context *ctx, const char *key) {
   return program;
 }
 
-void oclnn__cache_store(oclnn_context *ctx, const char *key, cl_program program) {
-  if (!ctx->cache_dir)
+void oclnn__cache_store(oclnn_context *ctx, const oclnn__program *owner) {
+  const char *key = owner->disk_key;
+  cl_program program = owner->program;
+  int local_count = owner->local_size_count;
+  if (!ctx->cache_dir || !key || local_count < 0 || local_count > OCLNN__MAX_LOCAL_SIZES)
     return;
   size_t binary_size = 0;
   if (clGetProgramInfo(program, CL_PROGRAM_BINARY_SIZES, sizeof binary_size, &binary_size, NULL) !=
@@ -185,11 +209,13 @@ void oclnn__cache_store(oclnn_context *ctx, const char *key, cl_program program)
       binary_size == 0 || binary_size >= MAX_ENTRY_SIZE)
     return;
   size_t key_length = strlen(key);
-  size_t total = HEADER_SIZE + key_length + binary_size;
+  size_t sizes_length = (size_t)local_count * LOCAL_SIZE_BYTES;
+  size_t total = HEADER_SIZE + key_length + sizes_length + binary_size;
   unsigned char *entry = malloc(total);
   if (!entry)
     return;
-  unsigned char *binary = entry + HEADER_SIZE + key_length;
+  unsigned char *sizes = entry + HEADER_SIZE + key_length;
+  unsigned char *binary = sizes + sizes_length;
   if (clGetProgramInfo(program, CL_PROGRAM_BINARIES, sizeof binary, &binary, NULL) != CL_SUCCESS) {
     free(entry);
     return;
@@ -197,7 +223,11 @@ void oclnn__cache_store(oclnn_context *ctx, const char *key, cl_program program)
   memcpy(entry, MAGIC, sizeof MAGIC);
   put_u64(entry + 8, key_length);
   put_u64(entry + 16, binary_size);
-  put_u64(entry + 24, oclnn__hash64(binary, binary_size, OCLNN__HASH_SEED));
+  for (int i = 0; i < local_count; i++)
+    for (int d = 0; d < 3; d++)
+      put_u64(sizes + (size_t)i * LOCAL_SIZE_BYTES + 8 * (size_t)d, owner->local_sizes[i][d]);
+  put_u64(entry + 24, entry_checksum(sizes, sizes_length, binary, binary_size));
+  put_u64(entry + 32, (uint64_t)local_count);
   memcpy(entry + HEADER_SIZE, key, key_length);
 
   char *path = oclnn__cache_path(ctx, key);

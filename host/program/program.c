@@ -116,13 +116,15 @@ oclnn_status oclnn__program_get(oclnn_context *ctx, const char *fn, const char *
   if (!entry->file || !entry->options || (ctx->cache_dir && !entry->disk_key)) {
     status = oclnn__fail(ctx, OCLNN_ERR_OUT_OF_MEMORY, "%s: out of host memory", fn);
   } else {
-    entry->program = entry->disk_key ? oclnn__cache_load(ctx, entry->disk_key) : NULL;
+    entry->program = entry->disk_key ? oclnn__cache_load(ctx, entry->disk_key, entry->local_sizes,
+                                                         &entry->local_size_count)
+                                     : NULL;
     if (!entry->program) {
       status = build_from_source(ctx, fn, file, full_options, source, &entry->program);
       /* Stored now so that a process that never synchronises still leaves an entry; stored
        * again after the first launches, when the binary also holds compiled work-groups. */
       if (status == OCLNN_SUCCESS && entry->disk_key) {
-        oclnn__cache_store(ctx, entry->disk_key, entry->program);
+        oclnn__cache_store(ctx, entry);
         if (!ctx->cache_trimmed) {
           ctx->cache_trimmed = true;
           oclnn__cache_trim(ctx->cache_dir);
@@ -176,7 +178,7 @@ oclnn_status oclnn__enqueue(oclnn_context *ctx, const char *fn, oclnn__program *
 void oclnn__programs_store_pending(oclnn_context *ctx) {
   for (oclnn__program *p = ctx->programs; p; p = p->next) {
     if (p->needs_store && p->disk_key)
-      oclnn__cache_store(ctx, p->disk_key, p->program);
+      oclnn__cache_store(ctx, p);
     p->needs_store = false;
   }
 }

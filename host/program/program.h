@@ -11,7 +11,8 @@ struct oclnn__program {
   char *options; /* build options */
   cl_program program;
   char *disk_key; /* full on-disk cache key; NULL when the disk cache is off */
-  size_t local_sizes[OCLNN__MAX_LOCAL_SIZES][3]; /* local sizes launched so far */
+  /* local sizes launched so far (with those of the binary loaded from the disk cache) */
+  size_t local_sizes[OCLNN__MAX_LOCAL_SIZES][3];
   int local_size_count;
   bool needs_store; /* launched with a new local size since the last store */
 };
@@ -32,10 +33,12 @@ void oclnn__programs_store_pending(oclnn_context *ctx);
 void oclnn__programs_release(oclnn_context *ctx);
 
 /* The on-disk cache (cache.c). load returns a program built from a valid entry, or NULL for a
- * missing, corrupt, truncated or foreign one. store writes atomically; failures are silent (the
- * cache is an optimisation). */
-cl_program oclnn__cache_load(oclnn_context *ctx, const char *key);
-void oclnn__cache_store(oclnn_context *ctx, const char *key, cl_program program);
+ * missing, corrupt, truncated or foreign one, with the local sizes it had been launched with when
+ * stored (so that launching them again stores nothing). store writes the program's binary and
+ * local sizes under its disk key atomically; failures are silent (the cache is an optimisation). */
+cl_program oclnn__cache_load(oclnn_context *ctx, const char *key,
+                             size_t local_sizes[OCLNN__MAX_LOCAL_SIZES][3], int *local_count);
+void oclnn__cache_store(oclnn_context *ctx, const oclnn__program *program);
 /* Keeps the directory's entries within OCLNN_CACHE_MAX_MB (default 256; 0: no limit) by
  * removing the least recently used ones, and removes temporary files left by dead writers. Only
  * files named like entries are touched. Called once per context, after its first new entry. */
