@@ -50,7 +50,7 @@ MALLOC_REUSE_ENV = {"MALLOC_MMAP_THRESHOLD_": str(32 << 20), "MALLOC_TRIM_THRESH
 # is still mmapped and faulted in afresh by every call. For such suites the worker runs on
 # jemalloc (Debian's libjemalloc2) told never to give freed pages back, when it is installed.
 JEMALLOC_PATHS = ["/usr/lib/x86_64-linux-gnu/libjemalloc.so.2", "/usr/lib/libjemalloc.so.2"]
-JEMALLOC_SUITES = {"norm"}
+JEMALLOC_SUITES = {"norm", "backward"}
 
 
 def warm_worker_env(suite):
@@ -250,15 +250,12 @@ def no_grad(torch, fn):
     return call
 
 
-def norm_torch(case, torch):
-    """(as-is callable, out= callable or None) for one oclnn-bench norm case. Modules run under
-    torch.no_grad(); training cases in module.train() (running statistics updated per call)."""
+def norm_module(layer, case, torch):
+    """The torch module of an oclnn-bench norm case (layer: its kind), with random parameters
+    and running statistics, in the case's train/eval mode."""
     nn = torch.nn
-    aten = torch.ops.aten
-    layer, param, shape = case["layer"], case["param"], case["in_shape"]
-    n, c = shape[0], shape[1]
-    x = torch.rand(shape) * 2 - 1
-    eps = 1e-5
+    param, shape = case["param"], case["in_shape"]
+    c = shape[1]
     if layer == "batch":
         module = nn.BatchNorm2d(param)
     elif layer == "instance":
@@ -281,6 +278,18 @@ def norm_torch(case, torch):
             module.running_mean.copy_(torch.rand(module.running_mean.shape) * 0.2 - 0.1)
             module.running_var.copy_(torch.rand(module.running_var.shape) * 0.5 + 0.75)
     module.train(case["training"])
+    return module
+
+
+def norm_torch(case, torch):
+    """(as-is callable, out= callable or None) for one oclnn-bench norm case. Modules run under
+    torch.no_grad(); training cases in module.train() (running statistics updated per call)."""
+    aten = torch.ops.aten
+    layer, param, shape = case["layer"], case["param"], case["in_shape"]
+    n, c = shape[0], shape[1]
+    x = torch.rand(shape) * 2 - 1
+    eps = 1e-5
+    module = norm_module(layer, case, torch)
     as_is = no_grad(torch, lambda: module(x))
     y = as_is()
     if list(y.shape) != case["out_shape"]:
@@ -381,6 +390,10 @@ TARGETS = {
     "conv2d_3to32_k9p4_reflect_1x3x256x256": 1.0, "conv2d_32to64_k3s2p1_1x32x256x256": 1.1,
     "dwconv2d_64_k3p1_1x64x128x128": 2.0, "conv2d_64to64_k3d2p2_1x64x128x128": 1.0,
     "conv2d_128to128_k1_1x128x64x64": 1.0, "conv1d_64to64_k5p2_8x64x4096": 1.0,
+    # issue 8: normalization backward, every gradient
+    "norm_bwd_batchnorm2d_eval_8x64x128x128": 1.0, "norm_bwd_batchnorm2d_train_8x64x128x128": 1.0,
+    "norm_bwd_instancenorm2d_aff_8x64x128x128": 1.0, "norm_bwd_layernorm_chw_8x64x128x128": 1.0,
+    "norm_bwd_groupnorm_g8_8x64x128x128": 1.0,
 }
 
 
@@ -434,6 +447,8 @@ def backward_torch(case, torch):
     torch.autograd.grad through a graph built once (the backward kernels alone); warm is the
     layer's backward op with grad_input= where torch has one (reflection and replication pads;
     constant pads' backward is a slice, circular's goes through autograd's cat and slices)."""
+    if case.get("layer") == "norm":
+        return norm_backward_torch(case, torch)
     if case.get("layer") != "pad":
         raise ValueError("unknown backward layer %r" % case.get("layer"))
     F = torch.nn.functional
@@ -457,6 +472,21 @@ def backward_torch(case, torch):
     if not torch.equal(out, as_is()[0]):
         raise RuntimeError("%s: %s differs from autograd" % (case["case"], name))
     return as_is, (lambda: op(g, xd, pad, grad_input=out))
+
+
+def norm_backward_torch(case, torch):
+    """(as-is callable, None) for one oclnn-bench norm backward case: torch.autograd.grad of the
+    module's output with respect to the input, weight and bias, through a graph built once (the
+    backward kernels alone; torch has no out= variant of these backward ops)."""
+    module = norm_module(case["norm"], case, torch)
+    x = (torch.rand(case["in_shape"]) * 2 - 1).requires_grad_()
+    y = module(x)
+    if list(y.shape) != case["out_shape"]:
+        raise RuntimeError("%s: torch gives shape %s, oclnn %s"
+                           % (case["case"], list(y.shape), case["out_shape"]))
+    g = torch.rand_like(y) * 2 - 1
+    inputs = [x, module.weight, module.bias]
+    return (lambda: torch.autograd.grad(y, inputs, g, retain_graph=True)), None
 
 
 TORCH_SUITES = {"pad": pad_torch, "norm": norm_torch, "conv": conv_torch, "act": act_torch,

@@ -146,36 +146,62 @@ __kernel void norm_bw_reduce(__global const float *part, ulong part_off, ulong o
 }
 
 /* Per-column sums over the rows (LayerNorm's grad_weight and grad_bias): column j of
- * grad_weight = sum over rows of dy xhat, of grad_bias = sum of dy. Blocks of `block` rows.
+ * grad_weight = sum over rows of dy xhat, of grad_bias = sum of dy. A work-item takes VEC
+ * neighbouring columns (vector loads along the rows; fewer at the end), blocks of `block` rows.
  * flags: 1 grad_weight, 2 grad_bias. */
 __kernel void norm_bw_cols(__global const float *x, ulong x_off, __global const float *dy,
                            ulong dy_off, __global const float *save_mean, ulong sm_off,
                            __global const float *save_invstd, ulong si_off, ulong rows, ulong len,
                            ulong div, ulong groups, ulong block, __global float *grad_weight,
                            ulong gw_off, __global float *grad_bias, ulong gb_off, int flags) {
-  const ulong j = get_global_id(0);
-  if (j >= len)
+  const ulong j0 = get_global_id(0) * VEC;
+  if (j0 >= len)
     return;
-  x += x_off + j;
-  dy += dy_off + j;
-  float tw = 0.0f, tb = 0.0f, bw = 0.0f, bb = 0.0f;
-  ulong in_block = 0;
-  for (ulong r = 0; r < rows; r++) {
-    const ulong g = (r / div) % groups;
-    const float d = dy[r * len];
-    bb += d;
-    bw += d * ((x[r * len] - save_mean[sm_off + g]) * save_invstd[si_off + g]);
-    if (++in_block == block) {
-      tw += bw;
-      tb += bb;
-      bw = bb = 0.0f;
-      in_block = 0;
+  x += x_off;
+  dy += dy_off;
+  save_mean += sm_off;
+  save_invstd += si_off;
+  if (j0 + VEC <= len) {
+    floatV tw = (floatV)(0.0f), tb = tw, bw = tw, bb = tw;
+    ulong in_block = 0;
+    for (ulong r = 0; r < rows; r++) {
+      const ulong g = (r / div) % groups;
+      const floatV d = vloadV(0, dy + r * len + j0);
+      bb += d;
+      bw += d * ((vloadV(0, x + r * len + j0) - save_mean[g]) * save_invstd[g]);
+      if (++in_block == block) {
+        tw += bw;
+        tb += bb;
+        bw = bb = (floatV)(0.0f);
+        in_block = 0;
+      }
     }
+    if (flags & 1)
+      vstoreV(tw + bw, 0, grad_weight + gw_off + j0);
+    if (flags & 2)
+      vstoreV(tb + bb, 0, grad_bias + gb_off + j0);
+    return;
   }
-  if (flags & 1)
-    grad_weight[gw_off + j] = tw + bw;
-  if (flags & 2)
-    grad_bias[gb_off + j] = tb + bb;
+  for (ulong j = j0; j < len; j++) {
+    float tw = 0.0f, tb = 0.0f, bw = 0.0f, bb = 0.0f;
+    ulong in_block = 0;
+    for (ulong r = 0; r < rows; r++) {
+      const ulong g = (r / div) % groups;
+      const float d = dy[r * len + j];
+      bb += d;
+      bw += d * ((x[r * len + j] - save_mean[g]) * save_invstd[g]);
+      if (++in_block == block) {
+        tw += bw;
+        tb += bb;
+        bw = bb = 0.0f;
+        in_block = 0;
+      }
+    }
+    if (flags & 1)
+      grad_weight[gw_off + j] = tw + bw;
+    if (flags & 2)
+      grad_bias[gb_off + j] = tb + bb;
+  }
 }
 
 /* grad_in per row segment (the layout of norm_bw_rows). With batch_stats (flags 4) the group

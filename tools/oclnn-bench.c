@@ -1447,6 +1447,188 @@ done:
   return result;
 }
 
+/* The norm cases of the same names (NORM_CASES), run backward: forward_save once, then the
+ * timed call asks for every gradient (grad_in, grad_weight, grad_bias). */
+static const char *const BACKWARD_NORM_CASES[] = {
+    "batchnorm2d_eval_8x64x128x128",   "batchnorm2d_train_8x64x128x128",
+    "instancenorm2d_aff_8x64x128x128", "layernorm_chw_8x64x128x128",
+    "groupnorm_g8_8x64x128x128",
+};
+
+typedef struct norm_bwd_run {
+  norm_run r;
+  oclnn_tensor save_mean, save_invstd, grad_out, grad_in, grad_weight, grad_bias;
+} norm_bwd_run;
+
+static oclnn_status norm_backward_forward_save(norm_bwd_run *b) {
+  norm_run *r = &b->r;
+  int train = r->c->training ? 1 : 0;
+  switch (r->c->kind) {
+  case NORM_BATCH:
+    return oclnn_batch_norm_forward_save(r->layer, train, &r->in, &r->weight, &r->bias,
+                                         &r->running_mean, &r->running_var, &r->num_batches_tracked,
+                                         NULL, &r->out, &b->save_mean, &b->save_invstd);
+  case NORM_INSTANCE:
+    return oclnn_instance_norm_forward_save(r->layer, train, &r->in, &r->weight, &r->bias, NULL,
+                                            NULL, NULL, &r->out, &b->save_mean, &b->save_invstd);
+  case NORM_LAYER:
+    return oclnn_layer_norm_forward_save(r->layer, &r->in, &r->weight, &r->bias, NULL, &r->out,
+                                         &b->save_mean, &b->save_invstd);
+  default:
+    return oclnn_group_norm_forward_save(r->layer, &r->in, &r->weight, &r->bias, NULL, &r->out,
+                                         &b->save_mean, &b->save_invstd);
+  }
+}
+
+static oclnn_status norm_backward_thunk(void *arg) {
+  norm_bwd_run *b = arg;
+  norm_run *r = &b->r;
+  int train = r->c->training ? 1 : 0;
+  switch (r->c->kind) {
+  case NORM_BATCH:
+    return oclnn_batch_norm_backward(r->layer, train, &r->in, &r->weight, &b->save_mean,
+                                     &b->save_invstd, &b->grad_out, &b->grad_in, &b->grad_weight,
+                                     &b->grad_bias);
+  case NORM_INSTANCE:
+    return oclnn_instance_norm_backward(r->layer, train, &r->in, &r->weight, &b->save_mean,
+                                        &b->save_invstd, &b->grad_out, &b->grad_in, &b->grad_weight,
+                                        &b->grad_bias);
+  case NORM_LAYER:
+    return oclnn_layer_norm_backward(r->layer, &r->in, &r->weight, &b->save_mean, &b->save_invstd,
+                                     &b->grad_out, &b->grad_in, &b->grad_weight, &b->grad_bias);
+  default:
+    return oclnn_group_norm_backward(r->layer, &r->in, &r->weight, &b->save_mean, &b->save_invstd,
+                                     &b->grad_out, &b->grad_in, &b->grad_weight, &b->grad_bias);
+  }
+}
+
+/* Statistics groups of a case (the saved tensors' length). */
+static int64_t norm_backward_groups(const norm_case *c) {
+  switch (c->kind) {
+  case NORM_BATCH:
+    return c->shape[1];
+  case NORM_INSTANCE:
+    return c->shape[0] * c->shape[1];
+  case NORM_LAYER: {
+    int64_t rows = 1;
+    for (int i = 0; i < c->rank - (int)c->param; i++)
+      rows *= c->shape[i];
+    return rows;
+  }
+  default:
+    return c->shape[0] * c->param;
+  }
+}
+
+static int run_backward_norm_case(oclnn_context *ctx, const options *opt, const norm_case *c,
+                                  const char *device_name) {
+  norm_bwd_run b;
+  memset(&b, 0, sizeof b);
+  norm_run *r = &b.r;
+  r->c = c;
+  float *host = NULL;
+  timing t;
+  memset(&t, 0, sizeof t);
+  int result = 1;
+  int64_t count = 1, groups[1] = {norm_backward_groups(c)};
+  for (int i = 0; i < c->rank; i++)
+    count *= c->shape[i];
+  const int64_t *pshape = c->kind == NORM_LAYER ? c->shape + c->rank - c->param : c->shape + 1;
+  int prank = c->kind == NORM_LAYER ? (int)c->param : 1;
+
+  double start = now_ms();
+  oclnn_status s = norm_create(ctx, c, &r->layer);
+  if (s == OCLNN_SUCCESS) {
+    host = malloc((size_t)count * sizeof *host);
+    if (!host) {
+      fprintf(stderr, "oclnn-bench: %s: out of host memory\n", c->name);
+      goto done;
+    }
+    s = oclnn_tensor_alloc(ctx, c->rank, c->shape, &r->in);
+  }
+  oclnn_tensor *big[] = {&r->out, &b.grad_out, &b.grad_in};
+  for (size_t i = 0; i < sizeof big / sizeof big[0] && s == OCLNN_SUCCESS; i++)
+    s = oclnn_tensor_alloc(ctx, c->rank, c->shape, big[i]);
+  if (s == OCLNN_SUCCESS)
+    s = oclnn_tensor_alloc(ctx, 1, groups, &b.save_mean);
+  if (s == OCLNN_SUCCESS)
+    s = oclnn_tensor_alloc(ctx, 1, groups, &b.save_invstd);
+  if (s == OCLNN_SUCCESS)
+    s = oclnn_tensor_alloc(ctx, prank, pshape, &b.grad_weight);
+  if (s == OCLNN_SUCCESS)
+    s = oclnn_tensor_alloc(ctx, prank, pshape, &b.grad_bias);
+  if (s == OCLNN_SUCCESS) {
+    fill_random(host, (size_t)count, 0x5eed ^ (uint64_t)count);
+    s = oclnn_tensor_upload(ctx, &r->in, host, (size_t)count);
+  }
+  if (s == OCLNN_SUCCESS) {
+    fill_random(host, (size_t)count, 0x9ead ^ (uint64_t)count);
+    s = oclnn_tensor_upload(ctx, &b.grad_out, host, (size_t)count);
+  }
+  if (s == OCLNN_SUCCESS)
+    s = norm_params(ctx, r);
+  if (s == OCLNN_SUCCESS)
+    s = norm_backward_forward_save(&b);
+  if (s == OCLNN_SUCCESS)
+    s = oclnn_context_finish(ctx);
+  if (s == OCLNN_SUCCESS) {
+    /* create_ms covers the layer, the forward_save and the backward program's first build. */
+    t.create_ms = now_ms() - start;
+    start = now_ms();
+    s = norm_backward_thunk(&b);
+    if (s == OCLNN_SUCCESS)
+      s = oclnn_context_finish(ctx);
+    t.first_ms = now_ms() - start;
+  }
+  if (s != OCLNN_SUCCESS) {
+    fprintf(stderr, "oclnn-bench: %s: %s: %s\n", c->name, oclnn_status_string(s),
+            oclnn_context_error(ctx));
+    goto done;
+  }
+  if (!time_launches(ctx, opt, norm_backward_thunk, &b, &t)) {
+    fprintf(stderr, "oclnn-bench: %s: %s\n", c->name, oclnn_context_error(ctx));
+    goto done;
+  }
+  /* The minimal traffic: read in and grad_out, write grad_in. */
+  double bytes = 3.0 * (double)count * sizeof(float);
+  double gbps = bytes / (t.median_ms * 1e-3) / 1e9;
+  char in_text[96], name[96];
+  snprintf(name, sizeof name, "norm_bwd_%s", c->name);
+  shape_text(in_text, sizeof in_text, c->shape, c->rank);
+  if (opt->text) {
+    printf("%-32s %-24s %-16s %10.4f %10.4f %8.2f %9.2f %9.2f\n", name, in_text, in_text,
+           t.median_ms, t.min_ms, gbps, t.create_ms, t.first_ms);
+  } else {
+    printf("{\"suite\": \"backward\", \"case\": ");
+    print_json_string(name);
+    printf(", \"layer\": \"norm\", \"torch\": ");
+    print_json_string(c->torch);
+    printf(", \"norm\": \"%s\", \"training\": %s, \"param\": %lld, \"in_shape\": ",
+           NORM_KIND_NAMES[c->kind], c->training ? "true" : "false", (long long)c->param);
+    print_json_ints(c->shape, c->rank);
+    printf(", \"out_shape\": ");
+    print_json_ints(c->shape, c->rank);
+    printf(", \"passes\": 3, \"bytes\": %.0f, \"median_ms\": %.6f, \"min_ms\": %.6f, "
+           "\"gbps\": %.3f, \"reps\": %d, \"samples\": %d, \"create_ms\": %.3f, "
+           "\"first_ms\": %.3f",
+           bytes, t.median_ms, t.min_ms, gbps, t.reps, t.samples, t.create_ms, t.first_ms);
+    printf(", \"device\": ");
+    print_json_string(device_name);
+    printf("}\n");
+  }
+  fflush(stdout);
+  result = 0;
+done:
+  norm_free(c, r->layer);
+  oclnn_tensor *tensors[] = {&r->in,           &r->out,         &r->weight,     &r->bias,
+                             &r->running_mean, &r->running_var, &b.save_mean,   &b.save_invstd,
+                             &b.grad_out,      &b.grad_in,      &b.grad_weight, &b.grad_bias};
+  for (size_t i = 0; i < sizeof tensors / sizeof tensors[0]; i++)
+    oclnn_tensor_free(tensors[i]);
+  free(host);
+  return result;
+}
+
 static int run_backward_suite(oclnn_context *ctx, const options *opt, const char *device_name) {
   int failures = 0;
   for (size_t i = 0; i < sizeof BACKWARD_PAD_CASES / sizeof BACKWARD_PAD_CASES[0]; i++) {
@@ -1468,6 +1650,26 @@ static int run_backward_suite(oclnn_context *ctx, const options *opt, const char
       continue;
     }
     failures += run_backward_pad_case(ctx, opt, c, device_name);
+  }
+  for (size_t i = 0; i < sizeof BACKWARD_NORM_CASES / sizeof BACKWARD_NORM_CASES[0]; i++) {
+    const norm_case *c = NULL;
+    for (size_t j = 0; j < sizeof NORM_CASES / sizeof NORM_CASES[0]; j++)
+      if (strcmp(NORM_CASES[j].name, BACKWARD_NORM_CASES[i]) == 0)
+        c = &NORM_CASES[j];
+    if (!c) {
+      fprintf(stderr, "oclnn-bench: backward case %s has no norm case\n", BACKWARD_NORM_CASES[i]);
+      failures++;
+      continue;
+    }
+    char name[96];
+    snprintf(name, sizeof name, "norm_bwd_%s", c->name);
+    if (!case_selected(opt, name))
+      continue;
+    if (opt->list) {
+      printf("backward %s %s backward\n", name, c->torch);
+      continue;
+    }
+    failures += run_backward_norm_case(ctx, opt, c, device_name);
   }
   return failures;
 }

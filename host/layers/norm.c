@@ -713,7 +713,8 @@ oclnn_status oclnn__norm_backward_enqueue(oclnn__norm_engine *e, const char *fn,
     arg_tensor(&a, p->grad_weight);
     arg_tensor(&a, p->grad_bias);
     arg_int(&a, (p->grad_weight ? 1 : 0) | (p->grad_bias ? 2 : 0));
-    status = launch(e, fn, e->backward_program, &a, p->len, LOCAL);
+    status =
+        launch(e, fn, e->backward_program, &a, div_up(p->len, (uint64_t)vector_width(ctx)), LOCAL);
   }
   if (status != OCLNN_SUCCESS || !p->grad_in)
     return status;
