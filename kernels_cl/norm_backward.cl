@@ -12,7 +12,9 @@
  *   grad_weight = sum of dy xhat,  grad_bias = sum of dy   (per channel, or per column)
  * Passes: norm_bw_rows gives per row segment sum(dy cw) and sum(dy cw xhat); norm_bw_reduce
  * adds those per group (weighted by the row weight) and per channel; norm_bw_cols gives the
- * per-column sums of LayerNorm; norm_bw_apply writes grad_in. Every sum is deterministic (a
+ * per-column sums of LayerNorm; norm_bw_apply writes grad_in. norm_bw_fused does the row sums,
+ * the group sums and grad_in in one launch for groups that fit in the caches. Every sum is
+ * deterministic (a
  * fixed order, no atomics) and blocked: a work-item's sums run over at most `seg` elements in
  * VEC lanes, and the reductions add blocks of about sqrt(terms) terms, so the rounding error
  * grows like sqrt(terms) instead of terms for long rows and large batches.
@@ -22,6 +24,18 @@
 #ifndef VEC
 #error "VEC must be defined"
 #endif
+
+/* Streaming stores for grad_in when it is too large for the caches (norm_apply.cl says why);
+ * p must be aligned to floatV. */
+#if defined(__has_builtin)
+#if __has_builtin(__builtin_nontemporal_store)
+#define STREAM_STOREV(v, p) __builtin_nontemporal_store((v), (__global floatV *)(p))
+#endif
+#endif
+#ifndef STREAM_STOREV
+#define STREAM_STOREV(v, p) vstoreV((v), 0, (p))
+#endif
+#define STREAM_AT(stream, p) ((stream) && ((ulong)(p)) % (VEC * sizeof(float)) == 0)
 
 inline float lane_sum(floatV v) {
   float t[VEC];
@@ -59,6 +73,65 @@ __kernel void norm_save(__global const float *stats, ulong stats_off, int mode,
     save_invstd[si_off + g] = 1.0f / sqrt(var + eps);
 }
 
+/* Sums of dy cw and dy cw (x - mean) over [start, end) of one row. */
+inline float2 row_sums(__global const float *xr, __global const float *dr, __global const float *cw,
+                       int has_cw, ulong start, ulong end, float mean) {
+  floatV v1 = (floatV)(0.0f), v2 = (floatV)(0.0f);
+  float s1 = 0.0f, s2 = 0.0f;
+  ulong j = start;
+  if (has_cw) {
+    for (; j + VEC <= end; j += VEC) {
+      const floatV d = vloadV(0, dr + j) * vloadV(0, cw + j);
+      v1 += d;
+      v2 += d * (vloadV(0, xr + j) - mean);
+    }
+  } else {
+    for (; j + VEC <= end; j += VEC) {
+      const floatV d = vloadV(0, dr + j);
+      v1 += d;
+      v2 += d * (vloadV(0, xr + j) - mean);
+    }
+  }
+  for (; j < end; j++) {
+    const float d = dr[j] * (has_cw ? cw[j] : 1.0f);
+    s1 += d;
+    s2 += d * (xr[j] - mean);
+  }
+  return (float2)(lane_sum(v1) + s1, lane_sum(v2) + s2);
+}
+
+/* grad_in over [start, end) of one row with batch statistics: a = mean(w dy), b =
+ * mean(w dy xhat) of the group, rw the row weight. */
+#define ROW_GRAD_LOOP(CW, STORE)                                                   \
+  for (; j + VEC <= end; j += VEC) {                                               \
+    const floatV xhat = (vloadV(0, xr + j) - mean) * invstd;                       \
+    const floatV wdy = vloadV(0, dr + j) * ((CW) ? vloadV(0, cw + j) : 1.0f) * rw; \
+    STORE((wdy - a - xhat * b) * invstd, out + j);                                 \
+  }
+#define PLAIN_STOREV(v, p) vstoreV((v), 0, (p))
+
+inline void row_grad(__global const float *xr, __global const float *dr, __global const float *cw,
+                     int has_cw, ulong start, ulong end, float mean, float invstd, float rw,
+                     float a, float b, int stream, __global float *out) {
+  ulong j = start;
+  if (STREAM_AT(stream, out + j)) {
+    if (has_cw)
+      ROW_GRAD_LOOP(1, STREAM_STOREV)
+    else
+      ROW_GRAD_LOOP(0, STREAM_STOREV)
+  } else {
+    if (has_cw)
+      ROW_GRAD_LOOP(1, PLAIN_STOREV)
+    else
+      ROW_GRAD_LOOP(0, PLAIN_STOREV)
+  }
+  for (; j < end; j++) {
+    const float xhat = (xr[j] - mean) * invstd;
+    const float wdy = dr[j] * (has_cw ? cw[j] : 1.0f) * rw;
+    out[j] = (wdy - a - xhat * b) * invstd;
+  }
+}
+
 /* One work-item per row segment (`segs` segments of `seg` floats per row): part[2 item] =
  * sum(dy cw), part[2 item + 1] = sum(dy cw xhat) over the segment; cw = 1 without has_cw. */
 __kernel void norm_bw_rows(__global const float *x, ulong x_off, __global const float *dy,
@@ -74,38 +147,11 @@ __kernel void norm_bw_rows(__global const float *x, ulong x_off, __global const 
   const ulong start = s * seg, end = min(start + seg, len);
   const ulong g = (r / div) % groups;
   const float mean = save_mean[sm_off + g];
-  __global const float *xr = x + x_off + r * len;
-  __global const float *dr = dy + dy_off + r * len;
-  cw += cw_off;
-  floatV v1 = (floatV)(0.0f), v2 = (floatV)(0.0f);
-  float s1 = 0.0f, s2 = 0.0f;
-  ulong j = start;
-  if (has_cw) {
-    for (; j + VEC <= end; j += VEC) {
-      const floatV d = vloadV(0, dr + j) * vloadV(0, cw + j);
-      v1 += d;
-      v2 += d * (vloadV(0, xr + j) - mean);
-    }
-    for (; j < end; j++) {
-      const float d = dr[j] * cw[j];
-      s1 += d;
-      s2 += d * (xr[j] - mean);
-    }
-  } else {
-    for (; j + VEC <= end; j += VEC) {
-      const floatV d = vloadV(0, dr + j);
-      v1 += d;
-      v2 += d * (vloadV(0, xr + j) - mean);
-    }
-    for (; j < end; j++) {
-      const float d = dr[j];
-      s1 += d;
-      s2 += d * (xr[j] - mean);
-    }
-  }
+  const float2 sums =
+      row_sums(x + x_off + r * len, dy + dy_off + r * len, cw + cw_off, has_cw, start, end, mean);
   part += part_off + 2 * item;
-  part[0] = lane_sum(v1) + s1;
-  part[1] = (lane_sum(v2) + s2) * save_invstd[si_off + g];
+  part[0] = sums.x;
+  part[1] = sums.y * save_invstd[si_off + g];
 }
 
 /* Output o adds the terms part[(m * outs + o) * run + i] for m < M, i < run (both sums of each
@@ -207,7 +253,7 @@ __kernel void norm_bw_cols(__global const float *x, ulong x_off, __global const 
 /* grad_in per row segment (the layout of norm_bw_rows). With batch_stats (flags 4) the group
  * sums sum_g(w dy) and sum_g(w dy xhat) are at sums[a_off + g] and sums[b_off + g] and inv_n
  * is 1 / the group's element count. flags: 1 row weight w[r % channels], 2 column weight cw,
- * 4 batch statistics. */
+ * 4 batch statistics, 8 streaming stores. */
 __kernel void norm_bw_apply(__global const float *x, ulong x_off, __global const float *dy,
                             ulong dy_off, __global const float *save_mean, ulong sm_off,
                             __global const float *save_invstd, ulong si_off,
@@ -228,38 +274,99 @@ __kernel void norm_bw_apply(__global const float *x, ulong x_off, __global const
   __global const float *dr = dy + dy_off + r * len;
   __global float *out = grad_in + gi_off + r * len;
   cw += cw_off;
-  ulong j = start;
   if (flags & 4) {
     const float mean = save_mean[sm_off + g];
     const float a = sums[a_off + g] * inv_n, b = sums[b_off + g] * inv_n;
-    if (flags & 2) {
-      for (; j + VEC <= end; j += VEC) {
-        const floatV xhat = (vloadV(0, xr + j) - mean) * invstd;
-        const floatV wdy = vloadV(0, dr + j) * vloadV(0, cw + j) * rw;
-        vstoreV((wdy - a - xhat * b) * invstd, 0, out + j);
-      }
-    } else {
-      for (; j + VEC <= end; j += VEC) {
-        const floatV xhat = (vloadV(0, xr + j) - mean) * invstd;
-        const floatV wdy = vloadV(0, dr + j) * rw;
-        vstoreV((wdy - a - xhat * b) * invstd, 0, out + j);
-      }
-    }
-    for (; j < end; j++) {
-      const float xhat = (xr[j] - mean) * invstd;
-      const float wdy = dr[j] * ((flags & 2) ? cw[j] : 1.0f) * rw;
-      out[j] = (wdy - a - xhat * b) * invstd;
-    }
+    row_grad(xr, dr, cw, flags & 2, start, end, mean, invstd, rw, a, b, flags & 8, out);
+    return;
+  }
+  const float k = rw * invstd;
+  ulong j = start;
+  if (flags & 2) {
+    for (; j + VEC <= end; j += VEC)
+      vstoreV(vloadV(0, dr + j) * vloadV(0, cw + j) * k, 0, out + j);
+  } else if (STREAM_AT(flags & 8, out + j)) {
+    for (; j + VEC <= end; j += VEC)
+      STREAM_STOREV(vloadV(0, dr + j) * k, out + j);
   } else {
-    const float k = rw * invstd;
-    if (flags & 2) {
-      for (; j + VEC <= end; j += VEC)
-        vstoreV(vloadV(0, dr + j) * vloadV(0, cw + j) * k, 0, out + j);
-    } else {
-      for (; j + VEC <= end; j += VEC)
-        vstoreV(vloadV(0, dr + j) * k, 0, out + j);
+    for (; j + VEC <= end; j += VEC)
+      vstoreV(vloadV(0, dr + j) * k, 0, out + j);
+  }
+  for (; j < end; j++)
+    out[j] = dr[j] * ((flags & 2) ? cw[j] : 1.0f) * k;
+}
+
+/* One work-group per statistics group g, for groups that fit in the caches (batch statistics,
+ * grad_in asked for). The group's rows are ((m * groups + g) * div + t) for m < rows /
+ * (groups * div), t < div; work-item lid takes positions [lid * chunk, (lid + 1) * chunk) of
+ * each of them, so the second pass re-reads what the same work-item (the same core) has just
+ * read. Pass 1 stores each work-item's row sums in lanes (row r: 2 * local size floats), which
+ * are added pairwise per row into part[2 r], part[2 r + 1] (sum(dy cw), sum(dy cw xhat): the
+ * same as norm_bw_rows with one segment per row, for the channel sums); the group sums of
+ * those weighted by the row weights follow in blocks of `block` rows; pass 2 writes grad_in.
+ * flags: 1 row weight w[r % channels], 2 column weight cw. */
+__kernel void norm_bw_fused(__global const float *x, ulong x_off, __global const float *dy,
+                            ulong dy_off, __global const float *save_mean, ulong sm_off,
+                            __global const float *save_invstd, ulong si_off,
+                            __global const float *w, ulong w_off, __global const float *cw,
+                            ulong cw_off, int flags, ulong rows, ulong len, ulong div, ulong groups,
+                            ulong channels, ulong chunk, float inv_n, ulong block,
+                            __global float *part, ulong part_off, __global float *lanes,
+                            ulong lanes_off, __global float *grad_in, ulong gi_off, int stream,
+                            __local float *ab) {
+  const ulong g = get_group_id(0);
+  const uint lid = get_local_id(0), size = get_local_size(0);
+  const ulong R = rows / groups;
+  const float mean = save_mean[sm_off + g], invstd = save_invstd[si_off + g];
+  const int has_cw = flags & 2;
+  x += x_off;
+  dy += dy_off;
+  cw += cw_off;
+  part += part_off;
+  lanes += lanes_off;
+  const ulong start = min((ulong)lid * chunk, len), end = min(start + chunk, len);
+  for (ulong k = 0; k < R; k++) {
+    const ulong r = ((k / div) * groups + g) * div + k % div;
+    const float2 s = row_sums(x + r * len, dy + r * len, cw, has_cw, start, end, mean);
+    vstore2(s, r * size + lid, lanes);
+  }
+  barrier(CLK_GLOBAL_MEM_FENCE);
+  for (ulong k = lid; k < R; k += size) {
+    const ulong r = ((k / div) * groups + g) * div + k % div;
+    __global float *l = lanes + 2 * r * size;
+    for (uint width = size / 2; width > 0; width /= 2)
+      for (uint i = 0; i < width; i++)
+        vstore2(vload2(i, l) + vload2(i + width, l), i, l);
+    part[2 * r] = l[0];
+    part[2 * r + 1] = l[1] * invstd;
+  }
+  barrier(CLK_GLOBAL_MEM_FENCE);
+  if (lid == 0) {
+    float ta = 0.0f, tb = 0.0f, ba = 0.0f, bb = 0.0f;
+    ulong in_block = 0;
+    for (ulong k = 0; k < R; k++) {
+      const ulong r = ((k / div) * groups + g) * div + k % div;
+      const float rw = (flags & 1) ? w[w_off + r % channels] : 1.0f;
+      ba += part[2 * r] * rw;
+      bb += part[2 * r + 1] * rw;
+      if (++in_block == block) {
+        ta += ba;
+        tb += bb;
+        ba = bb = 0.0f;
+        in_block = 0;
+      }
     }
-    for (; j < end; j++)
-      out[j] = dr[j] * ((flags & 2) ? cw[j] : 1.0f) * k;
+    ab[0] = (ta + ba) * inv_n;
+    ab[1] = (tb + bb) * inv_n;
+  }
+  barrier(CLK_LOCAL_MEM_FENCE);
+  const float a = ab[0], b = ab[1];
+  grad_in += gi_off;
+  /* Backwards: the rows read last are the likeliest still in the caches. */
+  for (ulong k = R; k-- > 0;) {
+    const ulong r = ((k / div) * groups + g) * div + k % div;
+    const float rw = (flags & 1) ? w[w_off + r % channels] : 1.0f;
+    row_grad(x + r * len, dy + r * len, cw, has_cw, start, end, mean, invstd, rw, a, b, stream,
+             grad_in + r * len);
   }
 }

@@ -145,10 +145,10 @@ oclnn_status oclnn__norm_engine_init(oclnn_context *ctx, const char *fn, bool sw
 }
 
 void oclnn__norm_engine_release(oclnn__norm_engine *e) {
-  cl_kernel *all[] = {&e->rows,    &e->split,     &e->cols,      &e->merge,
-                      &e->params,  &e->running,   &e->apply,     &e->fused,
-                      &e->sn_ln,   &e->sn_bn,     &e->sn_params, &e->save,
-                      &e->bw_rows, &e->bw_reduce, &e->bw_cols,   &e->bw_apply};
+  cl_kernel *all[] = {&e->rows,      &e->split,   &e->cols,    &e->merge,     &e->params,
+                      &e->running,   &e->apply,   &e->fused,   &e->sn_ln,     &e->sn_bn,
+                      &e->sn_params, &e->save,    &e->bw_rows, &e->bw_reduce, &e->bw_cols,
+                      &e->bw_apply,  &e->bw_fused};
   for (size_t i = 0; i < sizeof all / sizeof all[0]; i++) {
     if (*all[i])
       clReleaseKernel(*all[i]);
@@ -528,7 +528,7 @@ oclnn_status oclnn__norm_check_in_shape(oclnn_context *ctx, const char *fn, int 
 /* --- forward_save and backward --- */
 
 oclnn_status oclnn__norm_bw_init(oclnn__norm_engine *e, const char *fn) {
-  if (e->bw_apply)
+  if (e->bw_fused)
     return OCLNN_SUCCESS;
   char options[32];
   snprintf(options, sizeof options, "-DVEC=%d", vector_width(e->ctx));
@@ -540,11 +540,13 @@ oclnn_status oclnn__norm_bw_init(oclnn__norm_engine *e, const char *fn) {
   } kernels[] = {
       {"norm_save", &e->save},           {"norm_bw_rows", &e->bw_rows},
       {"norm_bw_reduce", &e->bw_reduce}, {"norm_bw_cols", &e->bw_cols},
-      {"norm_bw_apply", &e->bw_apply},
+      {"norm_bw_apply", &e->bw_apply},   {"norm_bw_fused", &e->bw_fused},
   };
   for (size_t i = 0; i < sizeof kernels / sizeof kernels[0] && status == OCLNN_SUCCESS; i++)
     status =
         oclnn__kernel_create(e->ctx, fn, e->backward_program, kernels[i].name, kernels[i].kernel);
+  if (status == OCLNN_SUCCESS)
+    status = local_size(e->ctx, fn, e->bw_fused, &e->bw_fused_local);
   if (status != OCLNN_SUCCESS) {
     /* Leave none half made: the next call tries again from scratch. */
     for (size_t i = 0; i < sizeof kernels / sizeof kernels[0]; i++) {
@@ -581,6 +583,12 @@ oclnn_status oclnn__norm_save_enqueue(oclnn__norm_engine *e, const char *fn, cl_
   arg_int(&a, (save_mean ? 1 : 0) | (save_invstd ? 2 : 0));
   return launch(e, fn, e->backward_program, &a, groups, LOCAL);
 }
+
+/* norm_bw_fused keeps two tensors' groups (x and dy) in the caches and reads both twice: it
+ * takes groups up to a quarter of the forward's fused limit (64 Ki floats, 512 KiB of the two:
+ * one core's L2 here). Measured at the 8x64x128x128 benchmarks: InstanceNorm's 16 Ki groups
+ * gain, BatchNorm's and GroupNorm's 128 Ki groups lose against the separate passes. */
+#define FUSED_BACKWARD_FACTOR 4
 
 /* Elements per work-item of the backward row passes, like the apply pass's segments. */
 static uint64_t bw_segment(const oclnn__norm_engine *e, uint64_t total, uint64_t len) {
@@ -659,17 +667,54 @@ oclnn_status oclnn__norm_backward_enqueue(oclnn__norm_engine *e, const char *fn,
   }
   bool channel_grads = !p->col_grads && (p->grad_weight || p->grad_bias);
   bool full = p->grad_in && p->batch_stats;
-  uint64_t seg = bw_segment(e, total, p->len), segs = div_up(p->len, seg);
+  /* Groups that fit in the caches, of rows long enough for every work-item of a work-group: row
+   * sums, group sums and grad_in in one launch (norm_bw_fused), two passes over memory instead
+   * of three. The row-sum scratch (2 floats per row and work-item) stays below a quarter of the
+   * tensor. */
+  uint64_t fused_local = e->bw_fused_local;
+  bool fused = full && p->len >= 8 * fused_local &&
+               oclnn__norm_fused_fits(e, total / p->groups * FUSED_BACKWARD_FACTOR);
+  bool stream = total * sizeof(float) >= e->stream_min;
+  uint64_t seg = fused ? p->len : bw_segment(e, total, p->len), segs = div_up(p->len, seg);
   oclnn__norm_layout layout = {0};
-  uint64_t part_off = 0, sums_off = 0;
+  uint64_t part_off = 0, sums_off = 0, lanes_off = 0;
   if (full || channel_grads)
     part_off = oclnn__norm_reserve(&layout, p->rows * segs * 2);
-  if (full)
+  if (full && !fused)
     sums_off = oclnn__norm_reserve(&layout, p->groups * 2);
+  if (fused)
+    lanes_off = oclnn__norm_reserve(&layout, p->rows * fused_local * 2);
   cl_mem scratch = NULL;
   if (layout.floats > 0)
     status = oclnn__norm_scratch(ctx, fn, &layout, &scratch);
-  if (status == OCLNN_SUCCESS && (full || channel_grads)) {
+  if (status == OCLNN_SUCCESS && fused) {
+    uint64_t vec = (uint64_t)vector_width(ctx);
+    kargs a = {e->bw_fused, 0, CL_SUCCESS};
+    arg_tensor(&a, p->in);
+    arg_tensor(&a, p->grad_out);
+    arg_tensor(&a, p->save_mean);
+    arg_tensor(&a, p->save_invstd);
+    arg_tensor(&a, p->row_weight);
+    arg_tensor(&a, p->col_weight);
+    arg_int(&a, (p->row_weight ? 1 : 0) | (p->col_weight ? 2 : 0));
+    arg_u64(&a, p->rows);
+    arg_u64(&a, p->len);
+    arg_u64(&a, p->div);
+    arg_u64(&a, p->groups);
+    arg_u64(&a, p->channels ? p->channels : 1);
+    arg_u64(&a, div_up(div_up(p->len, fused_local), vec) * vec);
+    arg_float(&a, (double)p->groups / (double)total);
+    arg_u64(&a, bw_block(p->rows / p->groups));
+    arg_mem(&a, scratch);
+    arg_u64(&a, part_off);
+    arg_mem(&a, scratch);
+    arg_u64(&a, lanes_off);
+    arg_tensor(&a, p->grad_in);
+    arg_int(&a, stream);
+    set_arg(&a, 2 * sizeof(cl_float), NULL);
+    status = launch(e, fn, e->backward_program, &a, p->groups * fused_local, fused_local);
+  }
+  if (status == OCLNN_SUCCESS && !fused && (full || channel_grads)) {
     kargs a = {e->bw_rows, 0, CL_SUCCESS};
     arg_tensor(&a, p->in);
     arg_tensor(&a, p->grad_out);
@@ -690,7 +735,7 @@ oclnn_status oclnn__norm_backward_enqueue(oclnn__norm_engine *e, const char *fn,
   if (status == OCLNN_SUCCESS && channel_grads)
     status = bw_reduce(e, fn, scratch, part_off, p->channels, p->rows / p->channels, 1, segs, NULL,
                        1, p->grad_bias, p->grad_weight);
-  if (status == OCLNN_SUCCESS && full) {
+  if (status == OCLNN_SUCCESS && full && !fused) {
     /* The group sums land in scratch as two arrays of `groups` floats. */
     oclnn_tensor sum_a =
         oclnn_tensor_view(scratch, (size_t)sums_off, 1, (const int64_t[]){(int64_t)p->groups});
@@ -716,9 +761,9 @@ oclnn_status oclnn__norm_backward_enqueue(oclnn__norm_engine *e, const char *fn,
     status =
         launch(e, fn, e->backward_program, &a, div_up(p->len, (uint64_t)vector_width(ctx)), LOCAL);
   }
-  if (status != OCLNN_SUCCESS || !p->grad_in)
+  if (status != OCLNN_SUCCESS || !p->grad_in || fused)
     return status;
-  int flags = (p->row_weight ? 1 : 0) | (p->col_weight ? 2 : 0) | (full ? 4 : 0);
+  int flags = (p->row_weight ? 1 : 0) | (p->col_weight ? 2 : 0) | (full ? 4 : 0) | (stream ? 8 : 0);
   kargs a = {e->bw_apply, 0, CL_SUCCESS};
   arg_tensor(&a, p->in);
   arg_tensor(&a, p->grad_out);
