@@ -12,6 +12,7 @@
  * images are smooth random patterns (sums of a few sinusoids plus noise), a new batch every step.
  *
  * usage: train_filter [--steps N] [--lr LR] [--momentum M] [--batch N] [--size S] [--quiet]
+ * (defaults: 200 steps, lr 0.05, momentum 0.9, batch 8, 32x32 images)
  *
  * Prints the loss as it trains and, at the end, the loss of the trained network in eval mode
  * (BatchNorm with its running statistics) on a fresh batch. Exits 0 when the eval loss fell
@@ -100,7 +101,7 @@ static void init_conv(float *w, size_t wn, float *b, size_t bn, int fan_in) {
 }
 
 static int parse(int argc, char **argv, options *opt) {
-  *opt = (options){.steps = 150, .batch = 8, .size = 32, .quiet = 0, .lr = 0.05, .momentum = 0.9};
+  *opt = (options){.steps = 200, .batch = 8, .size = 32, .quiet = 0, .lr = 0.05, .momentum = 0.9};
   for (int i = 1; i < argc; i++) {
     const char *a = argv[i], *next = i + 1 < argc ? argv[i + 1] : NULL;
     if (!strcmp(a, "--quiet")) {
