@@ -107,17 +107,19 @@ inline void bt6(const float8 *d, float8 *v) {
 }
 
 /* Eight horizontally adjacent tiles per work-item, one per vector lane: gid 0 = group of 8 tile
- * columns, gid 1 = phase * tiles_h + tile row, gid 2 = n * channels + c. Tiles are numbered
- * t = ((n * phases + phase) * tiles_h + ty) * tiles_wp + tx with tiles_wp = tiles_w rounded up to
- * 8, phase = py * dw + px; the tiles past a phase's outputs read zeros (or what the padding
- * gives) and only feed outputs that are not stored. */
+ * columns, gid 1 = row - row0 for the band's rows row0 .. row0 + band_rows - 1 (row = phase *
+ * tiles_h + tile row), gid 2 = n * channels + c. The band's tiles are numbered
+ * t = (n * band_rows + row - row0) * tiles_wp + tx with tiles_wp = tiles_w rounded up to 8,
+ * phase = py * dw + px; the tiles past a phase's outputs read zeros (or what the padding gives)
+ * and only feed outputs that are not stored. */
 __kernel void conv_winograd_input(__global const float *restrict in, ulong in_offset,
                                   __global float *restrict v_out, ulong v_offset, int channels,
                                   int in_h, int in_w, int tiles_h, int tiles_wp, ulong pitch,
                                   int ph, int pw, int ph_after, int pw_after, int mode, int dh,
-                                  int dw, int uh, int uw) {
+                                  int dw, int uh, int uw, int row0, int band_rows) {
   const int tx0 = (int)get_global_id(0) * 8;
-  const int phase = (int)get_global_id(1) / tiles_h, ty = (int)get_global_id(1) % tiles_h;
+  const int row = row0 + (int)get_global_id(1);
+  const int phase = row / tiles_h, ty = row % tiles_h;
   const ulong nc = get_global_id(2);
   const int c = (int)(nc % (ulong)channels);
   const ulong n = nc / (ulong)channels;
@@ -171,9 +173,7 @@ __kernel void conv_winograd_input(__global const float *restrict in, ulong in_of
     for (int i = 0; i < 6; i++)
       t[i][j] = r[i];
   }
-  const ulong t_index =
-      ((n * (ulong)(dh * dw) + (ulong)phase) * (ulong)tiles_h + (ulong)ty) * (ulong)tiles_wp +
-      (ulong)tx0;
+  const ulong t_index = (n * (ulong)band_rows + (ulong)(row - row0)) * (ulong)tiles_wp + (ulong)tx0;
   const ulong xi_stride = (ulong)channels * pitch;
   __global float *dst = v_out + v_offset + (ulong)c * pitch + t_index;
   for (int i = 0; i < 6; i++) {
@@ -281,20 +281,20 @@ inline void at6(const float8 *m, float8 *y) {
 }
 
 /* Eight horizontally adjacent tiles per work-item: gid 0 = group of 8 tile columns, gid 1 =
- * phase * tiles_h + tile row, gid 2 = n * out_channels + k. */
+ * row - row0 as in conv_winograd_input, gid 2 = n * out_channels + k. */
 __kernel void conv_winograd_output(__global const float *restrict m, ulong m_offset,
                                    __global const float *restrict bias, ulong bias_offset,
                                    int has_bias, __global float *restrict out, ulong out_offset,
                                    int out_channels, int out_h, int out_w, int tiles_h,
-                                   int tiles_wp, ulong pitch, int dh, int dw) {
+                                   int tiles_wp, ulong pitch, int dh, int dw, int row0,
+                                   int band_rows) {
   const int tx0 = (int)get_global_id(0) * 8;
-  const int phase = (int)get_global_id(1) / tiles_h, ty = (int)get_global_id(1) % tiles_h;
+  const int row = row0 + (int)get_global_id(1);
+  const int phase = row / tiles_h, ty = row % tiles_h;
   const ulong nk = get_global_id(2);
   const int k = (int)(nk % (ulong)out_channels);
   const ulong n = nk / (ulong)out_channels;
-  const ulong t_index =
-      ((n * (ulong)(dh * dw) + (ulong)phase) * (ulong)tiles_h + (ulong)ty) * (ulong)tiles_wp +
-      (ulong)tx0;
+  const ulong t_index = (n * (ulong)band_rows + (ulong)(row - row0)) * (ulong)tiles_wp + (ulong)tx0;
   const ulong xi_stride = (ulong)out_channels * pitch;
   __global const float *src = m + m_offset + (ulong)k * pitch + t_index;
   float8 t[4][6];

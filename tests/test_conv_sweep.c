@@ -334,6 +334,15 @@ Test(conv_sweep, gemm_pointwise, .timeout = 300) {
 Test(conv_sweep, winograd_general, .timeout = 300) {
   cr_assert_geq(run_sweep(OCLNN_CONV_ALGO_WINOGRAD, GENERAL, WINOGRAD_TOL), 30);
 }
+/* Winograd in bands of tile rows: a 1-byte budget gives one tile row (of every phase and
+ * sample) per band; 100 kB gives a few rows per band on these shapes, with uneven last bands.
+ * Band boundaries, dilation phases split over bands and batched inputs run the same sweep. */
+Test(conv_sweep, winograd_general_banded, .timeout = 300) {
+  cr_assert_eq(setenv("OCLNN_WINOGRAD_BAND_BYTES", "1", 1), 0);
+  cr_assert_geq(run_sweep(OCLNN_CONV_ALGO_WINOGRAD, GENERAL, WINOGRAD_TOL), 30);
+  cr_assert_eq(setenv("OCLNN_WINOGRAD_BAND_BYTES", "100000", 1), 0);
+  cr_assert_geq(run_sweep(OCLNN_CONV_ALGO_WINOGRAD, GENERAL, WINOGRAD_TOL), 30);
+}
 Test(conv_sweep, winograd_depthwise, .timeout = 300) {
   cr_assert_geq(run_sweep(OCLNN_CONV_ALGO_WINOGRAD, DEPTHWISE, WINOGRAD_TOL), 0);
 }

@@ -2,11 +2,15 @@
  * groups 1, dilation up to MAX_DILATION (dh * dw phases, each tiled as an undilated layer), any
  * padding and padding mode, any input_upsample (in the input transform's reads). Weights
  * transformed and packed once (36 x [blocks][C][CB]); per call the input transform, 36 GEMMs and
- * the output transform run through scratch from the context arena. One program per channel block.
- */
+ * the output transform run through scratch from the context arena, band by band of tile rows so
+ * that the transformed input and output (V, M) of a band stay within BAND_BYTES: the scratch
+ * stays small (the style model's 240x320 64->32 layer needed 66 MB at once, all of it paged in
+ * afresh on a first run) and a band's V is read back by the GEMMs from the caches. One program
+ * per channel block. */
 #include "layers/conv_internal.h"
 
 #include <stdio.h>
+#include <stdlib.h>
 
 #define WINOGRAD_FILE "conv_winograd.cl"
 #define TILE 16
@@ -17,6 +21,10 @@
 /* Dilation is split into dh * dw phases; beyond this the phases are mostly partial tiles, and
  * the transforms' int coordinates (dilation * tile index) stay far from overflow. */
 #define MAX_DILATION 64
+/* V + M of one band (bytes), at least one tile row of every phase and sample per band; the
+ * private OCLNN_WINOGRAD_BAND_BYTES overrides it when the layer is created (tests use it to run
+ * many bands on small shapes). */
+#define BAND_BYTES ((size_t)8 << 20)
 
 enum { K_WEIGHTS = 0, K_WEIGHTS_TAIL = 1, K_INPUT = 2, K_GEMM = 3, K_OUTPUT = 4 };
 
@@ -45,6 +53,14 @@ static bool winograd_supports(const oclnn_conv *conv) {
 }
 
 static oclnn_status winograd_init(oclnn_conv *conv, const char *fn) {
+  conv->band_bytes = BAND_BYTES;
+  const char *env = getenv("OCLNN_WINOGRAD_BAND_BYTES");
+  if (env && *env) {
+    char *end = NULL;
+    unsigned long long bytes = strtoull(env, &end, 10);
+    if (end && *end == '\0' && bytes > 0 && bytes <= SIZE_MAX)
+      conv->band_bytes = (size_t)bytes;
+  }
   char options[32];
   winograd_options(options, sizeof options, channel_block(conv));
   oclnn_status status =
@@ -117,21 +133,48 @@ static size_t pitch_of(size_t tiles) {
   return (lines | 1) * 16;
 }
 
-static size_t winograd_scratch_floats(const oclnn_conv *conv, const oclnn__conv_call *call) {
+/* Tile rows (phase * tiles_h + tile row, of every sample) per band: as many as fit in
+ * band_bytes, at least one, spread evenly over the bands. */
+static int band_rows_of(const oclnn_conv *conv, const oclnn__conv_call *call) {
   int th, tw;
   size_t tiles;
   tile_counts(conv, call, &th, &tw, &tiles);
-  return (size_t)XI * pitch_of(tiles) * ((size_t)conv->channels_in + (size_t)conv->channels_out);
+  const size_t rows = (size_t)conv->dilation[1] * (size_t)conv->dilation[2] * (size_t)th;
+  const size_t row_bytes = (size_t)XI * (size_t)call->batch * (size_t)tw *
+                           ((size_t)conv->channels_in + (size_t)conv->channels_out) * sizeof(float);
+  size_t fit = row_bytes > 0 ? conv->band_bytes / row_bytes : rows;
+  if (fit < 1)
+    fit = 1;
+  const size_t bands = (rows + fit - 1) / fit;
+  return (int)((rows + bands - 1) / bands);
 }
 
-static oclnn_status winograd_run(oclnn_conv *conv, const char *fn, const oclnn__conv_call *call) {
+/* V and M of a band of `band_rows` rows: [36][channels][pitch] each. */
+static size_t band_pitch(const oclnn_conv *conv, const oclnn__conv_call *call, int band_rows) {
+  int th, tw;
+  size_t tiles;
+  tile_counts(conv, call, &th, &tw, &tiles);
+  return pitch_of((size_t)call->batch * (size_t)band_rows * (size_t)tw);
+}
+
+static size_t winograd_scratch_floats(const oclnn_conv *conv, const oclnn__conv_call *call) {
+  return (size_t)XI * band_pitch(conv, call, band_rows_of(conv, call)) *
+         ((size_t)conv->channels_in + (size_t)conv->channels_out);
+}
+
+/* The input transform, 36 GEMMs and the output transform of tile rows row0 .. row0 + rows - 1
+ * (of every sample), through V and M of `pitch` per row laid out for band_rows rows. */
+static oclnn_status winograd_band(oclnn_conv *conv, const char *fn, const oclnn__conv_call *call,
+                                  cl_int row0, cl_int rows, cl_int band_rows, cl_ulong pitch) {
   oclnn_context *ctx = conv->ctx;
   int th, tw;
-  size_t tiles_count;
-  tile_counts(conv, call, &th, &tw, &tiles_count);
+  size_t tiles_all;
+  tile_counts(conv, call, &th, &tw, &tiles_all);
   const cl_int dh = conv->dilation[1], dw = conv->dilation[2];
-  const size_t phase_rows = (size_t)dh * (size_t)dw * (size_t)th;
-  const cl_ulong tiles = tiles_count, pitch = pitch_of(tiles_count);
+  /* Up to the last sample's last row: a short last band leaves rows rows .. band_rows - 1 of
+   * the other samples in between, computed but never read by the output transform. */
+  const cl_ulong tiles =
+      ((cl_ulong)(call->batch - 1) * (cl_ulong)band_rows + (cl_ulong)rows) * (cl_ulong)tw;
   const cl_ulong v_offset = call->scratch_offset;
   const cl_ulong m_offset = v_offset + (cl_ulong)XI * pitch * (cl_ulong)conv->channels_in;
   const cl_int mode = (cl_int)conv->desc.padding_mode;
@@ -159,15 +202,18 @@ static oclnn_status winograd_run(oclnn_conv *conv, const char *fn, const oclnn__
   OCLNN__CONV_ARG(k, arg, err, dw);
   OCLNN__CONV_ARG(k, arg, err, conv->upsample[1]);
   OCLNN__CONV_ARG(k, arg, err, conv->upsample[2]);
+  OCLNN__CONV_ARG(k, arg, err, row0);
+  OCLNN__CONV_ARG(k, arg, err, band_rows);
   if (err != CL_SUCCESS)
     return oclnn__fail_cl(ctx, fn, "clSetKernelArg (conv_winograd_input)", err);
   size_t local[3] = {1, 1, 1};
-  size_t global[3] = {(size_t)tw / 8, phase_rows, (size_t)call->batch * (size_t)conv->channels_in};
+  size_t global[3] = {(size_t)tw / 8, (size_t)rows,
+                      (size_t)call->batch * (size_t)conv->channels_in};
   oclnn_status status = oclnn__enqueue(ctx, fn, conv->program[0], k, 3, global, local);
   if (status != OCLNN_SUCCESS)
     return status;
 
-  /* 2. 36 GEMMs. */
+  /* 2. 36 GEMMs over the band's tiles. */
   const cl_ulong local_mem = ctx->local_mem_size;
   const cl_uint units = ctx->compute_units;
   size_t budget = STAGE_MAX;
@@ -228,11 +274,28 @@ static oclnn_status winograd_run(oclnn_conv *conv, const char *fn, const oclnn__
   OCLNN__CONV_ARG(k, arg, err, pitch);
   OCLNN__CONV_ARG(k, arg, err, dh);
   OCLNN__CONV_ARG(k, arg, err, dw);
+  OCLNN__CONV_ARG(k, arg, err, row0);
+  OCLNN__CONV_ARG(k, arg, err, band_rows);
   if (err != CL_SUCCESS)
     return oclnn__fail_cl(ctx, fn, "clSetKernelArg (conv_winograd_output)", err);
-  size_t out_global[3] = {(size_t)tw / 8, phase_rows,
+  size_t out_global[3] = {(size_t)tw / 8, (size_t)rows,
                           (size_t)call->batch * (size_t)conv->channels_out};
   return oclnn__enqueue(ctx, fn, conv->program[0], k, 3, out_global, local);
+}
+
+static oclnn_status winograd_run(oclnn_conv *conv, const char *fn, const oclnn__conv_call *call) {
+  int th, tw;
+  size_t tiles;
+  tile_counts(conv, call, &th, &tw, &tiles);
+  const cl_int rows = conv->dilation[1] * conv->dilation[2] * th;
+  const cl_int band_rows = band_rows_of(conv, call);
+  const cl_ulong pitch = band_pitch(conv, call, band_rows);
+  oclnn_status status = OCLNN_SUCCESS;
+  for (cl_int row0 = 0; row0 < rows && status == OCLNN_SUCCESS; row0 += band_rows) {
+    const cl_int count = rows - row0 < band_rows ? rows - row0 : band_rows;
+    status = winograd_band(conv, fn, call, row0, count, band_rows, pitch);
+  }
+  return status;
 }
 
 void oclnn__conv_winograd_variants(oclnn__variant_fn each, void *user) {
