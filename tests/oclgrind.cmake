@@ -43,3 +43,21 @@ if(TARGET test_norm_torch)
     FAIL_REGULAR_EXPRESSION "Invalid (read|write)|Uninitiali[sz]ed|[Dd]ata race|OCLGRIND FATAL"
     TIMEOUT 900)
 endif()
+
+# Normalization backward and forward_save: the torch.autograd cases, the bad-input and empty
+# tables and the deterministic GroupNorm case (its groups take the one-launch norm_bw_fused
+# path), once more with streaming stores. About 15 s each.
+if(TARGET test_norm_backward)
+  set(OCLNN_OCLGRIND_NORM_BW_FILTER "norm_backward/@(torch_autograd_cases|deterministic|empty_input|bad_input)")
+  add_test(NAME oclgrind_test_norm_backward COMMAND test_norm_backward --jobs 2
+    --filter ${OCLNN_OCLGRIND_NORM_BW_FILTER})
+  add_test(NAME oclgrind_test_norm_backward_stream COMMAND test_norm_backward --jobs 2
+    --filter ${OCLNN_OCLGRIND_NORM_BW_FILTER})
+  set_tests_properties(oclgrind_test_norm_backward PROPERTIES
+    ENVIRONMENT "${OCLNN_OCLGRIND_NORM_ENV}")
+  set_tests_properties(oclgrind_test_norm_backward_stream PROPERTIES
+    ENVIRONMENT "${OCLNN_OCLGRIND_NORM_ENV};OCLNN_NORM_STREAM_MIN=0")
+  set_tests_properties(oclgrind_test_norm_backward oclgrind_test_norm_backward_stream PROPERTIES
+    FAIL_REGULAR_EXPRESSION "Invalid (read|write)|Uninitiali[sz]ed|[Dd]ata race|OCLGRIND FATAL"
+    TIMEOUT 900)
+endif()
