@@ -10,9 +10,10 @@
  *   grad_in = invstd * (w dy - sum_g(w dy) / n - xhat * sum_g(w dy xhat) / n)   (batch stats)
  *   grad_in = invstd * w dy                                                    (running stats)
  *   grad_weight = sum of dy xhat,  grad_bias = sum of dy   (per channel, or per column)
- * Passes: norm_bw_rows gives per row segment sum(dy cw) and sum(dy cw xhat); norm_bw_reduce
- * adds those per group (weighted by the row weight) and per channel; norm_bw_cols gives the
- * per-column sums of LayerNorm; norm_bw_apply writes grad_in. norm_bw_fused does the row sums,
+ * Passes: norm_bw_rows gives per row segment sum(dy cw) and sum(dy cw xhat) (and, for
+ * LayerNorm, the per-column sums over blocks of rows in the same read); norm_bw_reduce adds
+ * those per group (weighted by the row weight), per channel, and per column over the blocks;
+ * norm_bw_apply writes grad_in. norm_bw_fused does the row sums,
  * the group sums and grad_in in one launch for groups that fit in the caches. Every sum is
  * deterministic (a
  * fixed order, no atomics) and blocked: a work-item's sums run over at most `seg` elements in
@@ -132,26 +133,114 @@ inline void row_grad(__global const float *xr, __global const float *dr, __globa
   }
 }
 
-/* One work-item per row segment (`segs` segments of `seg` floats per row): part[2 item] =
- * sum(dy cw), part[2 item + 1] = sum(dy cw xhat) over the segment; cw = 1 without has_cw. */
+/* Rows a work-item of norm_bw_rows takes when it also sums columns. */
+#define ROW_BLOCK 8
+
+/* One work-item per segment (`segs` segments of `seg` floats per row) of `rb` consecutive rows
+ * (rb <= ROW_BLOCK; 1 unless the columns are summed): part[2 (r segs + s)] = sum(dy cw),
+ * part[2 (r segs + s) + 1] = sum(dy cw xhat) over row r's segment s; cw = 1 without flags 1.
+ * With flags 2 (LayerNorm's grad_weight and grad_bias) also the column sums over the item's
+ * rows, sum(dy) and sum(dy xhat) of column j: with flags 4 (the rows are one block) straight to
+ * col_b[j], col_w[j] (either may be NULL), else as pairs at col_b[2 (block len + j)] + 0 / 1
+ * for norm_bw_reduce to add up. Columns are the outer loop, so each row's loads stay
+ * sequential and a column's terms are added in row order. */
 __kernel void norm_bw_rows(__global const float *x, ulong x_off, __global const float *dy,
                            ulong dy_off, __global const float *save_mean, ulong sm_off,
                            __global const float *save_invstd, ulong si_off,
-                           __global const float *cw, ulong cw_off, int has_cw, ulong rows,
-                           ulong len, ulong seg, ulong segs, ulong div, ulong groups,
-                           __global float *part, ulong part_off) {
-  const ulong item = get_global_id(0);
-  if (item >= rows * segs)
+                           __global const float *cw, ulong cw_off, int flags, ulong rows, ulong len,
+                           ulong seg, ulong segs, ulong rb, ulong div, ulong groups,
+                           __global float *part, ulong part_off, __global float *col_w,
+                           ulong col_w_off, __global float *col_b, ulong col_b_off) {
+  const ulong item = get_global_id(0), blocks = (rows + rb - 1) / rb;
+  if (item >= blocks * segs)
     return;
-  const ulong r = item / segs, s = item - r * segs;
+  const ulong block = item / segs, s = item - block * segs;
   const ulong start = s * seg, end = min(start + seg, len);
-  const ulong g = (r / div) % groups;
-  const float mean = save_mean[sm_off + g];
-  const float2 sums =
-      row_sums(x + x_off + r * len, dy + dy_off + r * len, cw + cw_off, has_cw, start, end, mean);
-  part += part_off + 2 * item;
-  part[0] = sums.x;
-  part[1] = sums.y * save_invstd[si_off + g];
+  const ulong r0 = block * rb, nr = min(rb, rows - r0);
+  x += x_off;
+  dy += dy_off;
+  cw += cw_off;
+  part += part_off;
+  if (!(flags & 2)) {
+    const ulong g = (r0 / div) % groups;
+    const float2 sums =
+        row_sums(x + r0 * len, dy + r0 * len, cw, flags & 1, start, end, save_mean[sm_off + g]);
+    part[2 * item] = sums.x;
+    part[2 * item + 1] = sums.y * save_invstd[si_off + g];
+    return;
+  }
+  float mean[ROW_BLOCK], invstd[ROW_BLOCK];
+  floatV v1[ROW_BLOCK], v2[ROW_BLOCK];
+  for (int i = 0; i < ROW_BLOCK; i++) {
+    const ulong g = i < nr ? ((r0 + i) / div) % groups : 0;
+    mean[i] = i < nr ? save_mean[sm_off + g] : 0.0f;
+    invstd[i] = i < nr ? save_invstd[si_off + g] : 0.0f;
+    v1[i] = v2[i] = (floatV)(0.0f);
+  }
+  const bool direct = flags & 4;
+  ulong j = start;
+  for (; j + VEC <= end; j += VEC) {
+    const floatV c = (flags & 1) ? vloadV(0, cw + j) : (floatV)(1.0f);
+    floatV sw = (floatV)(0.0f), sb = sw;
+    for (int i = 0; i < ROW_BLOCK; i++) {
+      if (i < nr) {
+        const ulong at = (r0 + i) * len + j;
+        const floatV d = vloadV(0, dy + at), xm = vloadV(0, x + at) - mean[i];
+        v1[i] += d * c;
+        v2[i] += d * c * xm;
+        sb += d;
+        sw += d * (xm * invstd[i]);
+      }
+    }
+    if (direct) {
+      if (col_w)
+        vstoreV(sw, 0, col_w + col_w_off + j);
+      if (col_b)
+        vstoreV(sb, 0, col_b + col_b_off + j);
+    } else {
+      float tw[VEC], tb[VEC];
+      vstoreV(sw, 0, tw);
+      vstoreV(sb, 0, tb);
+      __global float *pair = col_b + col_b_off + 2 * (block * len + j);
+      for (int l = 0; l < VEC; l++) {
+        pair[2 * l] = tb[l];
+        pair[2 * l + 1] = tw[l];
+      }
+    }
+  }
+  float s1[ROW_BLOCK], s2[ROW_BLOCK];
+  for (int i = 0; i < ROW_BLOCK; i++)
+    s1[i] = s2[i] = 0.0f;
+  for (; j < end; j++) {
+    const float c = (flags & 1) ? cw[j] : 1.0f;
+    float sw = 0.0f, sb = 0.0f;
+    for (int i = 0; i < ROW_BLOCK; i++) {
+      if (i < nr) {
+        const ulong at = (r0 + i) * len + j;
+        const float d = dy[at], xm = x[at] - mean[i];
+        s1[i] += d * c;
+        s2[i] += d * c * xm;
+        sb += d;
+        sw += d * (xm * invstd[i]);
+      }
+    }
+    if (direct) {
+      if (col_w)
+        col_w[col_w_off + j] = sw;
+      if (col_b)
+        col_b[col_b_off + j] = sb;
+    } else {
+      col_b[col_b_off + 2 * (block * len + j)] = sb;
+      col_b[col_b_off + 2 * (block * len + j) + 1] = sw;
+    }
+  }
+  for (int i = 0; i < ROW_BLOCK; i++) {
+    if (i < nr) {
+      const ulong at = 2 * ((r0 + i) * segs + s);
+      part[at] = lane_sum(v1[i]) + s1[i];
+      part[at + 1] = (lane_sum(v2[i]) + s2[i]) * invstd[i];
+    }
+  }
 }
 
 /* Output o adds the terms part[(m * outs + o) * run + i] for m < M, i < run (both sums of each
@@ -189,65 +278,6 @@ __kernel void norm_bw_reduce(__global const float *part, ulong part_off, ulong o
     out1[out1_off + o] = t1 + b1;
   if (flags & 2)
     out2[out2_off + o] = t2 + b2;
-}
-
-/* Per-column sums over the rows (LayerNorm's grad_weight and grad_bias): column j of
- * grad_weight = sum over rows of dy xhat, of grad_bias = sum of dy. A work-item takes VEC
- * neighbouring columns (vector loads along the rows; fewer at the end), blocks of `block` rows.
- * Row r's group is counted along (no division per row: 64-bit divisions per element row made
- * this pass 3x slower).
- * flags: 1 grad_weight, 2 grad_bias. */
-__kernel void norm_bw_cols(__global const float *x, ulong x_off, __global const float *dy,
-                           ulong dy_off, __global const float *save_mean, ulong sm_off,
-                           __global const float *save_invstd, ulong si_off, ulong rows, ulong len,
-                           ulong div, ulong groups, ulong block, __global float *grad_weight,
-                           ulong gw_off, __global float *grad_bias, ulong gb_off, int flags) {
-  const ulong j0 = get_global_id(0) * VEC;
-  if (j0 >= len)
-    return;
-  x += x_off;
-  dy += dy_off;
-  save_mean += sm_off;
-  save_invstd += si_off;
-  if (j0 + VEC <= len) {
-    floatV tw = (floatV)(0.0f), tb = tw, bw = tw, bb = tw;
-    ulong in_block = 0, g = 0, t = 0;
-    for (ulong r = 0; r < rows; r++, g = ++t == div ? (t = 0, g + 1 == groups ? 0 : g + 1) : g) {
-      const floatV d = vloadV(0, dy + r * len + j0);
-      bb += d;
-      bw += d * ((vloadV(0, x + r * len + j0) - save_mean[g]) * save_invstd[g]);
-      if (++in_block == block) {
-        tw += bw;
-        tb += bb;
-        bw = bb = (floatV)(0.0f);
-        in_block = 0;
-      }
-    }
-    if (flags & 1)
-      vstoreV(tw + bw, 0, grad_weight + gw_off + j0);
-    if (flags & 2)
-      vstoreV(tb + bb, 0, grad_bias + gb_off + j0);
-    return;
-  }
-  for (ulong j = j0; j < len; j++) {
-    float tw = 0.0f, tb = 0.0f, bw = 0.0f, bb = 0.0f;
-    ulong in_block = 0, g = 0, t = 0;
-    for (ulong r = 0; r < rows; r++, g = ++t == div ? (t = 0, g + 1 == groups ? 0 : g + 1) : g) {
-      const float d = dy[r * len + j];
-      bb += d;
-      bw += d * ((x[r * len + j] - save_mean[g]) * save_invstd[g]);
-      if (++in_block == block) {
-        tw += bw;
-        tb += bb;
-        bw = bb = 0.0f;
-        in_block = 0;
-      }
-    }
-    if (flags & 1)
-      grad_weight[gw_off + j] = tw + bw;
-    if (flags & 2)
-      grad_bias[gb_off + j] = tb + bb;
-  }
 }
 
 /* grad_in per row segment (the layout of norm_bw_rows). With batch_stats (flags 4) the group

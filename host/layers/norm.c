@@ -145,10 +145,10 @@ oclnn_status oclnn__norm_engine_init(oclnn_context *ctx, const char *fn, bool sw
 }
 
 void oclnn__norm_engine_release(oclnn__norm_engine *e) {
-  cl_kernel *all[] = {&e->rows,      &e->split,   &e->cols,    &e->merge,     &e->params,
-                      &e->running,   &e->apply,   &e->fused,   &e->sn_ln,     &e->sn_bn,
-                      &e->sn_params, &e->save,    &e->bw_rows, &e->bw_reduce, &e->bw_cols,
-                      &e->bw_apply,  &e->bw_fused};
+  cl_kernel *all[] = {&e->rows,    &e->split,     &e->cols,      &e->merge,
+                      &e->params,  &e->running,   &e->apply,     &e->fused,
+                      &e->sn_ln,   &e->sn_bn,     &e->sn_params, &e->save,
+                      &e->bw_rows, &e->bw_reduce, &e->bw_apply,  &e->bw_fused};
   for (size_t i = 0; i < sizeof all / sizeof all[0]; i++) {
     if (*all[i])
       clReleaseKernel(*all[i]);
@@ -539,8 +539,8 @@ oclnn_status oclnn__norm_bw_init(oclnn__norm_engine *e, const char *fn) {
     cl_kernel *kernel;
   } kernels[] = {
       {"norm_save", &e->save},           {"norm_bw_rows", &e->bw_rows},
-      {"norm_bw_reduce", &e->bw_reduce}, {"norm_bw_cols", &e->bw_cols},
-      {"norm_bw_apply", &e->bw_apply},   {"norm_bw_fused", &e->bw_fused},
+      {"norm_bw_reduce", &e->bw_reduce}, {"norm_bw_apply", &e->bw_apply},
+      {"norm_bw_fused", &e->bw_fused},
   };
   for (size_t i = 0; i < sizeof kernels / sizeof kernels[0] && status == OCLNN_SUCCESS; i++)
     status =
@@ -589,6 +589,9 @@ oclnn_status oclnn__norm_save_enqueue(oclnn__norm_engine *e, const char *fn, cl_
  * one core's L2 here). Measured at the 8x64x128x128 benchmarks: InstanceNorm's 16 Ki groups
  * gain, BatchNorm's and GroupNorm's 128 Ki groups lose against the separate passes. */
 #define FUSED_BACKWARD_FACTOR 4
+
+/* Rows per work-item of norm_bw_rows when it also sums columns (kernels_cl/norm_backward.cl). */
+#define ROW_BLOCK 8
 
 /* Elements per work-item of the backward row passes, like the apply pass's segments. */
 static uint64_t bw_segment(const oclnn__norm_engine *e, uint64_t total, uint64_t len) {
@@ -671,15 +674,23 @@ oclnn_status oclnn__norm_backward_enqueue(oclnn__norm_engine *e, const char *fn,
    * sums, group sums and grad_in in one launch (norm_bw_fused), two passes over memory instead
    * of three. The row-sum scratch (2 floats per row and work-item) stays below a quarter of the
    * tensor. */
+  bool col_sums = p->col_grads && (p->grad_weight || p->grad_bias);
   uint64_t fused_local = e->bw_fused_local;
-  bool fused = full && p->len >= 8 * fused_local &&
+  bool fused = full && !col_sums && p->len >= 8 * fused_local &&
                oclnn__norm_fused_fits(e, total / p->groups * FUSED_BACKWARD_FACTOR);
   bool stream = total * sizeof(float) >= e->stream_min;
-  uint64_t seg = fused ? p->len : bw_segment(e, total, p->len), segs = div_up(p->len, seg);
+  /* Column sums: norm_bw_rows reads blocks of ROW_BLOCK rows at once. */
+  uint64_t row_block = col_sums ? (p->rows < ROW_BLOCK ? p->rows : ROW_BLOCK) : 1;
+  uint64_t blocks = div_up(p->rows, row_block);
+  uint64_t seg = fused ? p->len : bw_segment(e, total / row_block, p->len);
+  uint64_t segs = div_up(p->len, seg);
+  bool rows_pass = col_sums || (!fused && (full || channel_grads));
   oclnn__norm_layout layout = {0};
-  uint64_t part_off = 0, sums_off = 0, lanes_off = 0;
-  if (full || channel_grads)
+  uint64_t part_off = 0, sums_off = 0, lanes_off = 0, cols_off = 0;
+  if (full || channel_grads || col_sums)
     part_off = oclnn__norm_reserve(&layout, p->rows * segs * 2);
+  if (col_sums && blocks > 1)
+    cols_off = oclnn__norm_reserve(&layout, blocks * p->len * 2);
   if (full && !fused)
     sums_off = oclnn__norm_reserve(&layout, p->groups * 2);
   if (fused)
@@ -714,24 +725,36 @@ oclnn_status oclnn__norm_backward_enqueue(oclnn__norm_engine *e, const char *fn,
     set_arg(&a, 2 * sizeof(cl_float), NULL);
     status = launch(e, fn, e->backward_program, &a, p->groups * fused_local, fused_local);
   }
-  if (status == OCLNN_SUCCESS && !fused && (full || channel_grads)) {
+  if (status == OCLNN_SUCCESS && rows_pass) {
+    bool direct = col_sums && blocks == 1;
     kargs a = {e->bw_rows, 0, CL_SUCCESS};
     arg_tensor(&a, p->in);
     arg_tensor(&a, p->grad_out);
     arg_tensor(&a, p->save_mean);
     arg_tensor(&a, p->save_invstd);
     arg_tensor(&a, p->col_weight);
-    arg_int(&a, p->col_weight != NULL);
+    arg_int(&a, (p->col_weight ? 1 : 0) | (col_sums ? 2 : 0) | (direct ? 4 : 0));
     arg_u64(&a, p->rows);
     arg_u64(&a, p->len);
     arg_u64(&a, seg);
     arg_u64(&a, segs);
+    arg_u64(&a, row_block);
     arg_u64(&a, p->div);
     arg_u64(&a, p->groups);
     arg_mem(&a, scratch);
     arg_u64(&a, part_off);
-    status = launch(e, fn, e->backward_program, &a, p->rows * segs, LOCAL);
+    arg_tensor(&a, direct ? p->grad_weight : NULL);
+    if (direct) {
+      arg_tensor(&a, p->grad_bias);
+    } else {
+      arg_mem(&a, col_sums ? scratch : NULL);
+      arg_u64(&a, cols_off);
+    }
+    status = launch(e, fn, e->backward_program, &a, blocks * segs, LOCAL);
   }
+  if (status == OCLNN_SUCCESS && col_sums && blocks > 1)
+    status = bw_reduce(e, fn, scratch, cols_off, p->len, blocks, 1, 1, NULL, 1, p->grad_bias,
+                       p->grad_weight);
   if (status == OCLNN_SUCCESS && channel_grads)
     status = bw_reduce(e, fn, scratch, part_off, p->channels, p->rows / p->channels, 1, segs, NULL,
                        1, p->grad_bias, p->grad_weight);
@@ -743,23 +766,6 @@ oclnn_status oclnn__norm_backward_enqueue(oclnn__norm_engine *e, const char *fn,
                                            (const int64_t[]){(int64_t)p->groups});
     status = bw_reduce(e, fn, scratch, part_off, p->groups, p->rows / (p->groups * p->div), p->div,
                        segs, p->row_weight, p->channels, &sum_a, &sum_b);
-  }
-  if (status == OCLNN_SUCCESS && p->col_grads && (p->grad_weight || p->grad_bias)) {
-    kargs a = {e->bw_cols, 0, CL_SUCCESS};
-    arg_tensor(&a, p->in);
-    arg_tensor(&a, p->grad_out);
-    arg_tensor(&a, p->save_mean);
-    arg_tensor(&a, p->save_invstd);
-    arg_u64(&a, p->rows);
-    arg_u64(&a, p->len);
-    arg_u64(&a, p->div);
-    arg_u64(&a, p->groups);
-    arg_u64(&a, bw_block(p->rows));
-    arg_tensor(&a, p->grad_weight);
-    arg_tensor(&a, p->grad_bias);
-    arg_int(&a, (p->grad_weight ? 1 : 0) | (p->grad_bias ? 2 : 0));
-    status =
-        launch(e, fn, e->backward_program, &a, div_up(p->len, (uint64_t)vector_width(ctx)), LOCAL);
   }
   if (status != OCLNN_SUCCESS || !p->grad_in || fused)
     return status;

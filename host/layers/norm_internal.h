@@ -17,7 +17,7 @@ typedef struct oclnn__norm_engine {
   /* forward_save and backward (kernels_cl/norm_backward.cl), made on first use so that
    * forward-only programs never build that file: oclnn__norm_bw_init. */
   oclnn__program *backward_program;
-  cl_kernel save, bw_rows, bw_reduce, bw_cols, bw_apply, bw_fused;
+  cl_kernel save, bw_rows, bw_reduce, bw_apply, bw_fused;
   size_t bw_fused_local;         /* work-group size of norm_bw_fused (a power of two) */
   size_t split_local;            /* work-group size of norm_stats_split (a power of two) */
   size_t fused_local;            /* work-group size of norm_fused (a power of two) */
