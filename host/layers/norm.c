@@ -645,12 +645,65 @@ static oclnn_status bw_reduce(oclnn__norm_engine *e, const char *fn, cl_mem scra
   return launch(e, fn, e->backward_program, &a, outs, LOCAL);
 }
 
+/* The gradient and saved-statistics checks every backward shares. */
+static oclnn_status bw_check(oclnn_context *ctx, const char *fn, const oclnn_tensor *in,
+                             const oclnn_tensor *save_mean, const oclnn_tensor *save_invstd,
+                             int64_t groups, const oclnn_tensor *grad_out,
+                             const oclnn_tensor *grad_in, const oclnn_tensor *grad_weight,
+                             const oclnn_tensor *grad_bias) {
+  if (!grad_in && !grad_weight && !grad_bias)
+    return oclnn__fail(ctx, OCLNN_ERR_INVALID_VALUE,
+                       "%s: grad_in, grad_weight and grad_bias are all NULL; ask for at least one",
+                       fn);
+  const int64_t group_shape[1] = {groups};
+  oclnn_status status;
+  if ((status = oclnn__norm_check_shape(ctx, fn, "grad_out", grad_out, true, "it is required",
+                                        in->rank, in->shape)) ||
+      (grad_in && (status = oclnn__norm_check_shape(ctx, fn, "grad_in", grad_in, true, "", in->rank,
+                                                    in->shape))) ||
+      (status = oclnn__norm_check_shape(ctx, fn, "save_mean", save_mean, true,
+                                        "backward needs the saved statistics", 1, group_shape)) ||
+      (status = oclnn__norm_check_shape(ctx, fn, "save_invstd", save_invstd, true,
+                                        "backward needs the saved statistics", 1, group_shape)))
+    return status;
+  return OCLNN_SUCCESS;
+}
+
+/* A parameter (or its gradient) of a backward call: refused when given while the layer has none
+ * (`have` false, `setting` names the descriptor field: OCLNN_ERR_INVALID_VALUE), missing while
+ * `needed` (OCLNN_ERR_NULL_ARGUMENT), or of another shape (OCLNN_ERR_INVALID_SHAPE). */
+static oclnn_status bw_check_param(oclnn_context *ctx, const char *fn, const char *name,
+                                   const oclnn_tensor *tensor, bool have, bool needed,
+                                   const char *setting, int rank, const int64_t *shape) {
+  if (tensor && !have)
+    return oclnn__fail(ctx, OCLNN_ERR_INVALID_VALUE,
+                       "%s: %s is given but the layer has none (%s is 0); pass NULL", fn, name,
+                       setting);
+  if (!tensor && have && needed)
+    return oclnn__fail(ctx, OCLNN_ERR_NULL_ARGUMENT,
+                       "%s: %s is NULL but %s is set and grad_in is asked for", fn, name, setting);
+  if (!tensor)
+    return OCLNN_SUCCESS;
+  return oclnn__norm_check_shape(ctx, fn, name, tensor, true, "", rank, shape);
+}
+
 oclnn_status oclnn__norm_backward_enqueue(oclnn__norm_engine *e, const char *fn,
                                           const oclnn__norm_bw_args *p) {
   oclnn_context *ctx = e->ctx;
+  const oclnn_tensor *weight = p->col_grads ? p->col_weight : p->row_weight;
+  oclnn_status status;
+  if ((status = bw_check(ctx, fn, p->in, p->save_mean, p->save_invstd, p->save_groups, p->grad_out,
+                         p->grad_in, p->grad_weight, p->grad_bias)) ||
+      (status = bw_check_param(ctx, fn, "weight", weight, p->has_weight, p->grad_in != NULL,
+                               p->weight_setting, p->param_rank, p->param_shape)) ||
+      (status = bw_check_param(ctx, fn, "grad_weight", p->grad_weight, p->has_weight, false,
+                               p->weight_setting, p->param_rank, p->param_shape)) ||
+      (status = bw_check_param(ctx, fn, "grad_bias", p->grad_bias, p->has_bias, false,
+                               p->bias_setting, p->param_rank, p->param_shape)))
+    return status;
   const oclnn__norm_arg args[] = {
       {"in", p->in, false},
-      {"weight", p->row_weight ? p->row_weight : p->col_weight, false},
+      {"weight", weight, false},
       {"save_mean", p->save_mean, false},
       {"save_invstd", p->save_invstd, false},
       {"grad_out", p->grad_out, false},
@@ -658,7 +711,6 @@ oclnn_status oclnn__norm_backward_enqueue(oclnn__norm_engine *e, const char *fn,
       {"grad_weight", p->grad_weight, true},
       {"grad_bias", p->grad_bias, true},
   };
-  oclnn_status status;
   if ((status = oclnn__norm_check_args(ctx, fn, args, (int)(sizeof args / sizeof args[0]))) ||
       (status = oclnn__norm_bw_init(e, fn)))
     return status;
@@ -791,42 +843,4 @@ oclnn_status oclnn__norm_backward_enqueue(oclnn__norm_engine *e, const char *fn,
   arg_u64(&a, p->channels ? p->channels : 1);
   arg_tensor(&a, p->grad_in);
   return launch(e, fn, e->backward_program, &a, p->rows * segs, LOCAL);
-}
-
-oclnn_status oclnn__norm_bw_check(oclnn_context *ctx, const char *fn, const oclnn_tensor *in,
-                                  const oclnn_tensor *save_mean, const oclnn_tensor *save_invstd,
-                                  int64_t groups, const oclnn_tensor *grad_out,
-                                  const oclnn_tensor *grad_in, const oclnn_tensor *grad_weight,
-                                  const oclnn_tensor *grad_bias) {
-  if (!grad_in && !grad_weight && !grad_bias)
-    return oclnn__fail(ctx, OCLNN_ERR_INVALID_VALUE,
-                       "%s: grad_in, grad_weight and grad_bias are all NULL; ask for at least one",
-                       fn);
-  const int64_t group_shape[1] = {groups};
-  oclnn_status status;
-  if ((status = oclnn__norm_check_shape(ctx, fn, "grad_out", grad_out, true, "it is required",
-                                        in->rank, in->shape)) ||
-      (grad_in && (status = oclnn__norm_check_shape(ctx, fn, "grad_in", grad_in, true, "", in->rank,
-                                                    in->shape))) ||
-      (status = oclnn__norm_check_shape(ctx, fn, "save_mean", save_mean, true,
-                                        "backward needs the saved statistics", 1, group_shape)) ||
-      (status = oclnn__norm_check_shape(ctx, fn, "save_invstd", save_invstd, true,
-                                        "backward needs the saved statistics", 1, group_shape)))
-    return status;
-  return OCLNN_SUCCESS;
-}
-
-oclnn_status oclnn__norm_bw_check_param(oclnn_context *ctx, const char *fn, const char *name,
-                                        const oclnn_tensor *tensor, bool have, bool needed,
-                                        const char *setting, int rank, const int64_t *shape) {
-  if (tensor && !have)
-    return oclnn__fail(ctx, OCLNN_ERR_INVALID_VALUE,
-                       "%s: %s is given but the layer has none (%s is 0); pass NULL", fn, name,
-                       setting);
-  if (!tensor && have && needed)
-    return oclnn__fail(ctx, OCLNN_ERR_NULL_ARGUMENT,
-                       "%s: %s is NULL but %s is set and grad_in is asked for", fn, name, setting);
-  if (!tensor)
-    return OCLNN_SUCCESS;
-  return oclnn__norm_check_shape(ctx, fn, name, tensor, true, "", rank, shape);
 }

@@ -306,16 +306,6 @@ oclnn_status oclnn_instance_norm_backward(
   if (status != OCLNN_SUCCESS)
     return status;
   const int64_t channel_shape[1] = {s.c};
-  bool affine = d->affine != 0;
-  if ((status = oclnn__norm_bw_check(ctx, fn, in, save_mean, save_invstd, s.n * s.c, grad_out,
-                                     grad_in, grad_weight, grad_bias)) ||
-      (status = oclnn__norm_bw_check_param(ctx, fn, "weight", weight, affine, grad_in != NULL,
-                                           "desc.affine", 1, channel_shape)) ||
-      (status = oclnn__norm_bw_check_param(ctx, fn, "grad_weight", grad_weight, affine, false,
-                                           "desc.affine", 1, channel_shape)) ||
-      (status = oclnn__norm_bw_check_param(ctx, fn, "grad_bias", grad_bias, affine, false,
-                                           "desc.affine", 1, channel_shape)))
-    return status;
   oclnn__norm_bw_args p = {0};
   p.in = in;
   p.grad_out = grad_out;
@@ -331,5 +321,10 @@ oclnn_status oclnn_instance_norm_backward(
   p.groups = p.rows;
   p.channels = (uint64_t)s.c;
   p.batch_stats = training || !d->track_running_stats;
+  p.save_groups = s.n * s.c;
+  p.has_weight = p.has_bias = d->affine != 0;
+  p.weight_setting = p.bias_setting = "desc.affine";
+  p.param_rank = 1;
+  p.param_shape = channel_shape;
   return oclnn__norm_backward_enqueue(&layer->engine, fn, &p);
 }

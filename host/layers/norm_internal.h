@@ -177,31 +177,25 @@ oclnn_status oclnn__norm_save_enqueue(oclnn__norm_engine *engine, const char *fn
  * col_weight (per position in a row, LayerNorm) may be NULL (weight 1). grad_weight/grad_bias
  * are per channel, or per column with col_grads; any gradient may be NULL. batch_stats: the
  * saved statistics came from the data (full formula), else they were running statistics.
- * Checks that no gradient overlaps another tensor (the shapes are the caller's to check) and
- * makes the kernels (oclnn__norm_bw_init) before enqueueing anything. */
+ * The caller has checked `in` (its rank and shape for the layer); this checks the rest before
+ * enqueueing anything: at least one gradient; grad_out (required) and grad_in of in's shape;
+ * save_mean and save_invstd (required) of shape (save_groups); the weight (row_weight, or
+ * col_weight with col_grads) and the gradients against the configuration (has_weight /
+ * has_bias, named by weight_setting / bias_setting in messages) and param_shape; no overlap
+ * between a gradient and any other tensor. It also makes the kernels (oclnn__norm_bw_init). */
 typedef struct oclnn__norm_bw_args {
   const oclnn_tensor *in, *grad_out, *save_mean, *save_invstd, *row_weight, *col_weight;
   const oclnn_tensor *grad_in, *grad_weight, *grad_bias;
   uint64_t rows, len, div, groups, channels;
   int col_grads;
   int batch_stats;
+  int64_t save_groups;
+  bool has_weight, has_bias;
+  const char *weight_setting, *bias_setting;
+  int param_rank;
+  const int64_t *param_shape;
 } oclnn__norm_bw_args;
 oclnn_status oclnn__norm_backward_enqueue(oclnn__norm_engine *engine, const char *fn,
                                           const oclnn__norm_bw_args *args);
-
-/* The checks every backward shares: at least one gradient; grad_out (required) and grad_in the
- * shape of in; save_mean and save_invstd (required) of shape (groups). */
-oclnn_status oclnn__norm_bw_check(oclnn_context *ctx, const char *fn, const oclnn_tensor *in,
-                                  const oclnn_tensor *save_mean, const oclnn_tensor *save_invstd,
-                                  int64_t groups, const oclnn_tensor *grad_out,
-                                  const oclnn_tensor *grad_in, const oclnn_tensor *grad_weight,
-                                  const oclnn_tensor *grad_bias);
-
-/* A parameter (or its gradient) of a backward call: refused when given while the layer has none
- * (`have` false, `setting` names the descriptor field: OCLNN_ERR_INVALID_VALUE), missing while
- * `needed` (OCLNN_ERR_NULL_ARGUMENT), or of another shape (OCLNN_ERR_INVALID_SHAPE). */
-oclnn_status oclnn__norm_bw_check_param(oclnn_context *ctx, const char *fn, const char *name,
-                                        const oclnn_tensor *tensor, bool have, bool needed,
-                                        const char *setting, int rank, const int64_t *shape);
 
 #endif

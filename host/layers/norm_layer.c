@@ -233,18 +233,6 @@ oclnn_status oclnn_layer_norm_backward(oclnn_layer_norm *layer, const oclnn_tens
   status = check_input(layer, fn, in->rank, in->shape, &rows, &len);
   if (status != OCLNN_SUCCESS)
     return status;
-  bool affine = d->elementwise_affine != 0, has_bias = affine && d->bias;
-  int k = d->normalized_rank;
-  if ((status = oclnn__norm_bw_check(ctx, fn, in, save_mean, save_invstd, rows, grad_out, grad_in,
-                                     grad_weight, grad_bias)) ||
-      (status = oclnn__norm_bw_check_param(ctx, fn, "weight", weight, affine, grad_in != NULL,
-                                           "desc.elementwise_affine", k, d->normalized_shape)) ||
-      (status = oclnn__norm_bw_check_param(ctx, fn, "grad_weight", grad_weight, affine, false,
-                                           "desc.elementwise_affine", k, d->normalized_shape)) ||
-      (status = oclnn__norm_bw_check_param(ctx, fn, "grad_bias", grad_bias, has_bias, false,
-                                           "desc.elementwise_affine or desc.bias", k,
-                                           d->normalized_shape)))
-    return status;
   oclnn__norm_bw_args p = {0};
   p.in = in;
   p.grad_out = grad_out;
@@ -261,5 +249,12 @@ oclnn_status oclnn_layer_norm_backward(oclnn_layer_norm *layer, const oclnn_tens
   p.channels = 1;
   p.col_grads = 1;
   p.batch_stats = 1;
+  p.save_groups = rows;
+  p.has_weight = d->elementwise_affine != 0;
+  p.has_bias = d->elementwise_affine && d->bias;
+  p.weight_setting = "desc.elementwise_affine";
+  p.bias_setting = "desc.elementwise_affine or desc.bias";
+  p.param_rank = d->normalized_rank;
+  p.param_shape = d->normalized_shape;
   return oclnn__norm_backward_enqueue(&layer->engine, fn, &p);
 }
