@@ -16,7 +16,7 @@
  * channels on the same cache sets) into a short contiguous block that stays in L1.
  *
  * Build options: KW (kernel width, 1..16), SW (stride along W: 1, 2, or 0 = any, given at run
- * time), CB (output channels per work-item, 1..8). Everything else is a run-time argument. 1d and
+ * time), CB (output channels per work-item, 1..16). Everything else is a run-time argument. 1d and
  * 2d run as 3d with size-1 leading dims. */
 
 #ifndef KW
@@ -229,6 +229,8 @@ __kernel void conv_direct(__global const float *restrict in, ulong in_offset,
         ((ulong)g * (ulong)blocks + (ulong)kb) * (ulong)group_in * (ulong)rows_k * KW * CB;
     float16 acc0 = 0.0f, acc1 = 0.0f, acc2 = 0.0f, acc3 = 0.0f;
     float16 acc4 = 0.0f, acc5 = 0.0f, acc6 = 0.0f, acc7 = 0.0f;
+    float16 acc8 = 0.0f, acc9 = 0.0f, acc10 = 0.0f, acc11 = 0.0f;
+    float16 acc12 = 0.0f, acc13 = 0.0f, acc14 = 0.0f, acc15 = 0.0f;
     for (int c0 = 0; c0 < group_in; c0 += chunk) {
       const int count = min(chunk, group_in - c0);
       if (!one_chunk)
@@ -262,6 +264,30 @@ __kernel void conv_direct(__global const float *restrict in, ulong in_offset,
 #if CB > 7
           TAP(7);
 #endif
+#if CB > 8
+          TAP(8);
+#endif
+#if CB > 9
+          TAP(9);
+#endif
+#if CB > 10
+          TAP(10);
+#endif
+#if CB > 11
+          TAP(11);
+#endif
+#if CB > 12
+          TAP(12);
+#endif
+#if CB > 13
+          TAP(13);
+#endif
+#if CB > 14
+          TAP(14);
+#endif
+#if CB > 15
+          TAP(15);
+#endif
         }
         p += span;
         w += KW * CB;
@@ -272,7 +298,8 @@ __kernel void conv_direct(__global const float *restrict in, ulong in_offset,
     const int valid = min(CB, group_out - kb * CB);
     __global float *dst = out + out_offset + (n * (ulong)out_channels + (ulong)k0) * out_plane +
                           (ulong)row * (ulong)out_w + (ulong)ow0;
-    const float16 accs[8] = {acc0, acc1, acc2, acc3, acc4, acc5, acc6, acc7};
+    const float16 accs[16] = {acc0, acc1, acc2,  acc3,  acc4,  acc5,  acc6,  acc7,
+                              acc8, acc9, acc10, acc11, acc12, acc13, acc14, acc15};
     for (int j = 0; j < valid; j++) {
       float16 v = accs[j];
       if (has_bias)

@@ -308,6 +308,19 @@ Test(conv_sweep, direct_depthwise, .timeout = 300) {
 Test(conv_sweep, direct_pointwise, .timeout = 300) {
   cr_assert_eq(run_sweep(OCLNN_CONV_ALGO_DIRECT, POINTWISE, TOL), build_sweep(POINTWISE)->count);
 }
+/* The direct kernel's channel blocks of both register files whatever this device picks (6 on
+ * 16-register AVX2-class devices, 16 on AVX-512), forced by OCLNN_CONV_DIRECT_BLOCK (read when a
+ * layer is created; Criterion runs each test in its own process). */
+Test(conv_sweep, direct_general_block6, .timeout = 300) {
+  setenv("OCLNN_CONV_DIRECT_BLOCK", "6", 1);
+  cr_assert_eq(run_sweep(OCLNN_CONV_ALGO_DIRECT, GENERAL, TOL), build_sweep(GENERAL)->count);
+  unsetenv("OCLNN_CONV_DIRECT_BLOCK");
+}
+Test(conv_sweep, direct_general_block16, .timeout = 300) {
+  setenv("OCLNN_CONV_DIRECT_BLOCK", "16", 1);
+  cr_assert_eq(run_sweep(OCLNN_CONV_ALGO_DIRECT, GENERAL, TOL), build_sweep(GENERAL)->count);
+  unsetenv("OCLNN_CONV_DIRECT_BLOCK");
+}
 
 Test(conv_sweep, depthwise_general, .timeout = 300) {
   cr_assert_geq(run_sweep(OCLNN_CONV_ALGO_DEPTHWISE, GENERAL, TOL), 20);

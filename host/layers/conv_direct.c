@@ -5,9 +5,11 @@
 #include "layers/conv_internal.h"
 
 #include <stdio.h>
+#include <stdlib.h>
 
 #define DIRECT_FILE "conv_direct.cl"
 #define DIRECT_MAX_KW 16
+#define DIRECT_MAX_BLOCK 16
 #define TILE 16
 /* Local memory for the staged input window: all of a group's channels when they fit
  * STAGE_MAX (staged once per work-item), else chunks of STAGE_CHUNK (staged per channel block).
@@ -22,19 +24,48 @@ enum { K_PACK = 0, K_CONV = 1 };
 
 static int stride_class(int stride) { return stride <= 2 ? stride : 0; }
 
-/* Output channels per work-item. Six float16 accumulators (12 of the 16 AVX registers, plus
- * the two halves of the input tile and a broadcast weight) is the most that runs without
- * spilling; measured in docs/conv.md. Smaller groups of channels get a smaller block. */
-static int channel_block(const oclnn_conv *conv) {
+/* Output channels per work-item, from the vector registers the device has. With 16 (AVX2:
+ * 16 ymm registers, a float16 taking two), six float16 accumulators (12 registers, plus the two
+ * halves of the input tile and a broadcast weight) is the most that runs without spilling; with
+ * 32 (AVX-512, a float16 in one zmm register), 8 or 16 accumulators keep both FMA pipes busy
+ * through their latency, and 16 reads each input vector once for 16 FMAs. Measured in
+ * docs/conv.md. Smaller groups of channels get a smaller block. */
+static int default_block(const oclnn_conv *conv, bool wide) {
   int go = conv->group_out;
   if (go <= 2)
     return go;
   if (go <= 4)
     return 4;
+  if (wide) {
+    if (go <= 8)
+      return 8;
+    /* 16 unless it pads the last block more than 8 would. */
+    return (go % 16 == 0 || go % 16 > 8) ? 16 : 8;
+  }
   /* 4 wastes nothing where 6 would pad the last block a lot (e.g. 32 -> 36). */
   int waste6 = (6 - go % 6) % 6, waste4 = (4 - go % 4) % 4;
   return (waste6 * 4 > go && waste4 == 0) ? 4 : 6;
 }
+
+/* The block for this layer: OCLNN_CONV_DIRECT_BLOCK (1..16; a test and tuning switch, read when
+ * the layer is created) or default_block, "wide" where the device's native float vector has 16
+ * lanes (PoCL reports 16 for AVX-512 and 8 for AVX2). */
+static int choose_block(const oclnn_conv *conv) {
+  const char *env = getenv("OCLNN_CONV_DIRECT_BLOCK");
+  if (env && *env) {
+    char *end = NULL;
+    long v = strtol(env, &end, 10);
+    if (end && *end == '\0' && v >= 1 && v <= DIRECT_MAX_BLOCK)
+      return (int)v;
+  }
+  cl_uint width = 0;
+  if (clGetDeviceInfo(conv->ctx->device, CL_DEVICE_NATIVE_VECTOR_WIDTH_FLOAT, sizeof width, &width,
+                      NULL) != CL_SUCCESS)
+    width = 0;
+  return default_block(conv, width >= 16);
+}
+
+static int channel_block(const oclnn_conv *conv) { return conv->direct_block; }
 
 static int blocks_of(const oclnn_conv *conv) {
   int cb = channel_block(conv);
@@ -61,6 +92,7 @@ static bool direct_supports(const oclnn_conv *conv) {
 }
 
 static oclnn_status direct_init(oclnn_conv *conv, const char *fn) {
+  conv->direct_block = choose_block(conv);
   char options[64];
   direct_options(options, sizeof options, conv->kernel[2], stride_class(conv->stride[2]),
                  channel_block(conv));
@@ -183,7 +215,7 @@ void oclnn__conv_direct_variants(oclnn__variant_fn each, void *user) {
   /* Kernel widths of common layers, every stride class, the channel blocks channel_block
    * picks. */
   static const int widths[] = {1, 2, 3, 4, 5, 7, 9, 11};
-  static const int blocks[] = {1, 2, 4, 6};
+  static const int blocks[] = {1, 2, 4, 6, 8, 16};
   for (size_t i = 0; i < sizeof widths / sizeof widths[0]; i++)
     for (int sw = 0; sw <= 2; sw++)
       for (size_t b = 0; b < sizeof blocks / sizeof blocks[0]; b++) {

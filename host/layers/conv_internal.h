@@ -23,6 +23,7 @@ struct oclnn_conv {
   /* The algorithm's programs and kernels. */
   oclnn__program *program[OCLNN__CONV_MAX_KERNELS];
   cl_kernel kernel_obj[OCLNN__CONV_MAX_KERNELS];
+  int direct_block; /* direct: output channels per work-item, fixed by its init */
   /* Prepared weights (oclnn_conv_prepare_weights), in the algorithm's layout. */
   cl_mem prepared_weight;
   size_t prepared_weight_floats;
