@@ -8,7 +8,7 @@
  * row of the window is read from global memory once for ROWS output rows.
  *
  * Build options: KW (kernel width, 1..16), SW (stride along W: 1, 2, or 0 = any, given at run
- * time). Weights are PyTorch's (K, 1, KD, KH, KW). */
+ * time), ROWS (output rows per block, from the host). Weights are PyTorch's (K, 1, KD, KH, KW). */
 
 #ifndef KW
 #error "KW must be defined"
@@ -16,9 +16,11 @@
 #ifndef SW
 #error "SW must be defined"
 #endif
+#ifndef ROWS
+#error "ROWS must be defined"
+#endif
 
 #define TILE 16
-#define ROWS 4
 #define MODE_REFLECT 1
 #define MODE_REPLICATE 2
 #define MODE_CIRCULAR 3
@@ -163,7 +165,12 @@ __kernel void conv_depthwise(__global const float *restrict in, ulong in_offset,
       const int t0 = max(a0, min(t, s1 - TILE)); /* tile start, moved back at the end */
       const int first = max(s0, t) - t0, last = min(TILE, s1 - t0);
       __global const float *w = wk;
-      float16 acc0 = 0.0f, acc1 = 0.0f, acc2 = 0.0f, acc3 = 0.0f;
+      /* ROWS independent accumulator chains (8 of them keep both FMA pipes busy through the
+       * FMA latency); fully unrolled, so they live in registers. */
+      float16 acc[ROWS];
+#pragma unroll
+      for (int r = 0; r < ROWS; r++)
+        acc[r] = 0.0f;
       if (rows == ROWS) {
         /* All rows valid: no per-tap row tests in the hot loop. */
         for (int a = 0; a < kd; a++) {
@@ -173,10 +180,9 @@ __kernel void conv_depthwise(__global const float *restrict in, ulong in_offset,
 #pragma unroll
             for (int e = 0; e < KW; e++) {
               const float16 wv = (float16)(w[e]);
-              acc0 = fma(LOAD_TILE(p + e * dw), wv, acc0);
-              acc1 = fma(LOAD_TILE(p + rstep + e * dw), wv, acc1);
-              acc2 = fma(LOAD_TILE(p + 2 * rstep + e * dw), wv, acc2);
-              acc3 = fma(LOAD_TILE(p + 3 * rstep + e * dw), wv, acc3);
+#pragma unroll
+              for (int r = 0; r < ROWS; r++)
+                acc[r] = fma(LOAD_TILE(p + r * rstep + e * dw), wv, acc[r]);
             }
             w += KW;
           }
@@ -189,38 +195,32 @@ __kernel void conv_depthwise(__global const float *restrict in, ulong in_offset,
 #pragma unroll
             for (int e = 0; e < KW; e++) {
               const float16 wv = (float16)(w[e]);
-              acc0 = fma(LOAD_TILE(p + e * dw), wv, acc0);
-              if (rows > 1)
-                acc1 = fma(LOAD_TILE(p + rstep + e * dw), wv, acc1);
-              if (rows > 2)
-                acc2 = fma(LOAD_TILE(p + 2 * rstep + e * dw), wv, acc2);
+#pragma unroll
+              for (int r = 0; r < ROWS - 1; r++)
+                if (r < rows)
+                  acc[r] = fma(LOAD_TILE(p + r * rstep + e * dw), wv, acc[r]);
             }
             w += KW;
           }
         }
       }
       const float16 bias16 = (float16)(bv);
-      acc0 += bias16;
-      acc1 += bias16;
-      acc2 += bias16;
-      acc3 += bias16;
       __global float *d = dst_row + (ulong)t0;
       const ulong ostep = (ulong)out_w;
       if (first == 0 && last == TILE) {
-        vstore16(acc0, 0, d);
-        if (rows > 1)
-          vstore16(acc1, 0, d + ostep);
-        if (rows > 2)
-          vstore16(acc2, 0, d + 2 * ostep);
-        if (rows > 3)
-          vstore16(acc3, 0, d + 3 * ostep);
+#pragma unroll
+        for (int r = 0; r < ROWS; r++)
+          if (r < rows)
+            vstore16(acc[r] + bias16, 0, d + (ulong)r * ostep);
       } else {
-        const float16 accs[ROWS] = {acc0, acc1, acc2, acc3};
-        for (int r = 0; r < rows; r++) {
-          float tmp[TILE];
-          vstore16(accs[r], 0, tmp);
-          for (int i = first; i < last; i++)
-            d[(ulong)r * ostep + i] = tmp[i];
+#pragma unroll
+        for (int r = 0; r < ROWS; r++) {
+          if (r < rows) {
+            float tmp[TILE];
+            vstore16(acc[r] + bias16, 0, tmp);
+            for (int i = first; i < last; i++)
+              d[(ulong)r * ostep + i] = tmp[i];
+          }
         }
       }
     }

@@ -328,6 +328,18 @@ Test(conv_sweep, depthwise_general, .timeout = 300) {
 Test(conv_sweep, depthwise_depthwise, .timeout = 300) {
   cr_assert_eq(run_sweep(OCLNN_CONV_ALGO_DEPTHWISE, DEPTHWISE, TOL), build_sweep(DEPTHWISE)->count);
 }
+/* Depthwise blocks of 4 rows (16-register devices) and of an odd 3, whatever this device picks,
+ * forced by OCLNN_CONV_DEPTHWISE_ROWS (read when a layer is created). */
+Test(conv_sweep, depthwise_depthwise_rows4, .timeout = 300) {
+  setenv("OCLNN_CONV_DEPTHWISE_ROWS", "4", 1);
+  cr_assert_eq(run_sweep(OCLNN_CONV_ALGO_DEPTHWISE, DEPTHWISE, TOL), build_sweep(DEPTHWISE)->count);
+  unsetenv("OCLNN_CONV_DEPTHWISE_ROWS");
+}
+Test(conv_sweep, depthwise_depthwise_rows3, .timeout = 300) {
+  setenv("OCLNN_CONV_DEPTHWISE_ROWS", "3", 1);
+  cr_assert_eq(run_sweep(OCLNN_CONV_ALGO_DEPTHWISE, DEPTHWISE, TOL), build_sweep(DEPTHWISE)->count);
+  unsetenv("OCLNN_CONV_DEPTHWISE_ROWS");
+}
 Test(conv_sweep, depthwise_pointwise, .timeout = 300) {
   cr_assert_geq(run_sweep(OCLNN_CONV_ALGO_DEPTHWISE, POINTWISE, TOL), 1);
 }

@@ -1,7 +1,7 @@
 /* Convolution, depthwise algorithm (kernels_cl/conv_depthwise.cl): groups == in_channels, any
- * channel multiplier. One work-item: one output channel x 16 pixels x 4 rows, from an input
+ * channel multiplier. One work-item: one output channel x 16 pixels x 4 or 8 rows, from an input
  * window staged in local memory with the padding mode applied. Weights are read as given. One
- * program per (kernel width, stride class). */
+ * program per (kernel width, stride class, rows). */
 #include "layers/conv_internal.h"
 
 #include <stdio.h>
@@ -9,7 +9,7 @@
 #define DEPTHWISE_FILE "conv_depthwise.cl"
 #define DEPTHWISE_MAX_KW 16
 #define TILE 16
-#define ROWS 4
+#define MAX_ROWS 8
 #define STAGE_LIMIT (32 * 1024)
 /* Output columns per work-item (fewer where the staged window would not fit STAGE_LIMIT). */
 #define SEGMENT 256
@@ -20,13 +20,22 @@
 
 static int stride_class(int stride) { return stride <= 2 ? stride : 0; }
 
-static void depthwise_options(char *buf, size_t size, int kw, int sw) {
-  snprintf(buf, size, "-DKW=%d -DSW=%d", kw, sw);
+static void depthwise_options(char *buf, size_t size, int kw, int sw, int rows) {
+  snprintf(buf, size, "-DKW=%d -DSW=%d -DROWS=%d", kw, sw, rows);
 }
 
-/* Staged rows per plane for `blocks` consecutive blocks of ROWS output rows. */
-static int64_t window_rows(const oclnn_conv *conv, int64_t blocks) {
-  return (int64_t)(blocks * ROWS - 1) * conv->stride[1] +
+/* Output rows per block, each a float16 accumulator chain of the work-item:
+ * OCLNN_CONV_DEPTHWISE_ROWS (1..8; a test and tuning switch, read when the layer is created), else
+ * 8 where the device has 32 vector registers (8 chains keep both FMA pipes busy through their
+ * latency: 18 % less CPU time per call than 4, docs/conv.md), else 4 (AVX2's 16 registers). */
+static int choose_rows(const oclnn_conv *conv) {
+  int forced = oclnn__conv_env_int("OCLNN_CONV_DEPTHWISE_ROWS", MAX_ROWS);
+  return forced ? forced : oclnn__conv_wide_vectors(conv) ? 8 : 4;
+}
+
+/* Staged rows per plane for `blocks` consecutive blocks of `rows` output rows. */
+static int64_t window_rows(const oclnn_conv *conv, int rows, int64_t blocks) {
+  return (int64_t)(blocks * rows - 1) * conv->stride[1] +
          (int64_t)(conv->kernel[1] - 1) * conv->dilation[1] + 1;
 }
 
@@ -36,20 +45,22 @@ static int64_t span_of(const oclnn_conv *conv, int64_t segment) {
          (int64_t)(conv->kernel[2] - 1) * conv->dilation[2] + 1;
 }
 
-static int64_t stage_floats(const oclnn_conv *conv, int64_t segment, int64_t blocks) {
-  return (int64_t)conv->kernel[0] * window_rows(conv, blocks) * span_of(conv, segment);
+static int64_t stage_floats(const oclnn_conv *conv, int rows, int64_t segment, int64_t blocks) {
+  return (int64_t)conv->kernel[0] * window_rows(conv, rows, blocks) * span_of(conv, segment);
 }
 
 static bool depthwise_supports(const oclnn_conv *conv) {
   if (conv->groups != conv->channels_in || conv->kernel[2] > DEPTHWISE_MAX_KW ||
       oclnn__conv_upsampled(conv))
     return false;
-  return stage_floats(conv, 1, 1) * (int64_t)sizeof(float) <= STAGE_LIMIT;
+  return stage_floats(conv, choose_rows(conv), 1, 1) * (int64_t)sizeof(float) <= STAGE_LIMIT;
 }
 
 static oclnn_status depthwise_init(oclnn_conv *conv, const char *fn) {
   char options[64];
-  depthwise_options(options, sizeof options, conv->kernel[2], stride_class(conv->stride[2]));
+  conv->tile = choose_rows(conv);
+  depthwise_options(options, sizeof options, conv->kernel[2], stride_class(conv->stride[2]),
+                    conv->tile);
   oclnn_status status =
       oclnn__program_get(conv->ctx, fn, DEPTHWISE_FILE, options, &conv->program[0]);
   if (status == OCLNN_SUCCESS)
@@ -61,9 +72,10 @@ static oclnn_status depthwise_init(oclnn_conv *conv, const char *fn) {
 static oclnn_status depthwise_run(oclnn_conv *conv, const char *fn, const oclnn__conv_call *call) {
   oclnn_context *ctx = conv->ctx;
   cl_int segment = SEGMENT;
-  while (segment > 1 && stage_floats(conv, segment, 1) * (int64_t)sizeof(float) > STAGE_LIMIT)
+  const int rows = conv->tile;
+  while (segment > 1 && stage_floats(conv, rows, segment, 1) * (int64_t)sizeof(float) > STAGE_LIMIT)
     segment /= 2;
-  const cl_int row_blocks = (call->out[1] + ROWS - 1) / ROWS;
+  const cl_int row_blocks = (call->out[1] + rows - 1) / rows;
   /* Several row blocks per work-item while that leaves enough work-items to fill the device:
    * PoCL runs each one-item work-group through its scheduler, which cost 10-15 % of the time
    * at one block per item (docs/conv.md). */
@@ -78,11 +90,12 @@ static oclnn_status depthwise_run(oclnn_conv *conv, const char *fn, const oclnn_
     blocks_per_item *= 2;
   /* An item stages its blocks' window once (per output plane), within STAGE_LIMIT. */
   while (blocks_per_item > 1 &&
-         stage_floats(conv, segment, blocks_per_item) * (int64_t)sizeof(float) > STAGE_LIMIT)
+         stage_floats(conv, rows, segment, blocks_per_item) * (int64_t)sizeof(float) > STAGE_LIMIT)
     blocks_per_item /= 2;
-  const cl_int wrows = (cl_int)window_rows(conv, blocks_per_item);
+  const cl_int wrows = (cl_int)window_rows(conv, rows, blocks_per_item);
   const cl_int mode = (cl_int)conv->desc.padding_mode, multiplier = conv->group_out;
-  const size_t stage_bytes = (size_t)stage_floats(conv, segment, blocks_per_item) * sizeof(float);
+  const size_t stage_bytes =
+      (size_t)stage_floats(conv, rows, segment, blocks_per_item) * sizeof(float);
   cl_kernel k = conv->kernel_obj[0];
   cl_int err = CL_SUCCESS;
   cl_uint arg = 0;
@@ -130,11 +143,12 @@ static oclnn_status depthwise_run(oclnn_conv *conv, const char *fn, const oclnn_
 void oclnn__conv_depthwise_variants(oclnn__variant_fn each, void *user) {
   static const int widths[] = {1, 3, 5, 7, 9};
   for (size_t i = 0; i < sizeof widths / sizeof widths[0]; i++)
-    for (int sw = 0; sw <= 2; sw++) {
-      char options[64];
-      depthwise_options(options, sizeof options, widths[i], sw);
-      each(user, DEPTHWISE_FILE, options);
-    }
+    for (int sw = 0; sw <= 2; sw++)
+      for (int rows = 4; rows <= MAX_ROWS; rows += 4) {
+        char options[64];
+        depthwise_options(options, sizeof options, widths[i], sw, rows);
+        each(user, DEPTHWISE_FILE, options);
+      }
 }
 
 const oclnn__conv_ops oclnn__conv_depthwise_ops = {

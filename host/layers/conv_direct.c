@@ -5,7 +5,6 @@
 #include "layers/conv_internal.h"
 
 #include <stdio.h>
-#include <stdlib.h>
 
 #define DIRECT_FILE "conv_direct.cl"
 #define DIRECT_MAX_KW 16
@@ -48,24 +47,13 @@ static int default_block(const oclnn_conv *conv, bool wide) {
 }
 
 /* The block for this layer: OCLNN_CONV_DIRECT_BLOCK (1..16; a test and tuning switch, read when
- * the layer is created) or default_block, "wide" where the device's native float vector has 16
- * lanes (PoCL reports 16 for AVX-512 and 8 for AVX2). */
+ * the layer is created) or default_block. */
 static int choose_block(const oclnn_conv *conv) {
-  const char *env = getenv("OCLNN_CONV_DIRECT_BLOCK");
-  if (env && *env) {
-    char *end = NULL;
-    long v = strtol(env, &end, 10);
-    if (end && *end == '\0' && v >= 1 && v <= DIRECT_MAX_BLOCK)
-      return (int)v;
-  }
-  cl_uint width = 0;
-  if (clGetDeviceInfo(conv->ctx->device, CL_DEVICE_NATIVE_VECTOR_WIDTH_FLOAT, sizeof width, &width,
-                      NULL) != CL_SUCCESS)
-    width = 0;
-  return default_block(conv, width >= 16);
+  int forced = oclnn__conv_env_int("OCLNN_CONV_DIRECT_BLOCK", DIRECT_MAX_BLOCK);
+  return forced ? forced : default_block(conv, oclnn__conv_wide_vectors(conv));
 }
 
-static int channel_block(const oclnn_conv *conv) { return conv->direct_block; }
+static int channel_block(const oclnn_conv *conv) { return conv->tile; }
 
 static int blocks_of(const oclnn_conv *conv) {
   int cb = channel_block(conv);
@@ -92,7 +80,7 @@ static bool direct_supports(const oclnn_conv *conv) {
 }
 
 static oclnn_status direct_init(oclnn_conv *conv, const char *fn) {
-  conv->direct_block = choose_block(conv);
+  conv->tile = choose_block(conv);
   char options[64];
   direct_options(options, sizeof options, conv->kernel[2], stride_class(conv->stride[2]),
                  channel_block(conv));

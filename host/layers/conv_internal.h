@@ -7,6 +7,8 @@
 #include "core/internal.h"
 #include "program/program.h"
 
+#include <stdlib.h>
+
 #define OCLNN__CONV_MAX_KERNELS 5
 
 struct oclnn_conv {
@@ -23,7 +25,9 @@ struct oclnn_conv {
   /* The algorithm's programs and kernels. */
   oclnn__program *program[OCLNN__CONV_MAX_KERNELS];
   cl_kernel kernel_obj[OCLNN__CONV_MAX_KERNELS];
-  int direct_block; /* direct: output channels per work-item, fixed by its init */
+  /* The algorithm's register tile, fixed by its init: direct's output channels per work-item,
+   * depthwise's output rows per block. */
+  int tile;
   /* Prepared weights (oclnn_conv_prepare_weights), in the algorithm's layout. */
   cl_mem prepared_weight;
   size_t prepared_weight_floats;
@@ -104,6 +108,27 @@ cl_int oclnn__conv_set_args(cl_kernel kernel, cl_uint *index, size_t size, const
 /* Whether desc.input_upsample asks for upsampling (only generic and winograd take it). */
 static inline bool oclnn__conv_upsampled(const oclnn_conv *conv) {
   return conv->upsample[0] != 1 || conv->upsample[1] != 1 || conv->upsample[2] != 1;
+}
+
+/* Whether the device's native float vector has 16 lanes (PoCL reports 16 for AVX-512, with its
+ * 32 vector registers, and 8 for AVX2's 16): direct and depthwise size their register tiles by
+ * it. */
+static inline bool oclnn__conv_wide_vectors(const oclnn_conv *conv) {
+  cl_uint width = 0;
+  return clGetDeviceInfo(conv->ctx->device, CL_DEVICE_NATIVE_VECTOR_WIDTH_FLOAT, sizeof width,
+                         &width, NULL) == CL_SUCCESS &&
+         width >= 16;
+}
+
+/* A positive integer <= max from environment variable `name` (a test and tuning switch), else
+ * 0. */
+static inline int oclnn__conv_env_int(const char *name, int max) {
+  const char *env = getenv(name);
+  if (!env || !*env)
+    return 0;
+  char *end = NULL;
+  long v = strtol(env, &end, 10);
+  return (end && *end == '\0' && v >= 1 && v <= max) ? (int)v : 0;
 }
 
 /* Rounds n up to a multiple of m (m > 0); the caller has checked it cannot overflow. */
