@@ -8,7 +8,7 @@
  * own: the work-group is one work-item), so the channel walk reads 64 contiguous bytes per
  * channel instead of jumping a (often power-of-two) plane between channels.
  *
- * Build option: CB (output channels per work-item, 1..8). */
+ * Build option: CB (output channels per work-item, 1..16). */
 
 #ifndef CB
 #error "CB must be defined"
@@ -70,6 +70,8 @@ __kernel void conv_gemm(__global const float *restrict in, ulong in_offset,
         weight + weight_offset + ((ulong)g * (ulong)blocks + (ulong)kb) * (ulong)group_in * CB;
     float16 acc0 = 0.0f, acc1 = 0.0f, acc2 = 0.0f, acc3 = 0.0f;
     float16 acc4 = 0.0f, acc5 = 0.0f, acc6 = 0.0f, acc7 = 0.0f;
+    float16 acc8 = 0.0f, acc9 = 0.0f, acc10 = 0.0f, acc11 = 0.0f;
+    float16 acc12 = 0.0f, acc13 = 0.0f, acc14 = 0.0f, acc15 = 0.0f;
     for (int c0 = 0; c0 < group_in; c0 += chunk) {
       const int count = min(chunk, group_in - c0);
       if (!one_chunk || kb == run * per_run) {
@@ -108,6 +110,30 @@ __kernel void conv_gemm(__global const float *restrict in, ulong in_offset,
 #if CB > 7
         TAP(7);
 #endif
+#if CB > 8
+        TAP(8);
+#endif
+#if CB > 9
+        TAP(9);
+#endif
+#if CB > 10
+        TAP(10);
+#endif
+#if CB > 11
+        TAP(11);
+#endif
+#if CB > 12
+        TAP(12);
+#endif
+#if CB > 13
+        TAP(13);
+#endif
+#if CB > 14
+        TAP(14);
+#endif
+#if CB > 15
+        TAP(15);
+#endif
         w += CB;
       }
     }
@@ -115,7 +141,8 @@ __kernel void conv_gemm(__global const float *restrict in, ulong in_offset,
     const int k0 = g * group_out + kb * CB;
     const int valid = min(CB, group_out - kb * CB);
     __global float *dst = out + out_offset + (n * (ulong)out_channels + (ulong)k0) * pixels + p0;
-    const float16 accs[8] = {acc0, acc1, acc2, acc3, acc4, acc5, acc6, acc7};
+    const float16 accs[16] = {acc0, acc1, acc2,  acc3,  acc4,  acc5,  acc6,  acc7,
+                              acc8, acc9, acc10, acc11, acc12, acc13, acc14, acc15};
     for (int j = 0; j < valid; j++) {
       float16 v = accs[j];
       if (has_bias)

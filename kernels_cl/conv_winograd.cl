@@ -23,7 +23,7 @@
  *  - conv_winograd_output: Y = A^T M A + bias, storing the part of the 4x4 tile inside the
  *    output.
  *
- * Build option: CB (output channels per work-item in the GEMM, 1..8). */
+ * Build option: CB (output channels per work-item in the GEMM, 1..16). */
 
 #ifndef CB
 #error "CB must be defined"
@@ -213,6 +213,8 @@ __kernel void conv_winograd_gemm(__global const float *restrict u, ulong u_offse
         u + u_offset + ((xi * (ulong)blocks + (ulong)kb) * (ulong)channels) * CB;
     float16 acc0 = 0.0f, acc1 = 0.0f, acc2 = 0.0f, acc3 = 0.0f;
     float16 acc4 = 0.0f, acc5 = 0.0f, acc6 = 0.0f, acc7 = 0.0f;
+    float16 acc8 = 0.0f, acc9 = 0.0f, acc10 = 0.0f, acc11 = 0.0f;
+    float16 acc12 = 0.0f, acc13 = 0.0f, acc14 = 0.0f, acc15 = 0.0f;
     for (int c0 = 0; c0 < channels; c0 += chunk) {
       const int count = min(chunk, channels - c0);
       if (!one_chunk || kb == run * per_run) {
@@ -251,13 +253,38 @@ __kernel void conv_winograd_gemm(__global const float *restrict u, ulong u_offse
 #if CB > 7
         TAP(7);
 #endif
+#if CB > 8
+        TAP(8);
+#endif
+#if CB > 9
+        TAP(9);
+#endif
+#if CB > 10
+        TAP(10);
+#endif
+#if CB > 11
+        TAP(11);
+#endif
+#if CB > 12
+        TAP(12);
+#endif
+#if CB > 13
+        TAP(13);
+#endif
+#if CB > 14
+        TAP(14);
+#endif
+#if CB > 15
+        TAP(15);
+#endif
         w += CB;
       }
     }
     const int k0 = kb * CB;
     const int valid = min(CB, out_channels - k0);
     __global float *dst = m + m_offset + (xi * (ulong)out_channels + (ulong)k0) * pitch + t0;
-    const float16 accs[8] = {acc0, acc1, acc2, acc3, acc4, acc5, acc6, acc7};
+    const float16 accs[16] = {acc0, acc1, acc2,  acc3,  acc4,  acc5,  acc6,  acc7,
+                              acc8, acc9, acc10, acc11, acc12, acc13, acc14, acc15};
     for (int j = 0; j < valid; j++) {
       __global float *d = dst + (ulong)j * pitch;
       if (first_lane == 0 && full) {

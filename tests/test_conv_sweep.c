@@ -308,18 +308,22 @@ Test(conv_sweep, direct_depthwise, .timeout = 300) {
 Test(conv_sweep, direct_pointwise, .timeout = 300) {
   cr_assert_eq(run_sweep(OCLNN_CONV_ALGO_DIRECT, POINTWISE, TOL), build_sweep(POINTWISE)->count);
 }
-/* The direct kernel's channel blocks of both register files whatever this device picks (6 on
- * 16-register AVX2-class devices, 16 on AVX-512), forced by OCLNN_CONV_DIRECT_BLOCK (read when a
- * layer is created; Criterion runs each test in its own process). */
+/* The channel blocks of both register files whatever this device picks (6 on 16-register
+ * AVX2-class devices, 16 on AVX-512), forced by OCLNN_CONV_BLOCK (read when a layer is created;
+ * Criterion runs each test in its own process) for the three algorithms that use it. */
+static int run_sweep_block(const char *block, oclnn_conv_algo algo, family f, double tol) {
+  setenv("OCLNN_CONV_BLOCK", block, 1);
+  int ran = run_sweep(algo, f, tol);
+  unsetenv("OCLNN_CONV_BLOCK");
+  return ran;
+}
 Test(conv_sweep, direct_general_block6, .timeout = 300) {
-  setenv("OCLNN_CONV_DIRECT_BLOCK", "6", 1);
-  cr_assert_eq(run_sweep(OCLNN_CONV_ALGO_DIRECT, GENERAL, TOL), build_sweep(GENERAL)->count);
-  unsetenv("OCLNN_CONV_DIRECT_BLOCK");
+  cr_assert_eq(run_sweep_block("6", OCLNN_CONV_ALGO_DIRECT, GENERAL, TOL),
+               build_sweep(GENERAL)->count);
 }
 Test(conv_sweep, direct_general_block16, .timeout = 300) {
-  setenv("OCLNN_CONV_DIRECT_BLOCK", "16", 1);
-  cr_assert_eq(run_sweep(OCLNN_CONV_ALGO_DIRECT, GENERAL, TOL), build_sweep(GENERAL)->count);
-  unsetenv("OCLNN_CONV_DIRECT_BLOCK");
+  cr_assert_eq(run_sweep_block("16", OCLNN_CONV_ALGO_DIRECT, GENERAL, TOL),
+               build_sweep(GENERAL)->count);
 }
 
 Test(conv_sweep, depthwise_general, .timeout = 300) {
@@ -353,6 +357,12 @@ Test(conv_sweep, gemm_depthwise, .timeout = 300) {
 Test(conv_sweep, gemm_pointwise, .timeout = 300) {
   cr_assert_geq(run_sweep(OCLNN_CONV_ALGO_GEMM, POINTWISE, TOL), 30);
 }
+Test(conv_sweep, gemm_pointwise_block6, .timeout = 300) {
+  cr_assert_geq(run_sweep_block("6", OCLNN_CONV_ALGO_GEMM, POINTWISE, TOL), 30);
+}
+Test(conv_sweep, gemm_pointwise_block16, .timeout = 300) {
+  cr_assert_geq(run_sweep_block("16", OCLNN_CONV_ALGO_GEMM, POINTWISE, TOL), 30);
+}
 
 #define WINOGRAD_TOL 1e-3
 
@@ -367,6 +377,12 @@ Test(conv_sweep, winograd_general_banded, .timeout = 300) {
   cr_assert_geq(run_sweep(OCLNN_CONV_ALGO_WINOGRAD, GENERAL, WINOGRAD_TOL), 30);
   cr_assert_eq(setenv("OCLNN_WINOGRAD_BAND_BYTES", "100000", 1), 0);
   cr_assert_geq(run_sweep(OCLNN_CONV_ALGO_WINOGRAD, GENERAL, WINOGRAD_TOL), 30);
+}
+Test(conv_sweep, winograd_general_block6, .timeout = 300) {
+  cr_assert_geq(run_sweep_block("6", OCLNN_CONV_ALGO_WINOGRAD, GENERAL, WINOGRAD_TOL), 30);
+}
+Test(conv_sweep, winograd_general_block16, .timeout = 300) {
+  cr_assert_geq(run_sweep_block("16", OCLNN_CONV_ALGO_WINOGRAD, GENERAL, WINOGRAD_TOL), 30);
 }
 Test(conv_sweep, winograd_depthwise, .timeout = 300) {
   cr_assert_geq(run_sweep(OCLNN_CONV_ALGO_WINOGRAD, DEPTHWISE, WINOGRAD_TOL), 0);

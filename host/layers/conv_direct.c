@@ -8,7 +8,6 @@
 
 #define DIRECT_FILE "conv_direct.cl"
 #define DIRECT_MAX_KW 16
-#define DIRECT_MAX_BLOCK 16
 #define TILE 16
 /* Local memory for the staged input window: all of a group's channels when they fit
  * STAGE_MAX (staged once per work-item), else chunks of STAGE_CHUNK (staged per channel block).
@@ -23,36 +22,7 @@ enum { K_PACK = 0, K_CONV = 1 };
 
 static int stride_class(int stride) { return stride <= 2 ? stride : 0; }
 
-/* Output channels per work-item, from the vector registers the device has. With 16 (AVX2:
- * 16 ymm registers, a float16 taking two), six float16 accumulators (12 registers, plus the two
- * halves of the input tile and a broadcast weight) is the most that runs without spilling; with
- * 32 (AVX-512, a float16 in one zmm register), 8 or 16 accumulators keep both FMA pipes busy
- * through their latency, and 16 reads each input vector once for 16 FMAs. Measured in
- * docs/conv.md. Smaller groups of channels get a smaller block. */
-static int default_block(const oclnn_conv *conv, bool wide) {
-  int go = conv->group_out;
-  if (go <= 2)
-    return go;
-  if (go <= 4)
-    return 4;
-  if (wide) {
-    if (go <= 8)
-      return 8;
-    /* 16 unless it pads the last block more than 8 would. */
-    return (go % 16 == 0 || go % 16 > 8) ? 16 : 8;
-  }
-  /* 4 wastes nothing where 6 would pad the last block a lot (e.g. 32 -> 36). */
-  int waste6 = (6 - go % 6) % 6, waste4 = (4 - go % 4) % 4;
-  return (waste6 * 4 > go && waste4 == 0) ? 4 : 6;
-}
-
-/* The block for this layer: OCLNN_CONV_DIRECT_BLOCK (1..16; a test and tuning switch, read when
- * the layer is created) or default_block. */
-static int choose_block(const oclnn_conv *conv) {
-  int forced = oclnn__conv_env_int("OCLNN_CONV_DIRECT_BLOCK", DIRECT_MAX_BLOCK);
-  return forced ? forced : default_block(conv, oclnn__conv_wide_vectors(conv));
-}
-
+/* Output channels per work-item, fixed by direct_init. */
 static int channel_block(const oclnn_conv *conv) { return conv->tile; }
 
 static int blocks_of(const oclnn_conv *conv) {
@@ -80,7 +50,7 @@ static bool direct_supports(const oclnn_conv *conv) {
 }
 
 static oclnn_status direct_init(oclnn_conv *conv, const char *fn) {
-  conv->tile = choose_block(conv);
+  conv->tile = oclnn__conv_channel_block(conv, conv->group_out);
   char options[64];
   direct_options(options, sizeof options, conv->kernel[2], stride_class(conv->stride[2]),
                  channel_block(conv));

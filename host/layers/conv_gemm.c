@@ -15,17 +15,8 @@
 
 enum { K_PACK = 0, K_GEMM = 1 };
 
-/* As conv_direct.c: six float16 accumulators on AVX2 without spilling; smaller or unpadded
- * blocks for few channels. */
-static int channel_block(const oclnn_conv *conv) {
-  int go = conv->group_out;
-  if (go <= 2)
-    return go;
-  if (go <= 4)
-    return 4;
-  int waste6 = (6 - go % 6) % 6, waste4 = (4 - go % 4) % 4;
-  return (waste6 * 4 > go && waste4 == 0) ? 4 : 6;
-}
+/* Output channels per work-item, fixed by the init. */
+static int channel_block(const oclnn_conv *conv) { return conv->tile; }
 
 static int blocks_of(const oclnn_conv *conv) {
   int cb = channel_block(conv);
@@ -46,6 +37,7 @@ static bool gemm_supports(const oclnn_conv *conv) {
 
 static oclnn_status gemm_init(oclnn_conv *conv, const char *fn) {
   char options[32];
+  conv->tile = oclnn__conv_channel_block(conv, conv->group_out);
   gemm_options(options, sizeof options, channel_block(conv));
   oclnn_status status = oclnn__program_get(conv->ctx, fn, GEMM_FILE, options, &conv->program[0]);
   static const char *const names[] = {"conv_gemm_pack", "conv_gemm"};
@@ -134,7 +126,7 @@ static oclnn_status gemm_run(oclnn_conv *conv, const char *fn, const oclnn__conv
 }
 
 void oclnn__conv_gemm_variants(oclnn__variant_fn each, void *user) {
-  static const int blocks[] = {1, 2, 4, 6};
+  static const int blocks[] = {1, 2, 4, 6, 8, 16};
   for (size_t b = 0; b < sizeof blocks / sizeof blocks[0]; b++) {
     char options[32];
     gemm_options(options, sizeof options, blocks[b]);

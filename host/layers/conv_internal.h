@@ -131,6 +131,34 @@ static inline int oclnn__conv_env_int(const char *name, int max) {
   return (end && *end == '\0' && v >= 1 && v <= max) ? (int)v : 0;
 }
 
+#define OCLNN__CONV_MAX_BLOCK 16
+
+/* Output channels per work-item of the CB x 16-pixel register tiles (direct, gemm and Winograd's
+ * GEMM: CB float16 accumulators) for `channels` output channels: OCLNN_CONV_BLOCK (1..16; a test
+ * and tuning switch, read when a layer is created), else by the device's register file. With 16
+ * registers (AVX2, a float16 taking two) six accumulators (12 registers, plus the two halves of
+ * the input tile and a broadcast weight) is the most that runs without spilling; with 32
+ * (AVX-512, a float16 in one zmm register) 16 read each input vector once for 16 FMAs and keep
+ * both FMA pipes busy through their latency (8 where 16 would pad the last block more).
+ * Measured in docs/conv.md. Few channels get a smaller block. */
+static inline int oclnn__conv_channel_block(const oclnn_conv *conv, int channels) {
+  int forced = oclnn__conv_env_int("OCLNN_CONV_BLOCK", OCLNN__CONV_MAX_BLOCK);
+  if (forced)
+    return forced;
+  if (channels <= 2)
+    return channels;
+  if (channels <= 4)
+    return 4;
+  if (oclnn__conv_wide_vectors(conv)) {
+    if (channels <= 8)
+      return 8;
+    return (channels % 16 == 0 || channels % 16 > 8) ? 16 : 8;
+  }
+  /* 4 wastes nothing where 6 would pad the last block a lot (e.g. 32 -> 36). */
+  int waste6 = (6 - channels % 6) % 6, waste4 = (4 - channels % 4) % 4;
+  return (waste6 * 4 > channels && waste4 == 0) ? 4 : 6;
+}
+
 /* Rounds n up to a multiple of m (m > 0); the caller has checked it cannot overflow. */
 static inline size_t oclnn__conv_round_up(size_t n, size_t m) { return (n + m - 1) / m * m; }
 

@@ -28,16 +28,8 @@
 
 enum { K_WEIGHTS = 0, K_WEIGHTS_TAIL = 1, K_INPUT = 2, K_GEMM = 3, K_OUTPUT = 4 };
 
-/* As conv_direct.c. */
-static int channel_block(const oclnn_conv *conv) {
-  int go = conv->group_out;
-  if (go <= 2)
-    return go;
-  if (go <= 4)
-    return 4;
-  int waste6 = (6 - go % 6) % 6, waste4 = (4 - go % 4) % 4;
-  return (waste6 * 4 > go && waste4 == 0) ? 4 : 6;
-}
+/* Output channels per work-item, fixed by the init. */
+static int channel_block(const oclnn_conv *conv) { return conv->tile; }
 
 static int blocks_of(const oclnn_conv *conv) {
   int cb = channel_block(conv);
@@ -62,6 +54,7 @@ static oclnn_status winograd_init(oclnn_conv *conv, const char *fn) {
       conv->band_bytes = (size_t)bytes;
   }
   char options[32];
+  conv->tile = oclnn__conv_channel_block(conv, conv->channels_out);
   winograd_options(options, sizeof options, channel_block(conv));
   oclnn_status status =
       oclnn__program_get(conv->ctx, fn, WINOGRAD_FILE, options, &conv->program[0]);
@@ -299,7 +292,7 @@ static oclnn_status winograd_run(oclnn_conv *conv, const char *fn, const oclnn__
 }
 
 void oclnn__conv_winograd_variants(oclnn__variant_fn each, void *user) {
-  static const int blocks[] = {1, 2, 4, 6};
+  static const int blocks[] = {1, 2, 4, 6, 8, 16};
   for (size_t b = 0; b < sizeof blocks / sizeof blocks[0]; b++) {
     char options[32];
     winograd_options(options, sizeof options, blocks[b]);
