@@ -206,9 +206,12 @@ static const oclnn__conv_ops *choose_auto(const oclnn_conv *conv) {
   if (oclnn__conv_gemm_ops.supports(conv))
     return &oclnn__conv_gemm_ops;
   /* Winograd's transforms cost about as much as the multiplies they save below ~24 channels.
-   * Dilation runs as dilation^2 phases; measured at 2 (docs/conv.md). */
+   * Dilation runs as dilation^2 phases: faster than direct's 6-channel tiles at 2, slower than
+   * its 16-channel tiles on 16-lane devices (docs/conv.md). */
+  const int winograd_dilation = oclnn__conv_wide_vectors(conv) ? 1 : 2;
   if (oclnn__conv_winograd_ops.supports(conv) && conv->channels_in >= 24 &&
-      conv->channels_out >= 16 && conv->dilation[1] <= 2 && conv->dilation[2] <= 2)
+      conv->channels_out >= 16 && conv->dilation[1] <= winograd_dilation &&
+      conv->dilation[2] <= winograd_dilation)
     return &oclnn__conv_winograd_ops;
   if (oclnn__conv_direct_ops.supports(conv))
     return &oclnn__conv_direct_ops;
