@@ -1,6 +1,7 @@
 /* LocalResponseNorm against the double-precision reference: ranks 3 to 5, window sizes from 1
  * to wider than the channel count (even and odd: the window is asymmetric for even sizes),
- * alpha/beta/k variations, spatial sizes around the vector width and the per-work-item run.
+ * alpha/beta/k variations, spatial sizes around the vector width and the per-work-item run
+ * (4096 positions), work-group sizes above 1.
  *
  * Tolerance: |got - want| <= 1e-6 + 1e-5 |want|: fp32 window sums and OpenCL's pow (<= 16 ulp)
  * give a relative error of a few 1e-6. */
@@ -77,6 +78,12 @@ Test(norm_lrn, sweep) {
   const lrn_case large[] = {
       {4, {2, 16, 33, 47}, 5, 1e-4, 0.75, 2.0, 10.0},
       {3, {1, 64, 1031}, 64, 0.01, 0.75, 1.0, 1.0},
+      /* runs longer than a work-item's 4096 positions, with a ragged last run */
+      {3, {2, 7, 8205}, 5, 1e-4, 0.75, 1.0, 4.0},
+      {4, {1, 9, 70, 67}, 4, 0.5, 1.3, 2.0, 1.0},
+      /* enough work-items for several per work-group, their count not a multiple of it */
+      {3, {37, 3, 50}, 3, 1.0, 0.75, 1.0, 1.0},
+      {3, {19, 4, 4099}, 2, 2.0, 0.5, 1.0, 1.0},
       /* beta 0.75 without k's cushion: d over a wide range */
       {3, {2, 6, 40}, 3, 1.0, 0.75, 0.0, 1.0},
       {4, {1, 5, 8, 16}, 4, 1e-4, 0.75, 0.0, 1e-3},
