@@ -138,3 +138,84 @@ __kernel void lrn_rows(__global const float *restrict x, ulong x_off, __global f
     }
   }
 }
+
+/* Gradient of sum(y * g) with respect to x, with s_c = k + alpha / size * (window sum at c):
+ *
+ *   dx_i = g_i s_i^-beta - (2 alpha beta / size) x_i * sum_{c = i - after}^{i + before} t_c,
+ *   t_c = g_c x_c s_c^(-beta - 1)
+ *
+ * (the windows that contain channel i are those of channels i - after .. i + before). A
+ * work-item walks the channels of one sample's `seg`-long run of positions in order: at channel
+ * c it computes t_c and u_c = g_c s_c^-beta into a ring of `ring` channels (min(size, C)) of its
+ * own in the scratch buffer, and finishes channel i = c - before, whose terms are then all in
+ * the ring. So x and g are read once from memory (the window reads come from cache) and dx is
+ * written once. A work-item takes tasks (sample, run) item, item + items, ... of `tasks`; the
+ * ring holds t at [slot][0 .. seg) and u at [slot][seg .. 2 seg). */
+__kernel void lrn_backward(__global const float *restrict x, ulong x_off,
+                           __global const float *restrict g, ulong g_off,
+                           __global float *restrict dx, ulong dx_off,
+                           __global float *restrict scratch, ulong channels, ulong spatial,
+                           ulong seg, ulong segs, ulong tasks, ulong items, long before, long after,
+                           long ring, float alpha_size, float beta, int beta_mode, float k,
+                           float coef) {
+  const ulong item = get_global_id(0);
+  if (item >= items)
+    return;
+  __global float *rt = scratch + item * (ulong)ring * 2 * seg;
+  const long last = (long)channels - 1;
+  for (ulong task = item; task < tasks; task += items) {
+    const ulong n = task / segs;
+    const ulong m0 = (task - n * segs) * seg, m1 = min(m0 + seg, spatial);
+    const ulong len = m1 - m0, vec_end = len / VEC * VEC;
+    __global const float *xs = x + x_off + n * channels * spatial + m0;
+    __global const float *gs = g + g_off + n * channels * spatial + m0;
+    __global float *ds = dx + dx_off + n * channels * spatial + m0;
+    for (long c = 0; c <= last + before; c++) {
+      if (c <= last) {
+        const long lo = max(c - before, 0L), hi = min(c + after, last);
+        __global float *t = rt + (ulong)(c % ring) * 2 * seg, *u = t + seg;
+        const ulong off = (ulong)c * spatial;
+        for (ulong m = 0; m < vec_end; m += VEC) {
+          floatV sum = (floatV)(0.0f);
+          for (long j = lo; j <= hi; j++) {
+            const floatV v = vloadV(0, xs + (ulong)j * spatial + m);
+            sum += v * v;
+          }
+          const floatV d = sum * alpha_size + k;
+          const floatV uv = vloadV(0, gs + off + m) / pow_v(d, beta, beta_mode);
+          vstoreV(uv, 0, u + m);
+          vstoreV(uv * vloadV(0, xs + off + m) / d, 0, t + m);
+        }
+        for (ulong m = vec_end; m < len; m++) {
+          float sum = 0.0f;
+          for (long j = lo; j <= hi; j++) {
+            const float v = xs[(ulong)j * spatial + m];
+            sum += v * v;
+          }
+          const float d = sum * alpha_size + k;
+          const float uv = gs[off + m] / pow_s(d, beta, beta_mode);
+          u[m] = uv;
+          t[m] = uv * xs[off + m] / d;
+        }
+      }
+      const long i = c - before;
+      if (i < 0)
+        continue;
+      const long lo = max(i - after, 0L), hi = min(i + before, last);
+      __global const float *u = rt + (ulong)(i % ring) * 2 * seg + seg;
+      const ulong off = (ulong)i * spatial;
+      for (ulong m = 0; m < vec_end; m += VEC) {
+        floatV sum = (floatV)(0.0f);
+        for (long j = lo; j <= hi; j++)
+          sum += vloadV(0, rt + (ulong)(j % ring) * 2 * seg + m);
+        vstoreV(vloadV(0, u + m) - coef * vloadV(0, xs + off + m) * sum, 0, ds + off + m);
+      }
+      for (ulong m = vec_end; m < len; m++) {
+        float sum = 0.0f;
+        for (long j = lo; j <= hi; j++)
+          sum += rt[(ulong)(j % ring) * 2 * seg + m];
+        ds[off + m] = u[m] - coef * xs[off + m] * sum;
+      }
+    }
+  }
+}

@@ -77,13 +77,16 @@ static int vector_width(const oclnn_context *ctx) {
 
 void oclnn__norm_variants(oclnn__variant_fn each, void *user) {
   static const int widths[] = {4, 8};
-  static const char *const files[] = {STATS_FILE, APPLY_FILE, "norm_lrn.cl", BACKWARD_FILE};
+  static const char *const files[] = {STATS_FILE, APPLY_FILE, BACKWARD_FILE};
   for (size_t w = 0; w < sizeof widths / sizeof widths[0]; w++) {
     char options[32];
     snprintf(options, sizeof options, "-DVEC=%d", widths[w]);
     for (size_t f = 0; f < sizeof files / sizeof files[0]; f++)
       each(user, files[f], options);
   }
+  /* LocalResponseNorm: float16 on CPUs, float4 elsewhere (norm_lrn.c). */
+  each(user, "norm_lrn.cl", "-DVEC=4");
+  each(user, "norm_lrn.cl", "-DVEC=16");
 }
 
 /* The largest power of two <= LOCAL that the kernel can run as a work-group. */

@@ -20,6 +20,8 @@ struct oclnn_lrn {
   oclnn_lrn_desc desc;
   oclnn__program *program;
   cl_kernel kernel, rows_kernel; /* lrn_forward; lrn_rows for one spatial element */
+  cl_kernel backward_kernel;     /* lrn_backward */
+  int vec;                       /* the program's VEC */
   uint64_t stream_min;           /* outputs of at least this many bytes use streaming stores */
 };
 
@@ -50,8 +52,9 @@ oclnn_status oclnn_lrn_create(oclnn_context *ctx, const oclnn_lrn_desc *desc, oc
                        (long long)desc->size);
   /* float16 on CPUs: two independent 8-lane chains per step hide the latency of the window sum
    * and the square roots (VEC=8 took ~1.6x the time on PoCL). */
+  int vec = (ctx->device_type & CL_DEVICE_TYPE_CPU) ? 16 : 4;
   char options[32];
-  snprintf(options, sizeof options, "-DVEC=%d", (ctx->device_type & CL_DEVICE_TYPE_CPU) ? 16 : 4);
+  snprintf(options, sizeof options, "-DVEC=%d", vec);
   oclnn__program *program = NULL;
   oclnn_status status = oclnn__program_get(ctx, fn, LRN_FILE, options, &program);
   if (status != OCLNN_SUCCESS)
@@ -62,12 +65,13 @@ oclnn_status oclnn_lrn_create(oclnn_context *ctx, const oclnn_lrn_desc *desc, oc
   status = oclnn__kernel_create(ctx, fn, program, "lrn_forward", &layer->kernel);
   if (status == OCLNN_SUCCESS)
     status = oclnn__kernel_create(ctx, fn, program, "lrn_rows", &layer->rows_kernel);
+  if (status == OCLNN_SUCCESS)
+    status = oclnn__kernel_create(ctx, fn, program, "lrn_backward", &layer->backward_kernel);
   if (status != OCLNN_SUCCESS) {
-    if (layer->kernel)
-      clReleaseKernel(layer->kernel);
-    free(layer);
+    oclnn_lrn_free(layer);
     return status;
   }
+  layer->vec = vec;
   layer->ctx = ctx;
   layer->stream_min = oclnn__norm_stream_min(ctx);
   layer->desc = *desc;
@@ -83,6 +87,8 @@ void oclnn_lrn_free(oclnn_lrn *layer) {
     clReleaseKernel(layer->kernel);
   if (layer->rows_kernel)
     clReleaseKernel(layer->rows_kernel);
+  if (layer->backward_kernel)
+    clReleaseKernel(layer->backward_kernel);
   free(layer);
 }
 
@@ -120,6 +126,17 @@ oclnn_status oclnn_lrn_output_shape(oclnn_lrn *layer, int rank, const int64_t *i
   if (status == OCLNN_SUCCESS)
     memcpy(out_shape, in_shape, (size_t)rank * sizeof *in_shape);
   return status;
+}
+
+/* Launches `items` work-items (at most SIZE_MAX - LOCAL_MAX) of a kernel whose arguments are
+ * set. The work-group size is a power of two, since PoCL compiles the kernel once per size. */
+static oclnn_status enqueue_items(oclnn_lrn *layer, const char *fn, cl_kernel kernel,
+                                  cl_ulong items) {
+  size_t local = 1;
+  while (local < LOCAL_MAX && local * 2 * GROUPS_MIN <= items)
+    local *= 2;
+  size_t global = ((size_t)items + local - 1) / local * local;
+  return oclnn__enqueue(layer->ctx, fn, layer->program, kernel, 1, &global, &local);
 }
 
 oclnn_status oclnn_lrn_forward(oclnn_lrn *layer, const oclnn_tensor *in, const oclnn_tensor *out) {
@@ -197,10 +214,118 @@ oclnn_status oclnn_lrn_forward(oclnn_lrn *layer, const oclnn_tensor *in, const o
   if (items > (cl_ulong)(SIZE_MAX - LOCAL_MAX))
     return oclnn__fail(ctx, OCLNN_ERR_OVERFLOW, "%s: %llu work-items are too many to launch", fn,
                        (unsigned long long)items);
-  /* A power of two: PoCL compiles the kernel once per work-group size. */
-  size_t local = 1;
-  while (local < LOCAL_MAX && local * 2 * GROUPS_MIN <= items)
-    local *= 2;
-  size_t global = ((size_t)items + local - 1) / local * local;
-  return oclnn__enqueue(ctx, fn, layer->program, kernel, 1, &global, &local);
+  return enqueue_items(layer, fn, kernel, items);
+}
+
+/* Backward: each work-item keeps a ring of 2 x min(size, C) x seg floats in the scratch buffer.
+ * RING_FLOATS bounds one ring (runs get shorter for wide windows, down to one vector) so that it
+ * stays in L2; SCRATCH_FLOATS bounds the rings of all work-items together (fewer work-items,
+ * each taking several runs, for very wide windows). */
+#define RING_FLOATS 32768
+#define SCRATCH_FLOATS (4u << 20)
+#define BACKWARD_ITEMS_MAX 64
+
+static oclnn_status check_same_shape(oclnn_context *ctx, const char *fn, const char *name,
+                                     const oclnn_tensor *t, const oclnn_tensor *in) {
+  if (t->rank == in->rank && !memcmp(t->shape, in->shape, (size_t)in->rank * sizeof(int64_t)))
+    return OCLNN_SUCCESS;
+  char want[128], got[128];
+  return oclnn__fail(ctx, OCLNN_ERR_INVALID_SHAPE, "%s: %s has shape %s, expected in's %s", fn,
+                     name, oclnn__shape_string(t->rank, t->shape, got, sizeof got),
+                     oclnn__shape_string(in->rank, in->shape, want, sizeof want));
+}
+
+oclnn_status oclnn_lrn_backward(oclnn_lrn *layer, const oclnn_tensor *in,
+                                const oclnn_tensor *grad_out, const oclnn_tensor *grad_in) {
+  static const char *fn = "oclnn_lrn_backward";
+  if (!layer || !in || !grad_out)
+    return oclnn__fail(layer ? layer->ctx : NULL, OCLNN_ERR_NULL_ARGUMENT, "%s: %s is NULL", fn,
+                       !layer ? "layer"
+                       : !in  ? "in"
+                              : "grad_out");
+  oclnn_context *ctx = layer->ctx;
+  if (!grad_in)
+    return oclnn__fail(ctx, OCLNN_ERR_INVALID_VALUE,
+                       "%s: grad_in is NULL, so there is no gradient to compute", fn);
+  int64_t count = 0;
+  oclnn_status status = oclnn__check_tensor(ctx, fn, "in", in, &count);
+  if (status == OCLNN_SUCCESS)
+    status = check_input(layer, fn, in->rank, in->shape);
+  if (status == OCLNN_SUCCESS)
+    status = oclnn__check_tensor(ctx, fn, "grad_out", grad_out, NULL);
+  if (status == OCLNN_SUCCESS)
+    status = check_same_shape(ctx, fn, "grad_out", grad_out, in);
+  if (status == OCLNN_SUCCESS)
+    status = oclnn__check_tensor(ctx, fn, "grad_in", grad_in, NULL);
+  if (status == OCLNN_SUCCESS)
+    status = check_same_shape(ctx, fn, "grad_in", grad_in, in);
+  if (status == OCLNN_SUCCESS && count > 0)
+    status = oclnn__check_no_overlap(ctx, fn, "in", in, "grad_in", grad_in);
+  if (status == OCLNN_SUCCESS && count > 0)
+    status = oclnn__check_no_overlap(ctx, fn, "grad_out", grad_out, "grad_in", grad_in);
+  if (status != OCLNN_SUCCESS || count == 0)
+    return status;
+
+  const oclnn_lrn_desc *d = &layer->desc;
+  cl_ulong n = (cl_ulong)in->shape[0], channels = (cl_ulong)in->shape[1], spatial = 1;
+  for (int i = 2; i < in->rank; i++)
+    spatial *= (cl_ulong)in->shape[i];
+  cl_ulong vec = (cl_ulong)layer->vec;
+  cl_long ring = d->size < (int64_t)channels ? (cl_long)d->size : (cl_long)channels;
+  /* Runs as long as one ring allows (a multiple of the vector width, at least one vector), of
+   * equal lengths. */
+  cl_ulong cap = RING_FLOATS / (2 * (cl_ulong)ring) / vec * vec;
+  cap = cap < vec ? vec : cap > SEG_MAX ? SEG_MAX : cap;
+  cl_ulong segs = (spatial + cap - 1) / cap;
+  cl_ulong seg = ((spatial + segs - 1) / segs + vec - 1) / vec * vec;
+  segs = (spatial + seg - 1) / seg;
+  cl_ulong ring_floats = 2 * (cl_ulong)ring * seg, tasks = n * segs;
+  cl_ulong items = SCRATCH_FLOATS / ring_floats;
+  items = items < 1 ? 1 : items > BACKWARD_ITEMS_MAX ? BACKWARD_ITEMS_MAX : items;
+  items = items > tasks ? tasks : items;
+  /* ring <= 2^31 and seg <= SEG_MAX, so this product cannot overflow. */
+  cl_mem scratch = NULL;
+  status = oclnn__scratch(ctx, fn, (size_t)(items * ring_floats * sizeof(float)), &scratch);
+  if (status != OCLNN_SUCCESS)
+    return status;
+
+  cl_ulong in_off = in->offset, g_off = grad_out->offset, dx_off = grad_in->offset;
+  cl_long before = d->size / 2, after = (d->size - 1) / 2;
+  cl_float alpha_size = (cl_float)(d->alpha / (double)d->size), beta = (cl_float)d->beta,
+           k = (cl_float)d->k, coef = (cl_float)(2.0 * d->alpha * d->beta / (double)d->size);
+  cl_int beta_mode = d->beta == 0.75 ? 1 : d->beta == 0.5 ? 2 : d->beta == 1.0 ? 3 : 0;
+  cl_kernel kernel = layer->backward_kernel;
+  cl_int err = CL_SUCCESS;
+  cl_uint arg = 0;
+#define SET(value)                                                      \
+  do {                                                                  \
+    cl_int e_ = clSetKernelArg(kernel, arg++, sizeof(value), &(value)); \
+    if (err == CL_SUCCESS)                                              \
+      err = e_;                                                         \
+  } while (0)
+  SET(in->buffer);
+  SET(in_off);
+  SET(grad_out->buffer);
+  SET(g_off);
+  SET(grad_in->buffer);
+  SET(dx_off);
+  SET(scratch);
+  SET(channels);
+  SET(spatial);
+  SET(seg);
+  SET(segs);
+  SET(tasks);
+  SET(items);
+  SET(before);
+  SET(after);
+  SET(ring);
+  SET(alpha_size);
+  SET(beta);
+  SET(beta_mode);
+  SET(k);
+  SET(coef);
+#undef SET
+  if (err != CL_SUCCESS)
+    return oclnn__fail_cl(ctx, fn, "clSetKernelArg", err);
+  return enqueue_items(layer, fn, kernel, items);
 }

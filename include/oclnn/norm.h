@@ -359,6 +359,22 @@ OCLNN_API oclnn_status oclnn_lrn_output_shape(oclnn_lrn *layer, int rank, const 
 OCLNN_API oclnn_status oclnn_lrn_forward(oclnn_lrn *layer, const oclnn_tensor *in,
                                          const oclnn_tensor *out);
 
+/* Enqueues grad_in = the gradient of sum(oclnn_lrn_forward(in) * grad_out) with respect to in,
+ * as torch.autograd gives it for F.local_response_norm:
+ *     grad_in_c = g_c s_c^-beta - (2 alpha beta / size) a_c * sum of g_j a_j s_j^(-beta-1)
+ * over the channels j whose window contains c (j = c - (size-1)/2 .. c + size/2), with
+ * s_j = k + alpha/size * (window sum of squares at j). The window sums are recomputed from
+ * `in` (nothing is saved by the forward). grad_out and grad_in have in's shape; grad_in is
+ * overwritten, and must not overlap in or grad_out (OCLNN_ERR_ALIASING); in and grad_out are
+ * only read. Temporaries come from the context's scratch buffer (2 x min(size, C) x at most 4096
+ * floats per work-item, 16 MiB at most). Errors: those of oclnn_lrn_output_shape,
+ * OCLNN_ERR_NULL_ARGUMENT (layer, in, grad_out), OCLNN_ERR_INVALID_VALUE (grad_in NULL: no
+ * gradient asked for), OCLNN_ERR_INVALID_SHAPE (grad_out or grad_in not in's shape), and the
+ * common ones; nothing is written on error. */
+OCLNN_API oclnn_status oclnn_lrn_backward(oclnn_lrn *layer, const oclnn_tensor *in,
+                                          const oclnn_tensor *grad_out,
+                                          const oclnn_tensor *grad_in);
+
 /* ------------------------------------------------------------------------------------------ */
 /* SwitchableNorm1d / 2d / 3d                                                                 */
 /* ------------------------------------------------------------------------------------------ */
