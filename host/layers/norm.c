@@ -87,6 +87,9 @@ void oclnn__norm_variants(oclnn__variant_fn each, void *user) {
   /* LocalResponseNorm: float16 on CPUs, float4 elsewhere (norm_lrn.c). */
   each(user, "norm_lrn.cl", "-DVEC=4");
   each(user, "norm_lrn.cl", "-DVEC=16");
+  /* SwitchableNorm's forward_save and backward, likewise (norm_switchable.c). */
+  each(user, "norm_switchable.cl", "-DVEC=4");
+  each(user, "norm_switchable.cl", "-DVEC=16");
 }
 
 /* The largest power of two <= LOCAL that the kernel can run as a work-group. */

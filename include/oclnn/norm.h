@@ -426,6 +426,50 @@ OCLNN_API oclnn_status oclnn_switchable_norm_forward(
     const oclnn_tensor *running_mean, const oclnn_tensor *running_var, const oclnn_tensor *residual,
     const oclnn_tensor *out);
 
+/* Training SwitchableNorm (in the spirit of "Training" above; x seen as (N, C, S)):
+ *
+ * oclnn_switchable_norm_saved_count: the float count of the saved-statistics tensor for an
+ * input shape: 2 N C + 2 N, plus 2 C with using_bn. Errors: those of
+ * oclnn_switchable_norm_output_shape, OCLNN_ERR_NULL_ARGUMENT.
+ *
+ * oclnn_switchable_norm_forward_save: oclnn_switchable_norm_forward that also writes into
+ * `saved` (caller-owned, rank 1, saved_count floats; NULL: the plain forward) the statistics it
+ * normalised with: mean_in[N C], var_in[N C] (unbiased), mean_ln[N], var_ln[N], then with
+ * using_bn mean_bn[C], var_bn[C] (the batch statistics in training, the running ones in
+ * eval). `saved` is written, so it must not overlap any other tensor.
+ * An empty input writes nothing.
+ *
+ * oclnn_switchable_norm_backward: the gradients, as torch.autograd gives them for the authors'
+ * module, of sum(SwitchableNorm(in) * grad_out) with respect to in (grad_in, in's shape),
+ * weight and bias (grad_weight, grad_bias: (C)) and the mixing logits (grad_mean_weight,
+ * grad_var_weight: (3) with using_bn, else (2); through the softmax), from the `saved`
+ * statistics of forward_save on the same in, weight, logits and training flag. In training the
+ * batch statistics carry gradient; in eval the running ones are constants. The gradient is that
+ * of the norm's output BEFORE the fused residual add and ReLU (apply oclnn_act_relu_backward
+ * first with fuse_relu). Gradients are overwritten; any may be NULL, all NULL is
+ * OCLNN_ERR_INVALID_VALUE; they must not overlap each other or any input (OCLNN_ERR_ALIASING).
+ * in, grad_out, weight, mean_weight, var_weight and saved are required
+ * (OCLNN_ERR_NULL_ARGUMENT). An empty input gives zero parameter gradients. Per-row sums are
+ * deterministic (no atomics). Temporaries come from the context's scratch buffer (5 N C + 2 N +
+ * 2 C floats). Errors: those of the forward's input checks, OCLNN_ERR_INVALID_SHAPE (a
+ * gradient or saved tensor of another shape), OCLNN_ERR_INVALID_VALUE, OCLNN_ERR_NULL_ARGUMENT,
+ * OCLNN_ERR_ALIASING, OCLNN_ERR_INVALID_BUFFER, OCLNN_ERR_OUT_OF_BOUNDS, OCLNN_ERR_OUT_OF_MEMORY,
+ * OCLNN_ERR_BUILD (kernels built at the first forward_save or backward), OCLNN_ERR_OPENCL.
+ * Nothing is written on error; calls only enqueue. */
+OCLNN_API oclnn_status oclnn_switchable_norm_saved_count(oclnn_switchable_norm *layer, int rank,
+                                                         const int64_t *in_shape, int64_t *count);
+OCLNN_API oclnn_status oclnn_switchable_norm_forward_save(
+    oclnn_switchable_norm *layer, int training, const oclnn_tensor *in, const oclnn_tensor *weight,
+    const oclnn_tensor *bias, const oclnn_tensor *mean_weight, const oclnn_tensor *var_weight,
+    const oclnn_tensor *running_mean, const oclnn_tensor *running_var, const oclnn_tensor *residual,
+    const oclnn_tensor *out, const oclnn_tensor *saved);
+OCLNN_API oclnn_status oclnn_switchable_norm_backward(
+    oclnn_switchable_norm *layer, int training, const oclnn_tensor *in, const oclnn_tensor *weight,
+    const oclnn_tensor *mean_weight, const oclnn_tensor *var_weight, const oclnn_tensor *saved,
+    const oclnn_tensor *grad_out, const oclnn_tensor *grad_in, const oclnn_tensor *grad_weight,
+    const oclnn_tensor *grad_bias, const oclnn_tensor *grad_mean_weight,
+    const oclnn_tensor *grad_var_weight);
+
 #ifdef __cplusplus
 }
 #endif
