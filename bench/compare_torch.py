@@ -393,7 +393,8 @@ TARGETS = {
     # issue 8: normalization backward, every gradient
     "norm_bwd_batchnorm2d_eval_8x64x128x128": 1.0, "norm_bwd_batchnorm2d_train_8x64x128x128": 1.0,
     "norm_bwd_instancenorm2d_aff_8x64x128x128": 1.0, "norm_bwd_layernorm_chw_8x64x128x128": 1.0,
-    "norm_bwd_groupnorm_g8_8x64x128x128": 1.0,
+    "norm_bwd_groupnorm_g8_8x64x128x128": 1.0, "norm_bwd_lrn5_8x64x128x128": 1.0,
+    "norm_bwd_switchnorm2d_train_8x64x128x128": 1.0,
 }
 
 
@@ -485,7 +486,8 @@ def norm_backward_torch(case, torch):
         raise RuntimeError("%s: torch gives shape %s, oclnn %s"
                            % (case["case"], list(y.shape), case["out_shape"]))
     g = torch.rand_like(y) * 2 - 1
-    inputs = [x, module.weight, module.bias]
+    # Every parameter the module has (LocalResponseNorm: none; SwitchNorm: also its logits).
+    inputs = [x] + list(module.parameters())
     return (lambda: torch.autograd.grad(y, inputs, g, retain_graph=True)), None
 
 

@@ -1452,12 +1452,14 @@ done:
 static const char *const BACKWARD_NORM_CASES[] = {
     "batchnorm2d_eval_8x64x128x128",   "batchnorm2d_train_8x64x128x128",
     "instancenorm2d_aff_8x64x128x128", "layernorm_chw_8x64x128x128",
-    "groupnorm_g8_8x64x128x128",
+    "groupnorm_g8_8x64x128x128",       "lrn5_8x64x128x128",
+    "switchnorm2d_train_8x64x128x128",
 };
 
 typedef struct norm_bwd_run {
   norm_run r;
   oclnn_tensor save_mean, save_invstd, grad_out, grad_in, grad_weight, grad_bias;
+  oclnn_tensor grad_mean_weight, grad_var_weight; /* SwitchableNorm's logits */
 } norm_bwd_run;
 
 static oclnn_status norm_backward_forward_save(norm_bwd_run *b) {
@@ -1474,6 +1476,12 @@ static oclnn_status norm_backward_forward_save(norm_bwd_run *b) {
   case NORM_LAYER:
     return oclnn_layer_norm_forward_save(r->layer, &r->in, &r->weight, &r->bias, NULL, &r->out,
                                          &b->save_mean, &b->save_invstd);
+  case NORM_LRN: /* saves nothing: its backward recomputes the window sums */
+    return oclnn_lrn_forward(r->layer, &r->in, &r->out);
+  case NORM_SWITCH: /* its saved statistics in save_mean */
+    return oclnn_switchable_norm_forward_save(r->layer, train, &r->in, &r->weight, &r->bias,
+                                              &r->mean_weight, &r->var_weight, &r->running_mean,
+                                              &r->running_var, NULL, &r->out, &b->save_mean);
   default:
     return oclnn_group_norm_forward_save(r->layer, &r->in, &r->weight, &r->bias, NULL, &r->out,
                                          &b->save_mean, &b->save_invstd);
@@ -1496,6 +1504,13 @@ static oclnn_status norm_backward_thunk(void *arg) {
   case NORM_LAYER:
     return oclnn_layer_norm_backward(r->layer, &r->in, &r->weight, &b->save_mean, &b->save_invstd,
                                      &b->grad_out, &b->grad_in, &b->grad_weight, &b->grad_bias);
+  case NORM_LRN:
+    return oclnn_lrn_backward(r->layer, &r->in, &b->grad_out, &b->grad_in);
+  case NORM_SWITCH:
+    return oclnn_switchable_norm_backward(r->layer, train, &r->in, &r->weight, &r->mean_weight,
+                                          &r->var_weight, &b->save_mean, &b->grad_out, &b->grad_in,
+                                          &b->grad_weight, &b->grad_bias, &b->grad_mean_weight,
+                                          &b->grad_var_weight);
   default:
     return oclnn_group_norm_backward(r->layer, &r->in, &r->weight, &b->save_mean, &b->save_invstd,
                                      &b->grad_out, &b->grad_in, &b->grad_weight, &b->grad_bias);
@@ -1515,6 +1530,8 @@ static int64_t norm_backward_groups(const norm_case *c) {
       rows *= c->shape[i];
     return rows;
   }
+  case NORM_SWITCH: /* oclnn_switchable_norm_saved_count with using_bn */
+    return 2 * c->shape[0] * c->shape[1] + 2 * c->shape[0] + 2 * c->shape[1];
   default:
     return c->shape[0] * c->param;
   }
@@ -1557,6 +1574,11 @@ static int run_backward_norm_case(oclnn_context *ctx, const options *opt, const 
     s = oclnn_tensor_alloc(ctx, prank, pshape, &b.grad_weight);
   if (s == OCLNN_SUCCESS)
     s = oclnn_tensor_alloc(ctx, prank, pshape, &b.grad_bias);
+  const int64_t logits[1] = {3};
+  if (s == OCLNN_SUCCESS && c->kind == NORM_SWITCH)
+    s = oclnn_tensor_alloc(ctx, 1, logits, &b.grad_mean_weight);
+  if (s == OCLNN_SUCCESS && c->kind == NORM_SWITCH)
+    s = oclnn_tensor_alloc(ctx, 1, logits, &b.grad_var_weight);
   if (s == OCLNN_SUCCESS) {
     fill_random(host, (size_t)count, 0x5eed ^ (uint64_t)count);
     s = oclnn_tensor_upload(ctx, &r->in, host, (size_t)count);
@@ -1620,9 +1642,11 @@ static int run_backward_norm_case(oclnn_context *ctx, const options *opt, const 
   result = 0;
 done:
   norm_free(c, r->layer);
-  oclnn_tensor *tensors[] = {&r->in,           &r->out,         &r->weight,     &r->bias,
-                             &r->running_mean, &r->running_var, &b.save_mean,   &b.save_invstd,
-                             &b.grad_out,      &b.grad_in,      &b.grad_weight, &b.grad_bias};
+  oclnn_tensor *tensors[] = {
+      &r->in,          &r->out,      &r->weight,          &r->bias,           &r->running_mean,
+      &r->running_var, &b.save_mean, &b.save_invstd,      &b.grad_out,        &b.grad_in,
+      &b.grad_weight,  &b.grad_bias, &b.grad_mean_weight, &b.grad_var_weight, &r->mean_weight,
+      &r->var_weight};
   for (size_t i = 0; i < sizeof tensors / sizeof tensors[0]; i++)
     oclnn_tensor_free(tensors[i]);
   free(host);
