@@ -2,8 +2,9 @@
  * oclnn normalization: torch.nn.BatchNorm1d/2d/3d, LayerNorm, InstanceNorm1d/2d/3d, GroupNorm,
  * LocalResponseNorm, and SwitchableNorm 1d/2d/3d (Luo et al. 2018, its authors' SwitchNorm2d
  * semantics; see SPEC.md). Forward passes for all; forward_save and backward for BatchNorm,
- * InstanceNorm, LayerNorm and GroupNorm (see "Training" below). Included by oclnn.h; the
- * conventions at the top of oclnn.h hold here too.
+ * InstanceNorm, LayerNorm and GroupNorm (see "Training" below), and for SwitchableNorm (see
+ * its section); backward for LocalResponseNorm. Included by oclnn.h; the conventions at the top
+ * of oclnn.h hold here too.
  *
  * Layers hold only their configuration (and compiled kernels): weights, biases, running
  * statistics and SwitchableNorm's logits are caller-owned device tensors in PyTorch's layout,
