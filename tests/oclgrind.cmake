@@ -61,3 +61,19 @@ if(TARGET test_norm_backward)
     FAIL_REGULAR_EXPRESSION "Invalid (read|write)|Uninitiali[sz]ed|[Dd]ata race|OCLGRIND FATAL"
     TIMEOUT 900)
 endif()
+
+# LocalResponseNorm and SwitchableNorm backward (and SwitchableNorm's forward_save): the torch
+# cases and the bad-input tables on the simulator (bounds and races of lrn_backward's rings and
+# the sn_* kernels). About a second each.
+foreach(suite IN ITEMS test_norm_lrn_backward test_norm_switchable_backward)
+  if(NOT TARGET ${suite})
+    continue()
+  endif()
+  string(REPLACE "test_" "" prefix ${suite})
+  add_test(NAME oclgrind_${suite} COMMAND ${suite} --jobs 2
+    --filter "${prefix}/@(torch_cases|invalid)")
+  set_tests_properties(oclgrind_${suite} PROPERTIES
+    ENVIRONMENT "OCL_ICD_VENDORS=${OCLNN_OCLGRIND_VENDORS};OCLNN_DEVICE=oclgrind;OCLNN_TEST_KEEP_CONTEXT=1;OCLNN_CACHE_DIR=${CMAKE_BINARY_DIR}/test-program-cache-oclgrind;OCLGRIND_UNINITIALIZED=0;OCLGRIND_DATA_RACES=1;OCLNN_TEST_DATA=${CMAKE_CURRENT_SOURCE_DIR}/data"
+    FAIL_REGULAR_EXPRESSION "Invalid (read|write)|Uninitiali[sz]ed|[Dd]ata race|OCLGRIND FATAL"
+    TIMEOUT 900)
+endforeach()
