@@ -201,19 +201,21 @@ __kernel void lrn_backward(__global const float *restrict x, ulong x_off,
       const long i = c - before;
       if (i < 0)
         continue;
-      const long lo = max(i - after, 0L), hi = min(i + before, last);
+      const long lo = max(i - after, 0L), hi = min(i + before, last), first = lo % ring;
       __global const float *u = rt + (ulong)(i % ring) * 2 * seg + seg;
       const ulong off = (ulong)i * spatial;
+      /* The window's slots are consecutive modulo the ring: step through them instead of a
+       * division per load. */
       for (ulong m = 0; m < vec_end; m += VEC) {
         floatV sum = (floatV)(0.0f);
-        for (long j = lo; j <= hi; j++)
-          sum += vloadV(0, rt + (ulong)(j % ring) * 2 * seg + m);
+        for (long j = lo, slot = first; j <= hi; j++, slot = slot + 1 == ring ? 0 : slot + 1)
+          sum += vloadV(0, rt + (ulong)slot * 2 * seg + m);
         vstoreV(vloadV(0, u + m) - coef * vloadV(0, xs + off + m) * sum, 0, ds + off + m);
       }
       for (ulong m = vec_end; m < len; m++) {
         float sum = 0.0f;
-        for (long j = lo; j <= hi; j++)
-          sum += rt[(ulong)(j % ring) * 2 * seg + m];
+        for (long j = lo, slot = first; j <= hi; j++, slot = slot + 1 == ring ? 0 : slot + 1)
+          sum += rt[(ulong)slot * 2 * seg + m];
         ds[off + m] = u[m] - coef * xs[off + m] * sum;
       }
     }
