@@ -396,6 +396,12 @@ TARGETS = {
     "norm_bwd_groupnorm_g8_8x64x128x128": 1.0, "norm_bwd_lrn5_8x64x128x128": 1.0,
     "norm_bwd_switchnorm2d_train_8x64x128x128": 1.0,
 }
+# Issue 8: every conv backward case (all three gradients) at >= 1.0x torch's autograd.
+TARGETS.update({"conv_bwd_" + name: 1.0 for name in (
+    "conv2d_64to64_k3p1_1x64x128x128", "conv2d_128to128_k3p1_1x128x64x64",
+    "conv2d_3to32_k9p4_reflect_1x3x256x256", "conv2d_32to64_k3s2p1_1x32x256x256",
+    "dwconv2d_64_k3p1_1x64x128x128", "conv2d_64to64_k3d2p2_1x64x128x128",
+    "conv2d_128to128_k1_1x128x64x64", "conv1d_64to64_k5p2_8x64x4096")})
 
 
 # ------------------------------------------------------------------------------------------------
@@ -443,6 +449,25 @@ def act_torch(case, torch):
 # Suite "backward"
 
 
+def conv_backward_torch(case, torch):
+    """(as-is callable, None) for one oclnn-bench conv backward case: torch.autograd.grad of a
+    Conv<d>d's output (graph built once, retained) w.r.t. input, weight and bias, as
+    oclnn_conv_backward computes all three."""
+    nn = torch.nn
+    module = getattr(nn, "Conv%dd" % case["dims"])(
+        case["in_channels"], case["out_channels"], case["kernel_size"], stride=case["stride"],
+        padding=case["padding"], dilation=case["dilation"], groups=case["groups"],
+        bias=case["bias"], padding_mode=case["padding_mode"])
+    x = (torch.rand(case["in_shape"]) * 2 - 1).requires_grad_()
+    y = module(x)
+    if list(y.shape) != case["out_shape"]:
+        raise RuntimeError("%s: torch gives shape %s, oclnn %s"
+                           % (case["case"], list(y.shape), case["out_shape"]))
+    g = torch.rand_like(y) * 2 - 1
+    inputs = (x, module.weight, module.bias)
+    return (lambda: torch.autograd.grad(y, inputs, g, retain_graph=True)), None
+
+
 def backward_torch(case, torch):
     """(as-is callable, out= callable or None) for one oclnn-bench backward case. As-is is
     torch.autograd.grad through a graph built once (the backward kernels alone); warm is the
@@ -450,6 +475,8 @@ def backward_torch(case, torch):
     constant pads' backward is a slice, circular's goes through autograd's cat and slices)."""
     if case.get("layer") == "norm":
         return norm_backward_torch(case, torch)
+    if case.get("layer") == "conv":
+        return conv_backward_torch(case, torch)
     if case.get("layer") != "pad":
         raise ValueError("unknown backward layer %r" % case.get("layer"))
     F = torch.nn.functional

@@ -226,3 +226,124 @@ __kernel void conv_bw_bias(__global const float *restrict grad_out, ulong grad_o
   }
   grad_bias[grad_bias_offset + k] = acc;
 }
+
+/* grad_weight, tiled: one work-item (a work-group of one) computes WKB output channels x WCB
+ * weight columns (a column is one (input channel, tap) pair, the weight's flattened inner dims)
+ * as WKB * WCB float16 accumulators over 16 output positions of a row at a time: per step WKB
+ * rows of grad_out and WCB input rows (each shifted by its tap) are loaded once and multiplied
+ * all by all. Inputs read where the 16 positions fall inside the row with stride 1 or 2 are
+ * plain vector loads; the rest (pads, upsampling, other strides, a partial last step) go lane
+ * by lane through the forward's mapping. gid 0: column block; gid 1: group * k_blocks + block. */
+#define WKB 4
+#define WCB 4
+
+/* The 16 inputs that output positions x0, x0 + step, ... of one row read (0 past `lanes`). */
+inline float16 conv_bw_lanes(__global const float *row, int x0, int step, int n, int up, int mode,
+                             int lanes) {
+  if (up == 1 && lanes == 16 && x0 >= 0) {
+    if (step == 1 && x0 + 16 <= n)
+      return vload16(0, row + x0);
+    if (step == 2 && x0 + 32 <= n) {
+      const float16 a = vload16(0, row + x0), b = vload16(0, row + x0 + 16);
+      return (float16)(a.even, b.even);
+    }
+  }
+  float v[16];
+  for (int i = 0; i < 16; i++) {
+    const int xu = i < lanes ? conv_bw_source(x0 + i * step, n, mode) : -1;
+    v[i] = xu >= 0 ? row[xu / up] : 0.0f;
+  }
+  return vload16(0, v);
+}
+
+inline float conv_bw_hsum(float16 v) {
+  const float8 a = v.lo + v.hi;
+  const float4 b = a.lo + a.hi;
+  const float2 c = b.lo + b.hi;
+  return c.lo + c.hi;
+}
+
+__kernel void conv_bw_weight_tiled(__global const float *restrict grad_out, ulong grad_out_offset,
+                                   __global const float *restrict in, ulong in_offset,
+                                   __global float *restrict grad_weight, ulong grad_weight_offset,
+                                   ulong batch, int channels, int out_channels, int groups,
+                                   int in_d, int in_h, int in_w, int out_d, int out_h, int out_w,
+                                   int kd, int kh, int kw, int sd, int sh, int sw, int dd, int dh,
+                                   int dw, int pbd, int pbh, int pbw, int mode, int ud, int uh,
+                                   int uw) {
+  const int group_in = channels / groups, group_out = out_channels / groups;
+  const int taps = kd * kh * kw, columns = group_in * taps;
+  const int k_blocks = (group_out + WKB - 1) / WKB;
+  const int col0 = (int)get_global_id(0) * WCB;
+  const int g = (int)get_global_id(1) / k_blocks, kb = (int)get_global_id(1) % k_blocks;
+  const int k0 = g * group_out + kb * WKB;
+  const int k_valid = min(WKB, group_out - kb * WKB);
+  const ulong in_plane = (ulong)in_d * (ulong)in_h * (ulong)in_w;
+  const ulong out_plane = (ulong)out_d * (ulong)out_h * (ulong)out_w;
+  const int nd = in_d * ud, nh = in_h * uh, nw = in_w * uw;
+
+  int col_c[WCB], col_a[WCB], col_b[WCB], col_x[WCB];
+  bool col_ok[WCB];
+  for (int j = 0; j < WCB; j++) {
+    const int col = min(col0 + j, columns - 1);
+    col_ok[j] = col0 + j < columns;
+    const int t = col % taps;
+    col_c[j] = g * group_in + col / taps;
+    col_a[j] = t / (kh * kw);
+    col_b[j] = t / kw % kh;
+    col_x[j] = (t % kw) * dw - pbw; /* the column's input x at output x 0 */
+  }
+  float16 acc[WKB][WCB];
+  for (int i = 0; i < WKB; i++)
+    for (int j = 0; j < WCB; j++)
+      acc[i][j] = 0.0f;
+
+  for (ulong n = 0; n < batch; n++) {
+    for (int od = 0; od < out_d; od++) {
+      for (int oh = 0; oh < out_h; oh++) {
+        __global const float *go_row[WKB];
+        for (int i = 0; i < WKB; i++)
+          go_row[i] = grad_out + grad_out_offset +
+                      (n * (ulong)out_channels + (ulong)(k0 + min(i, k_valid - 1))) * out_plane +
+                      ((ulong)od * (ulong)out_h + (ulong)oh) * (ulong)out_w;
+        __global const float *row[WCB];
+        bool row_ok[WCB];
+        for (int j = 0; j < WCB; j++) {
+          const int zu = conv_bw_source(od * sd - pbd + col_a[j] * dd, nd, mode);
+          const int yu = conv_bw_source(oh * sh - pbh + col_b[j] * dh, nh, mode);
+          row_ok[j] = zu >= 0 && yu >= 0;
+          row[j] =
+              in + in_offset + (n * (ulong)channels + (ulong)col_c[j]) * in_plane +
+              ((ulong)(row_ok[j] ? zu / ud : 0) * (ulong)in_h + (ulong)(row_ok[j] ? yu / uh : 0)) *
+                  (ulong)in_w;
+        }
+        for (int ow0 = 0; ow0 < out_w; ow0 += 16) {
+          const int lanes = min(16, out_w - ow0);
+          float16 gv[WKB];
+          for (int i = 0; i < WKB; i++) {
+            if (lanes == 16) {
+              gv[i] = vload16(0, go_row[i] + ow0);
+            } else {
+              float v[16];
+              for (int l = 0; l < 16; l++)
+                v[l] = l < lanes ? go_row[i][ow0 + l] : 0.0f;
+              gv[i] = vload16(0, v);
+            }
+          }
+          for (int j = 0; j < WCB; j++) {
+            const float16 xv =
+                row_ok[j] ? conv_bw_lanes(row[j], ow0 * sw + col_x[j], sw, nw, uw, mode, lanes)
+                          : (float16)0.0f;
+            for (int i = 0; i < WKB; i++)
+              acc[i][j] = fma(gv[i], xv, acc[i][j]);
+          }
+        }
+      }
+    }
+  }
+  for (int i = 0; i < k_valid; i++)
+    for (int j = 0; j < WCB; j++)
+      if (col_ok[j])
+        grad_weight[grad_weight_offset + (ulong)(k0 + i) * (ulong)columns + (ulong)(col0 + j)] =
+            conv_bw_hsum(acc[i][j]);
+}

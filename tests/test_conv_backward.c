@@ -386,11 +386,13 @@ Test(conv_backward_sweep, corner_cases) {
   }
 }
 
-Test(conv_backward_sweep, random_configurations) {
+/* Random configurations; wide: the last spatial dim 12..45, so that the output rows are long
+ * enough for the tiled grad_weight kernel (16 positions per step, partial last steps). */
+static void random_sweep(uint64_t seed, bool wide, int want) {
   oclnn_context *ctx = test_context();
-  rng_state = 0x9e3779b97f4a7c15ULL;
+  rng_state = seed;
   int ran = 0;
-  for (int attempt = 0; attempt < 2000 && ran < 160; attempt++) {
+  for (int attempt = 0; attempt < 20 * want && ran < want; attempt++) {
     const int dims = (int)rnd(1, 3);
     oclnn_conv_desc d = oclnn_conv_desc_default(dims, 1, 1, 1);
     int64_t groups = rnd(1, 3);
@@ -417,16 +419,24 @@ Test(conv_backward_sweep, random_configurations) {
       d.input_upsample[i] = upsample ? rnd(1, 3) : 1;
       spatial[i] = rnd(1, max_size);
     }
+    if (wide)
+      spatial[dims - 1] = rnd(12, 45);
     int64_t shape[5], out[5];
     const int64_t batch = rnd(-1, 2); /* -1: unbatched */
     const int rank = make_shape(dims, batch, d.in_channels, spatial, shape);
     if (!conv_ref_output_shape(&d, rank, shape, out))
       continue;
-    check_case(ctx, &d, rank, shape, 100 + (uint64_t)attempt, (int)rnd(1, 7));
+    check_case(ctx, &d, rank, shape, seed + (uint64_t)attempt, (int)rnd(1, 7));
     ran++;
   }
-  cr_assert_geq(ran, 160, "only %d random configurations were valid", ran);
+  cr_assert_geq(ran, want, "only %d random configurations were valid", ran);
 }
+
+Test(conv_backward_sweep, random_configurations) {
+  random_sweep(0x9e3779b97f4a7c15ULL, false, 160);
+}
+
+Test(conv_backward_sweep, random_wide_rows) { random_sweep(0x2545f4914f6cdd1dULL, true, 80); }
 
 /* ------------------------------------------------------------------------------------------ */
 /* torch.autograd cases                                                                       */

@@ -1653,6 +1653,320 @@ done:
   return result;
 }
 
+/* Convolution backward: the conv cases of issue 4's eight shapes (CONV_CASES), all three
+ * gradients per call (oclnn_conv_backward with grad_input, grad_weight and grad_bias). */
+static const char *const BACKWARD_CONV_CASES[] = {
+    "conv2d_64to64_k3p1_1x64x128x128",       "conv2d_128to128_k3p1_1x128x64x64",
+    "conv2d_3to32_k9p4_reflect_1x3x256x256", "conv2d_32to64_k3s2p1_1x32x256x256",
+    "dwconv2d_64_k3p1_1x64x128x128",         "conv2d_64to64_k3d2p2_1x64x128x128",
+    "conv2d_128to128_k1_1x128x64x64",        "conv1d_64to64_k5p2_8x64x4096",
+};
+
+typedef struct conv_backward_run {
+  oclnn_conv *conv;
+  oclnn_tensor in, weight, grad_out, grad_in, grad_weight, grad_bias;
+} conv_backward_run;
+
+static oclnn_status conv_backward_thunk(void *arg) {
+  conv_backward_run *r = arg;
+  return oclnn_conv_backward(r->conv, &r->in, &r->weight, &r->grad_out, &r->grad_in,
+                             &r->grad_weight, &r->grad_bias);
+}
+
+/* Spatial coordinates of flat index i of a (N, C, spatial...) tensor; returns the plane index
+ * n * C + c. */
+static int64_t conv_bwd_coords(const int64_t *shape, int rank, int64_t i, int64_t *pos) {
+  for (int a = rank - 1; a >= 2; a--) {
+    pos[a - 2] = i % shape[a];
+    i /= shape[a];
+  }
+  return i;
+}
+
+/* Whether the window of output position opos can read input position x in every dim, directly
+ * or through a padded image of it (a cheap filter before the exact sum). */
+static bool conv_bwd_window(const conv_case *c, const int64_t *opos, const int64_t *x) {
+  for (int d = 0; d < c->dims; d++) {
+    const int64_t n = c->shape[2 + d], lo = opos[d] * c->stride - c->padding,
+                  hi = lo + c->dilation * (c->kernel - 1);
+    const int64_t images[5] = {x[d], -x[d], 2 * (n - 1) - x[d], x[d] - n, x[d] + n};
+    bool near = (x[d] == 0 && lo < 0) || (x[d] == n - 1 && hi >= n);
+    for (int i = 0; i < 5; i++)
+      near = near || (images[i] >= lo && images[i] <= hi);
+    if (!near)
+      return false;
+  }
+  return true;
+}
+
+/* Samples of each gradient against double sums over the forward's products (the same
+ * scatter the tests' reference does, restricted to the sampled element): grad_bias entirely,
+ * every 9973rd grad_input element, every 61st grad_weight element. Tolerance 1e-4 * (1 + sum of
+ * |terms|). Returns the number of mismatches. */
+static int64_t conv_backward_check(const conv_case *c, const int64_t *out_shape, const float *in,
+                                   const float *w, const float *g, const float *gin,
+                                   const float *gw, const float *gb) {
+  const int dims = c->dims;
+  const int64_t cin_g = c->in_channels / c->groups, cout_g = c->out_channels / c->groups;
+  int64_t taps = 1, out_plane = 1, in_plane = 1, in_count, w_count;
+  for (int d = 0; d < dims; d++) {
+    taps *= c->kernel;
+    out_plane *= out_shape[2 + d];
+    in_plane *= c->shape[2 + d];
+  }
+  in_count = c->shape[0] * c->in_channels * in_plane;
+  w_count = c->out_channels * cin_g * taps;
+  const int64_t batch = c->shape[0];
+  int64_t mismatches = 0;
+  for (int64_t k = 0; k < c->out_channels; k++) {
+    double sum = 0, size = 0;
+    for (int64_t n = 0; n < batch; n++)
+      for (int64_t p = 0; p < out_plane; p++) {
+        double v = g[(n * c->out_channels + k) * out_plane + p];
+        sum += v;
+        size += conv_abs(v);
+      }
+    mismatches += conv_abs((double)gb[k] - sum) > 1e-4 * (1.0 + size);
+  }
+  /* Every output position and tap that reads input element `target` (or, for grad_weight,
+   * every product with weight element `target`). */
+  for (int pass = 0; pass < 2; pass++) {
+    const int64_t count = pass == 0 ? in_count : w_count, step = pass == 0 ? 9973 : 61;
+    for (int64_t target = 0; target < count; target += step) {
+      double sum = 0, size = 0;
+      int64_t k_lo = 0, k_hi = c->out_channels, ch = 0, tap_only = -1, n_only = -1;
+      int64_t target_pos[3] = {0, 0, 0};
+      if (pass == 0) {
+        int64_t plane = conv_bwd_coords(c->shape, c->rank, target, target_pos);
+        n_only = plane / c->in_channels;
+        ch = plane % c->in_channels;
+        k_lo = ch / cin_g * cout_g;
+        k_hi = k_lo + cout_g;
+      } else {
+        tap_only = target % taps;
+        ch = target / taps % cin_g;
+        k_lo = target / taps / cin_g;
+        k_hi = k_lo + 1;
+      }
+      for (int64_t n = 0; n < batch; n++) {
+        if (n_only >= 0 && n != n_only)
+          continue;
+        for (int64_t k = k_lo; k < k_hi; k++) {
+          const int64_t in_ch = pass == 0 ? ch : k / cout_g * cin_g + ch;
+          const int64_t wch = pass == 0 ? ch % cin_g : ch;
+          for (int64_t p = 0; p < out_plane; p++) {
+            int64_t opos[3] = {0, 0, 0}, rest = p;
+            for (int d = dims - 1; d >= 0; d--) {
+              opos[d] = rest % out_shape[2 + d];
+              rest /= out_shape[2 + d];
+            }
+            if (pass == 0 && !conv_bwd_window(c, opos, target_pos))
+              continue;
+            for (int64_t t = (tap_only >= 0 ? tap_only : 0);
+                 t < (tap_only >= 0 ? tap_only + 1 : taps); t++) {
+              int64_t src = 0, tap = t, tpos[3] = {0, 0, 0};
+              for (int d = dims - 1; d >= 0; d--) {
+                tpos[d] = tap % c->kernel;
+                tap /= c->kernel;
+              }
+              for (int d = 0; d < dims && src >= 0; d++) {
+                int64_t x =
+                    conv_source(c->mode, opos[d] * c->stride - c->padding + tpos[d] * c->dilation,
+                                c->shape[2 + d]);
+                src = x < 0 ? -1 : src * c->shape[2 + d] + x;
+              }
+              if (src < 0)
+                continue;
+              const int64_t in_index = (n * c->in_channels + in_ch) * in_plane + src;
+              if (pass == 0 && in_index != target)
+                continue;
+              const double go = g[(n * c->out_channels + k) * out_plane + p];
+              const double term = pass == 0 ? go * (double)w[(k * cin_g + wch) * taps + t]
+                                            : go * (double)in[in_index];
+              sum += term;
+              size += conv_abs(term);
+            }
+          }
+        }
+      }
+      const double got = pass == 0 ? gin[target] : gw[target];
+      mismatches += conv_abs(got - sum) > 1e-4 * (1.0 + size);
+    }
+  }
+  return mismatches;
+}
+
+static int run_backward_conv_case(oclnn_context *ctx, const options *opt, const conv_case *c,
+                                  const char *name, const char *device_name) {
+  oclnn_conv_desc desc =
+      oclnn_conv_desc_default(c->dims, c->in_channels, c->out_channels, c->kernel);
+  for (int d = 0; d < c->dims; d++) {
+    desc.stride[d] = c->stride;
+    desc.padding[d] = c->padding;
+    desc.dilation[d] = c->dilation;
+  }
+  desc.groups = c->groups;
+  desc.padding_mode = c->mode;
+  desc.algo = c->algo;
+  conv_backward_run r;
+  memset(&r, 0, sizeof r);
+  float *host[6] = {NULL, NULL, NULL, NULL, NULL, NULL}; /* in, w, grad_out, gin, gw, gb */
+  int64_t out_shape[OCLNN_MAX_RANK];
+  int64_t w_shape[OCLNN_MAX_RANK] = {c->out_channels, c->in_channels / c->groups, 1, 1, 1};
+  int64_t b_shape[1] = {c->out_channels};
+  timing t;
+  memset(&t, 0, sizeof t);
+  int result = 1;
+  int64_t in_count = 1, out_count = 1, w_count = w_shape[0] * w_shape[1], mismatches = -1;
+  for (int d = 0; d < c->dims; d++) {
+    w_shape[2 + d] = c->kernel;
+    w_count *= c->kernel;
+  }
+  double start = now_ms();
+  oclnn_status s = oclnn_conv_create(ctx, &desc, &r.conv);
+  if (s == OCLNN_SUCCESS)
+    s = oclnn_conv_output_shape(r.conv, c->rank, c->shape, out_shape);
+  if (s == OCLNN_SUCCESS) {
+    for (int i = 0; i < c->rank; i++) {
+      in_count *= c->shape[i];
+      out_count *= out_shape[i];
+    }
+    const int64_t counts[3] = {in_count, w_count, out_count};
+    for (int i = 0; i < 3; i++) {
+      host[i] = malloc((size_t)counts[i] * sizeof(float));
+      if (!host[i]) {
+        fprintf(stderr, "oclnn-bench: %s: out of host memory\n", name);
+        goto done;
+      }
+      fill_random(host[i], (size_t)counts[i], 0xbac4 + (uint64_t)i);
+    }
+    s = oclnn_tensor_alloc(ctx, c->rank, c->shape, &r.in);
+  }
+  if (s == OCLNN_SUCCESS)
+    s = oclnn_tensor_alloc(ctx, 2 + c->dims, w_shape, &r.weight);
+  if (s == OCLNN_SUCCESS)
+    s = oclnn_tensor_alloc(ctx, c->rank, out_shape, &r.grad_out);
+  if (s == OCLNN_SUCCESS)
+    s = oclnn_tensor_alloc(ctx, c->rank, c->shape, &r.grad_in);
+  if (s == OCLNN_SUCCESS)
+    s = oclnn_tensor_alloc(ctx, 2 + c->dims, w_shape, &r.grad_weight);
+  if (s == OCLNN_SUCCESS)
+    s = oclnn_tensor_alloc(ctx, 1, b_shape, &r.grad_bias);
+  if (s == OCLNN_SUCCESS)
+    s = oclnn_tensor_upload(ctx, &r.in, host[0], (size_t)in_count);
+  if (s == OCLNN_SUCCESS)
+    s = oclnn_tensor_upload(ctx, &r.weight, host[1], (size_t)w_count);
+  if (s == OCLNN_SUCCESS)
+    s = oclnn_tensor_upload(ctx, &r.grad_out, host[2], (size_t)out_count);
+  if (s == OCLNN_SUCCESS) {
+    /* create_ms covers the layer and the backward programs, built at the first call. */
+    s = conv_backward_thunk(&r);
+    t.create_ms = now_ms() - start;
+    if (s == OCLNN_SUCCESS)
+      s = oclnn_context_finish(ctx);
+    t.first_ms = now_ms() - start - t.create_ms;
+  }
+  if (s != OCLNN_SUCCESS) {
+    fprintf(stderr, "oclnn-bench: %s: %s: %s\n", name, oclnn_status_string(s),
+            oclnn_context_error(ctx));
+    goto done;
+  }
+  if (opt->check) {
+    const int64_t counts[3] = {in_count, w_count, c->out_channels};
+    const oclnn_tensor *grads[3] = {&r.grad_in, &r.grad_weight, &r.grad_bias};
+    for (int i = 0; i < 3; i++) {
+      host[3 + i] = malloc((size_t)counts[i] * sizeof(float));
+      if (!host[3 + i] ||
+          oclnn_tensor_download(ctx, grads[i], host[3 + i], (size_t)counts[i]) != OCLNN_SUCCESS) {
+        fprintf(stderr, "oclnn-bench: %s: cannot download the gradients: %s\n", name,
+                oclnn_context_error(ctx));
+        goto done;
+      }
+    }
+    mismatches =
+        conv_backward_check(c, out_shape, host[0], host[1], host[2], host[3], host[4], host[5]);
+  }
+  if (!time_launches(ctx, opt, conv_backward_thunk, &r, &t)) {
+    fprintf(stderr, "oclnn-bench: %s: %s\n", name, oclnn_context_error(ctx));
+    goto done;
+  }
+  /* grad_input and grad_weight each make the forward's products once. */
+  double flops = 4.0 * (double)out_count * (double)(w_count / c->out_channels);
+  double bytes = (double)(2 * in_count + out_count + 2 * w_count) * sizeof(float);
+  double gflops = flops / (t.median_ms * 1e-3) / 1e9;
+  char in_text[96], out_text[96];
+  shape_text(in_text, sizeof in_text, c->shape, c->rank);
+  shape_text(out_text, sizeof out_text, out_shape, c->rank);
+  if (opt->text) {
+    printf("%-32s %-24s %-16s %10.4f %10.4f %9.2f %9.2f  %.1f GFLOP/s%s\n", name, in_text, out_text,
+           t.median_ms, t.min_ms, t.create_ms, t.first_ms, gflops,
+           mismatches > 0   ? "  CHECK FAILED"
+           : mismatches < 0 ? ""
+                            : "  ok");
+  } else {
+    printf("{\"suite\": \"backward\", \"case\": ");
+    print_json_string(name);
+    printf(", \"layer\": \"conv\", \"torch\": ");
+    print_json_string(c->torch);
+    printf(", \"dims\": %d, \"in_channels\": %lld, \"out_channels\": %lld, \"kernel_size\": %lld, "
+           "\"stride\": %lld, \"padding\": %lld, \"dilation\": %lld, \"groups\": %lld, "
+           "\"bias\": true, \"padding_mode\": \"%s\", \"in_shape\": ",
+           c->dims, (long long)c->in_channels, (long long)c->out_channels, (long long)c->kernel,
+           (long long)c->stride, (long long)c->padding, (long long)c->dilation,
+           (long long)c->groups, CONV_MODE_NAMES[c->mode]);
+    print_json_ints(c->shape, c->rank);
+    printf(", \"out_shape\": ");
+    print_json_ints(out_shape, c->rank);
+    printf(", \"flops\": %.0f, \"bytes\": %.0f, \"median_ms\": %.6f, \"min_ms\": %.6f, "
+           "\"gflops\": %.3f, \"reps\": %d, \"samples\": %d, \"create_ms\": %.3f, "
+           "\"first_ms\": %.3f",
+           flops, bytes, t.median_ms, t.min_ms, gflops, t.reps, t.samples, t.create_ms, t.first_ms);
+    if (mismatches >= 0)
+      printf(", \"check\": \"%s\", \"mismatches\": %lld", mismatches ? "failed" : "ok",
+             (long long)mismatches);
+    printf(", \"device\": ");
+    print_json_string(device_name);
+    printf("}\n");
+  }
+  fflush(stdout);
+  result = mismatches > 0 ? 1 : 0;
+done:
+  oclnn_conv_free(r.conv);
+  oclnn_tensor *tensors[6] = {&r.in,      &r.weight,      &r.grad_out,
+                              &r.grad_in, &r.grad_weight, &r.grad_bias};
+  for (int i = 0; i < 6; i++) {
+    oclnn_tensor_free(tensors[i]);
+    free(host[i]);
+  }
+  return result;
+}
+
+static int run_backward_conv_cases(oclnn_context *ctx, const options *opt,
+                                   const char *device_name) {
+  int failures = 0;
+  for (size_t i = 0; i < sizeof BACKWARD_CONV_CASES / sizeof BACKWARD_CONV_CASES[0]; i++) {
+    const conv_case *c = NULL;
+    for (size_t j = 0; j < sizeof CONV_CASES / sizeof CONV_CASES[0]; j++)
+      if (strcmp(CONV_CASES[j].name, BACKWARD_CONV_CASES[i]) == 0)
+        c = &CONV_CASES[j];
+    if (!c) {
+      fprintf(stderr, "oclnn-bench: backward case %s has no conv case\n", BACKWARD_CONV_CASES[i]);
+      failures++;
+      continue;
+    }
+    char name[96];
+    snprintf(name, sizeof name, "conv_bwd_%s", c->name);
+    if (!case_selected(opt, name))
+      continue;
+    if (opt->list) {
+      printf("backward %s %s.backward\n", name, c->torch);
+      continue;
+    }
+    failures += run_backward_conv_case(ctx, opt, c, name, device_name);
+  }
+  return failures;
+}
+
 static int run_backward_suite(oclnn_context *ctx, const options *opt, const char *device_name) {
   int failures = 0;
   for (size_t i = 0; i < sizeof BACKWARD_PAD_CASES / sizeof BACKWARD_PAD_CASES[0]; i++) {
@@ -1695,6 +2009,7 @@ static int run_backward_suite(oclnn_context *ctx, const options *opt, const char
     }
     failures += run_backward_norm_case(ctx, opt, c, device_name);
   }
+  failures += run_backward_conv_cases(ctx, opt, device_name);
   return failures;
 }
 

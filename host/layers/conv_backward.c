@@ -12,15 +12,21 @@
 #define BACKWARD_OPTIONS ""
 #define BACKWARD_LOCAL 64
 
-enum { KERNEL_INPUT = 0, KERNEL_WEIGHT = 1, KERNEL_BIAS = 2 };
-static const char *const KERNEL_NAMES[3] = {"conv_bw_input", "conv_bw_weight", "conv_bw_bias"};
+enum { KERNEL_INPUT = 0, KERNEL_WEIGHT = 1, KERNEL_WEIGHT_TILED = 2, KERNEL_BIAS = 3, KERNELS = 4 };
+static const char *const KERNEL_NAMES[KERNELS] = {"conv_bw_input", "conv_bw_weight",
+                                                  "conv_bw_weight_tiled", "conv_bw_bias"};
+/* conv_bw_weight_tiled's block: output channels x weight columns per work-item. */
+#define WEIGHT_KB 4
+#define WEIGHT_CB 4
+/* Below this output width most of the tiled kernel's 16 lanes would idle. */
+#define WEIGHT_TILED_MIN_WIDTH 12
 
 void oclnn__conv_backward_variants(oclnn__variant_fn each, void *user) {
   each(user, BACKWARD_FILE, BACKWARD_OPTIONS);
 }
 
 void oclnn__conv_backward_free(oclnn_conv *conv) {
-  for (int i = 0; i < 3; i++)
+  for (int i = 0; i < KERNELS; i++)
     if (conv->backward_kernel[i])
       clReleaseKernel(conv->backward_kernel[i]);
 }
@@ -30,7 +36,7 @@ static oclnn_status backward_init(oclnn_conv *conv, const char *fn) {
     return OCLNN_SUCCESS;
   oclnn_status status =
       oclnn__program_get(conv->ctx, fn, BACKWARD_FILE, BACKWARD_OPTIONS, &conv->backward_program);
-  for (int i = 0; i < 3 && status == OCLNN_SUCCESS; i++)
+  for (int i = 0; i < KERNELS && status == OCLNN_SUCCESS; i++)
     if (!conv->backward_kernel[i])
       status = oclnn__kernel_create(conv->ctx, fn, conv->backward_program, KERNEL_NAMES[i],
                                     &conv->backward_kernel[i]);
@@ -187,7 +193,8 @@ static oclnn_status run_grad_input(oclnn_conv *conv, const char *fn, const backw
 }
 
 static oclnn_status run_grad_weight(oclnn_conv *conv, const char *fn, const backward_call *call) {
-  cl_kernel k = conv->backward_kernel[KERNEL_WEIGHT];
+  const bool tiled = call->out[2] >= WEIGHT_TILED_MIN_WIDTH;
+  cl_kernel k = conv->backward_kernel[tiled ? KERNEL_WEIGHT_TILED : KERNEL_WEIGHT];
   const cl_ulong total =
       (cl_ulong)conv->channels_out * (cl_ulong)conv->group_in * product3(conv->kernel);
   const cl_ulong go_offset = call->grad_output->offset, in_offset = call->input->offset,
@@ -201,7 +208,8 @@ static oclnn_status run_grad_weight(oclnn_conv *conv, const char *fn, const back
   OCLNN__CONV_ARG(k, arg, err, in_offset);
   OCLNN__CONV_ARG(k, arg, err, call->grad_weight->buffer);
   OCLNN__CONV_ARG(k, arg, err, gw_offset);
-  OCLNN__CONV_ARG(k, arg, err, total);
+  if (!tiled)
+    OCLNN__CONV_ARG(k, arg, err, total);
   OCLNN__CONV_ARG(k, arg, err, batch);
   OCLNN__CONV_ARG(k, arg, err, conv->channels_in);
   OCLNN__CONV_ARG(k, arg, err, conv->channels_out);
@@ -219,7 +227,13 @@ static oclnn_status run_grad_weight(oclnn_conv *conv, const char *fn, const back
     OCLNN__CONV_ARG(k, arg, err, conv->upsample[i]);
   if (err != CL_SUCCESS)
     return oclnn__fail_cl(conv->ctx, fn, "clSetKernelArg (conv_bw_weight)", err);
-  return launch(conv, fn, k, total);
+  if (!tiled)
+    return launch(conv, fn, k, total);
+  const size_t columns = (size_t)conv->group_in * (size_t)product3(conv->kernel);
+  const size_t k_blocks = ((size_t)conv->group_out + WEIGHT_KB - 1) / WEIGHT_KB;
+  const size_t global[2] = {(columns + WEIGHT_CB - 1) / WEIGHT_CB, (size_t)conv->groups * k_blocks};
+  const size_t local[2] = {1, 1};
+  return oclnn__enqueue(conv->ctx, fn, conv->backward_program, k, 2, global, local);
 }
 
 static oclnn_status run_grad_bias(oclnn_conv *conv, const char *fn, const backward_call *call) {

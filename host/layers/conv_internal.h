@@ -35,9 +35,9 @@ struct oclnn_conv {
   bool prepared;
   /* Backward (conv_backward.c), built at the first oclnn_conv_backward call. */
   oclnn__program *backward_program;
-  cl_kernel backward_kernel[3]; /* grad_input, grad_weight, grad_bias */
   /* Winograd: the scratch budget of one band of tile rows (conv_winograd.c). */
   size_t band_bytes;
+  cl_kernel backward_kernel[4]; /* see conv_backward.c's KERNEL_NAMES */
 };
 
 /* One forward call, checked: buffers with element offsets and the 3d geometry. */
