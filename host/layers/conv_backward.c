@@ -12,9 +12,18 @@
 #define BACKWARD_OPTIONS ""
 #define BACKWARD_LOCAL 64
 
-enum { KERNEL_INPUT = 0, KERNEL_WEIGHT = 1, KERNEL_WEIGHT_TILED = 2, KERNEL_BIAS = 3, KERNELS = 4 };
-static const char *const KERNEL_NAMES[KERNELS] = {"conv_bw_input", "conv_bw_weight",
-                                                  "conv_bw_weight_tiled", "conv_bw_bias"};
+enum {
+  KERNEL_INPUT = 0,
+  KERNEL_WEIGHT = 1,
+  KERNEL_WEIGHT_TILED = 2,
+  KERNEL_BIAS = 3,
+  KERNEL_FLIP = 4,
+  KERNEL_FOLD = 5,
+  KERNELS = 6
+};
+static const char *const KERNEL_NAMES[KERNELS] = {"conv_bw_input",        "conv_bw_weight",
+                                                  "conv_bw_weight_tiled", "conv_bw_bias",
+                                                  "conv_bw_flip",         "conv_bw_fold"};
 /* conv_bw_weight_tiled's block: output channels x weight columns per work-item. */
 #define WEIGHT_KB 4
 #define WEIGHT_CB 4
@@ -29,6 +38,11 @@ void oclnn__conv_backward_free(oclnn_conv *conv) {
   for (int i = 0; i < KERNELS; i++)
     if (conv->backward_kernel[i])
       clReleaseKernel(conv->backward_kernel[i]);
+  oclnn_conv_free(conv->backward_layer);
+  if (conv->backward_weight)
+    clReleaseMemObject(conv->backward_weight);
+  if (conv->backward_padded)
+    clReleaseMemObject(conv->backward_padded);
 }
 
 static oclnn_status backward_init(oclnn_conv *conv, const char *fn) {
@@ -155,11 +169,158 @@ static oclnn_status launch(oclnn_conv *conv, const char *fn, cl_kernel kernel, c
 
 static cl_ulong product3(const int *v) { return (cl_ulong)v[0] * (cl_ulong)v[1] * (cl_ulong)v[2]; }
 
+/* With stride 1 and no upsampling, grad_input is a forward convolution of grad_output with the
+ * weights flipped and the channels swapped per group, padded by dilation * (kernel - 1) minus
+ * the forward's padding: it then runs on the forward's fast algorithms. In zeros mode that gives
+ * grad_input itself (when the padding is symmetric and at most the dilated kernel's extent);
+ * in the other modes it gives the gradient of the padded input (padding dilation * (kernel -
+ * 1)), which conv_bw_fold folds onto the input. Fills the forward layer's padding per dim. */
+static bool as_forward(const oclnn_conv *conv, int *padding) {
+  if (oclnn__conv_upsampled(conv))
+    return false;
+  for (int i = 0; i < 3; i++) {
+    const int span = conv->dilation[i] * (conv->kernel[i] - 1);
+    if (conv->stride[i] != 1)
+      return false;
+    if (conv->desc.padding_mode == OCLNN_CONV_ZEROS) {
+      if (conv->pad_before[i] != conv->pad_after[i] || conv->pad_before[i] > span)
+        return false;
+      padding[i] = span - conv->pad_before[i];
+    } else {
+      padding[i] = span;
+    }
+  }
+  return true;
+}
+
+/* Creates the forward layer and its flipped-weight buffer at the first call. */
+static oclnn_status forward_layer(oclnn_conv *conv, const char *fn, const int *padding) {
+  if (conv->backward_layer)
+    return OCLNN_SUCCESS;
+  const int dims = conv->desc.dims;
+  oclnn_conv_desc desc = oclnn_conv_desc_default(dims, conv->channels_out, conv->channels_in, 1);
+  for (int i = 0; i < dims; i++) {
+    const int a = 3 - dims + i;
+    desc.kernel_size[i] = conv->kernel[a];
+    desc.dilation[i] = conv->dilation[a];
+    desc.padding[i] = padding[a];
+  }
+  desc.groups = conv->groups;
+  desc.bias = 0;
+  size_t floats = (size_t)conv->channels_out * (size_t)conv->group_in * product3(conv->kernel);
+  cl_int err = CL_SUCCESS;
+  conv->backward_weight =
+      clCreateBuffer(conv->ctx->cl_ctx, CL_MEM_READ_WRITE, floats * sizeof(float), NULL, &err);
+  if (err != CL_SUCCESS) {
+    conv->backward_weight = NULL;
+    return oclnn__fail_cl(conv->ctx, fn, "clCreateBuffer (flipped weights)", err);
+  }
+  return oclnn_conv_create(conv->ctx, &desc, &conv->backward_layer);
+}
+
+/* The layer-owned buffer for the padded input's gradient, grown to `floats`. */
+static oclnn_status padded_buffer(oclnn_conv *conv, const char *fn, size_t floats) {
+  if (conv->backward_padded && conv->backward_padded_floats >= floats)
+    return OCLNN_SUCCESS;
+  if (floats > SIZE_MAX / sizeof(float))
+    return oclnn__fail(conv->ctx, OCLNN_ERR_OVERFLOW, "%s: the padded gradient is too large", fn);
+  if (conv->backward_padded)
+    clReleaseMemObject(conv->backward_padded);
+  cl_int err = CL_SUCCESS;
+  conv->backward_padded_floats = 0;
+  conv->backward_padded =
+      clCreateBuffer(conv->ctx->cl_ctx, CL_MEM_READ_WRITE, floats * sizeof(float), NULL, &err);
+  if (err != CL_SUCCESS) {
+    conv->backward_padded = NULL;
+    return oclnn__fail_cl(conv->ctx, fn, "clCreateBuffer (padded gradient)", err);
+  }
+  conv->backward_padded_floats = floats;
+  return OCLNN_SUCCESS;
+}
+
+static oclnn_status run_grad_input_as_forward(oclnn_conv *conv, const char *fn,
+                                              const backward_call *call, const int *padding) {
+  oclnn_context *ctx = conv->ctx;
+  oclnn_status status = forward_layer(conv, fn, padding);
+  if (status != OCLNN_SUCCESS)
+    return status;
+  /* The flipped weights, then the forward layer's copy of them (packed for its algorithm). */
+  cl_kernel k = conv->backward_kernel[KERNEL_FLIP];
+  const cl_ulong w_total =
+      (cl_ulong)conv->channels_out * (cl_ulong)conv->group_in * product3(conv->kernel);
+  const cl_ulong w_offset = call->weight->offset;
+  const cl_int group_in = conv->group_in, group_out = conv->group_out,
+               taps = (cl_int)product3(conv->kernel);
+  cl_int err = CL_SUCCESS;
+  cl_uint arg = 0;
+  OCLNN__CONV_ARG(k, arg, err, call->weight->buffer);
+  OCLNN__CONV_ARG(k, arg, err, w_offset);
+  OCLNN__CONV_ARG(k, arg, err, conv->backward_weight);
+  OCLNN__CONV_ARG(k, arg, err, w_total);
+  OCLNN__CONV_ARG(k, arg, err, group_in);
+  OCLNN__CONV_ARG(k, arg, err, group_out);
+  OCLNN__CONV_ARG(k, arg, err, taps);
+  if (err != CL_SUCCESS)
+    return oclnn__fail_cl(ctx, fn, "clSetKernelArg (conv_bw_flip)", err);
+  status = launch(conv, fn, k, w_total);
+  const int dims = conv->desc.dims, rank = call->input->rank, first = rank - dims;
+  int64_t w_shape[OCLNN_MAX_RANK] = {conv->channels_in, conv->group_out};
+  for (int i = 0; i < dims; i++)
+    w_shape[2 + i] = conv->kernel[3 - dims + i];
+  const oclnn_tensor flipped = oclnn_tensor_view(conv->backward_weight, 0, dims + 2, w_shape);
+  if (status == OCLNN_SUCCESS)
+    status = oclnn_conv_prepare_weights(conv->backward_layer, &flipped, NULL);
+  if (status != OCLNN_SUCCESS)
+    return status;
+  if (conv->desc.padding_mode == OCLNN_CONV_ZEROS)
+    return oclnn_conv_forward(conv->backward_layer, call->grad_output, NULL, NULL,
+                              call->grad_input);
+
+  /* The padded input's gradient, then the fold. */
+  int64_t shape[OCLNN_MAX_RANK];
+  memcpy(shape, call->input->shape, (size_t)rank * sizeof *shape);
+  size_t floats = 1;
+  for (int i = 0; i < rank; i++) {
+    if (i >= first)
+      shape[i] += conv->pad_before[3 - dims + i - first] + conv->pad_after[3 - dims + i - first];
+    floats *= (size_t)shape[i];
+  }
+  status = padded_buffer(conv, fn, floats);
+  if (status != OCLNN_SUCCESS)
+    return status;
+  const oclnn_tensor padded = oclnn_tensor_view(conv->backward_padded, 0, rank, shape);
+  status = oclnn_conv_forward(conv->backward_layer, call->grad_output, NULL, NULL, &padded);
+  if (status != OCLNN_SUCCESS)
+    return status;
+  k = conv->backward_kernel[KERNEL_FOLD];
+  const cl_ulong total = (cl_ulong)call->batch * (cl_ulong)conv->channels_in * product3(call->in);
+  const cl_ulong gi_offset = call->grad_input->offset;
+  const cl_int mode = (cl_int)conv->desc.padding_mode;
+  arg = 0;
+  OCLNN__CONV_ARG(k, arg, err, conv->backward_padded);
+  OCLNN__CONV_ARG(k, arg, err, call->grad_input->buffer);
+  OCLNN__CONV_ARG(k, arg, err, gi_offset);
+  OCLNN__CONV_ARG(k, arg, err, total);
+  for (int i = 0; i < 3; i++)
+    OCLNN__CONV_ARG(k, arg, err, call->in[i]);
+  for (int i = 0; i < 3; i++)
+    OCLNN__CONV_ARG(k, arg, err, conv->pad_before[i]);
+  for (int i = 0; i < 3; i++)
+    OCLNN__CONV_ARG(k, arg, err, conv->pad_after[i]);
+  OCLNN__CONV_ARG(k, arg, err, mode);
+  if (err != CL_SUCCESS)
+    return oclnn__fail_cl(ctx, fn, "clSetKernelArg (conv_bw_fold)", err);
+  return launch(conv, fn, k, total);
+}
+
 static oclnn_status run_grad_input(oclnn_conv *conv, const char *fn, const backward_call *call) {
   cl_kernel k = conv->backward_kernel[KERNEL_INPUT];
   const cl_ulong total = (cl_ulong)call->batch * (cl_ulong)conv->channels_in * product3(call->in);
   if (total == 0)
     return OCLNN_SUCCESS;
+  int padding[3];
+  if (as_forward(conv, padding))
+    return run_grad_input_as_forward(conv, fn, call, padding);
   const cl_ulong go_offset = call->grad_output->offset, w_offset = call->weight->offset,
                  gi_offset = call->grad_input->offset;
   const cl_int mode = (cl_int)conv->desc.padding_mode;
