@@ -408,3 +408,94 @@ __kernel void conv_bw_fold(__global const float *restrict padded, __global float
   }
   grad_in[grad_in_offset + index] = acc;
 }
+
+/* The columns of grad_input: cols (N, C * taps, OD, OH, OW), cols[n, c * taps + t, o] = sum over
+ * the group's output channels k of weight[k, c % group_in, t] * grad_out[n, k, o], is a grouped
+ * 1x1 convolution of grad_out with these weights: wt (C * taps, K / groups) from weight (K, C /
+ * groups, taps). */
+__kernel void conv_bw_transpose(__global const float *restrict weight, ulong weight_offset,
+                                __global float *restrict wt, ulong total, int group_in,
+                                int group_out, int taps) {
+  const ulong index = get_global_id(0);
+  if (index >= total)
+    return;
+  const int k = (int)(index % (ulong)group_out);
+  const ulong row = index / (ulong)group_out; /* c * taps + t */
+  const int t = (int)(row % (ulong)taps);
+  const int c = (int)(row / (ulong)taps);
+  const int g = c / group_in, ci = c - g * group_in;
+  wt[index] =
+      weight[weight_offset +
+             ((ulong)(g * group_out + k) * (ulong)group_in + (ulong)ci) * (ulong)taps + (ulong)t];
+}
+
+/* grad_input (N, C, D, H, W) from the columns (see conv_bw_transpose), one input row (n, c, z,
+ * y) per work-item: for each tap row (a, b) and output row whose window reads this row (or a
+ * padded image of it, the intervals of conv_bw_interval), the column row of every tap e is
+ * added along the row through the forward's mapping, so each padded position lands on the
+ * input it reads. The work-item owns its row: no other work-item writes it. Parameters as
+ * conv_bw_input's. */
+__kernel void conv_bw_col2im(__global const float *restrict cols, __global float *restrict grad_in,
+                             ulong grad_in_offset, ulong rows, int in_d, int in_h, int in_w,
+                             int out_d, int out_h, int out_w, int kd, int kh, int kw, int sd,
+                             int sh, int sw, int dd, int dh, int dw, int pbd, int pbh, int pbw,
+                             int pad, int pah, int paw, int mode, int ud, int uh, int uw) {
+  const ulong index = get_global_id(0);
+  if (index >= rows)
+    return;
+  const int y = (int)(index % (ulong)in_h);
+  const int z = (int)(index / (ulong)in_h % (ulong)in_d);
+  const ulong plane_index = index / (ulong)in_h / (ulong)in_d; /* n * channels + c */
+  const ulong out_plane = (ulong)out_d * (ulong)out_h * (ulong)out_w;
+  const int nd = in_d * ud, nh = in_h * uh, nw = in_w * uw;
+  __global const float *col = cols + plane_index * (ulong)(kd * kh * kw) * out_plane;
+  __global float *dst = grad_in + grad_in_offset + index * (ulong)in_w;
+  for (int x = 0; x < in_w; x++)
+    dst[x] = 0.0f;
+  for (int iz = 0; iz < 3; iz++) {
+    int qz_lo, qz_hi;
+    conv_bw_interval(iz, z * ud, z * ud + ud - 1, nd, pbd, pad, mode, &qz_lo, &qz_hi);
+    if (qz_lo > qz_hi)
+      continue;
+    for (int a = 0; a < kd; a++) {
+      int od_lo, od_hi;
+      conv_bw_outputs(qz_lo, qz_hi, pbd, a * dd, sd, out_d, &od_lo, &od_hi);
+      for (int od = od_lo; od <= od_hi; od++) {
+        for (int iy = 0; iy < 3; iy++) {
+          int qy_lo, qy_hi;
+          conv_bw_interval(iy, y * uh, y * uh + uh - 1, nh, pbh, pah, mode, &qy_lo, &qy_hi);
+          if (qy_lo > qy_hi)
+            continue;
+          for (int b = 0; b < kh; b++) {
+            int oh_lo, oh_hi;
+            conv_bw_outputs(qy_lo, qy_hi, pbh, b * dh, sh, out_h, &oh_lo, &oh_hi);
+            for (int oh = oh_lo; oh <= oh_hi; oh++) {
+              for (int e = 0; e < kw; e++) {
+                __global const float *src = col + (ulong)((a * kh + b) * kw + e) * out_plane +
+                                            ((ulong)od * (ulong)out_h + (ulong)oh) * (ulong)out_w;
+                const int x0 = e * dw - pbw;
+                /* The outputs whose tap e reads inside the row, then (other modes) the pads. */
+                int in_lo, in_hi;
+                conv_bw_outputs(0, nw - 1, pbw, e * dw, sw, out_w, &in_lo, &in_hi);
+                if (uw == 1) {
+                  for (int ow = in_lo; ow <= in_hi; ow++)
+                    dst[ow * sw + x0] += src[ow];
+                } else {
+                  for (int ow = in_lo; ow <= in_hi; ow++)
+                    dst[(ow * sw + x0) / uw] += src[ow];
+                }
+                if (mode != MODE_ZEROS) {
+                  const bool inside = in_lo <= in_hi;
+                  for (int ow = 0; ow < (inside ? in_lo : out_w); ow++)
+                    dst[conv_bw_source(ow * sw + x0, nw, mode) / uw] += src[ow];
+                  for (int ow = inside ? in_hi + 1 : out_w; ow < out_w; ow++)
+                    dst[conv_bw_source(ow * sw + x0, nw, mode) / uw] += src[ow];
+                }
+              }
+            }
+          }
+        }
+      }
+    }
+  }
+}

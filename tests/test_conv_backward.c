@@ -12,7 +12,9 @@
  *  - torch.autograd on the committed cases of tests/data/conv_grad_cases.txt
  *    (tools/gen_conv_grad_cases.py; every sum there is exact in float);
  *  - the bad-input table: NULLs, no gradient asked for, grad_bias without bias, wrong shapes
- *    of every tensor, aliasing, out-of-bounds views; exact statuses, nothing written. */
+ *    of every tensor, aliasing, out-of-bounds views; exact statuses, nothing written.
+ * grad_input has three paths (conv_backward.c): the sweeps run each, the automatic choice and
+ * OCLNN_CONV_BACKWARD_INPUT=columns / gather forcing the others. */
 #include "conv_reference.h"
 #include "test_support.h"
 
@@ -434,6 +436,18 @@ static void random_sweep(uint64_t seed, bool wide, int want) {
 
 Test(conv_backward_sweep, random_configurations) {
   random_sweep(0x9e3779b97f4a7c15ULL, false, 160);
+}
+
+/* The grad_input paths the automatic choice leaves out for these configurations, forced: the
+ * columns (grouped 1x1 convolution and col2im) and the plain gather. */
+Test(conv_backward_sweep, random_columns_path) {
+  setenv("OCLNN_CONV_BACKWARD_INPUT", "columns", 1);
+  random_sweep(0x6a09e667f3bcc909ULL, false, 100);
+}
+
+Test(conv_backward_sweep, random_gather_path) {
+  setenv("OCLNN_CONV_BACKWARD_INPUT", "gather", 1);
+  random_sweep(0xbb67ae8584caa73bULL, false, 100);
 }
 
 Test(conv_backward_sweep, random_wide_rows) { random_sweep(0x2545f4914f6cdd1dULL, true, 80); }

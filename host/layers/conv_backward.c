@@ -6,6 +6,7 @@
 #include "layers/conv_internal.h"
 
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #define BACKWARD_FILE "conv_backward.cl"
@@ -19,11 +20,13 @@ enum {
   KERNEL_BIAS = 3,
   KERNEL_FLIP = 4,
   KERNEL_FOLD = 5,
-  KERNELS = 6
+  KERNEL_TRANSPOSE = 6,
+  KERNEL_COL2IM = 7,
+  KERNELS = 8
 };
-static const char *const KERNEL_NAMES[KERNELS] = {"conv_bw_input",        "conv_bw_weight",
-                                                  "conv_bw_weight_tiled", "conv_bw_bias",
-                                                  "conv_bw_flip",         "conv_bw_fold"};
+static const char *const KERNEL_NAMES[KERNELS] = {
+    "conv_bw_input", "conv_bw_weight", "conv_bw_weight_tiled", "conv_bw_bias",
+    "conv_bw_flip",  "conv_bw_fold",   "conv_bw_transpose",    "conv_bw_col2im"};
 /* conv_bw_weight_tiled's block: output channels x weight columns per work-item. */
 #define WEIGHT_KB 4
 #define WEIGHT_CB 4
@@ -193,10 +196,34 @@ static bool as_forward(const oclnn_conv *conv, int *padding) {
   return true;
 }
 
-/* Creates the forward layer and its flipped-weight buffer at the first call. */
-static oclnn_status forward_layer(oclnn_conv *conv, const char *fn, const int *padding) {
+/* How grad_input is computed (OCLNN_CONV_BACKWARD_INPUT forces one where it can run, for tests
+ * and measurements). */
+typedef enum input_path { PATH_FORWARD, PATH_COLUMNS, PATH_GATHER } input_path;
+
+/* The columns path's buffer is N * C * taps * output positions floats; above this the gather
+ * kernel runs instead. */
+#define COLUMNS_MAX_FLOATS ((size_t)64 << 20)
+
+/* Creates the helper forward layer (desc) and its weight buffer at the first call. */
+static oclnn_status helper_layer(oclnn_conv *conv, const char *fn, const oclnn_conv_desc *desc) {
   if (conv->backward_layer)
     return OCLNN_SUCCESS;
+  size_t floats = (size_t)conv->channels_out * (size_t)conv->group_in * product3(conv->kernel);
+  cl_int err = CL_SUCCESS;
+  if (!conv->backward_weight) {
+    conv->backward_weight =
+        clCreateBuffer(conv->ctx->cl_ctx, CL_MEM_READ_WRITE, floats * sizeof(float), NULL, &err);
+    if (err != CL_SUCCESS) {
+      conv->backward_weight = NULL;
+      return oclnn__fail_cl(conv->ctx, fn, "clCreateBuffer (helper weights)", err);
+    }
+  }
+  return oclnn_conv_create(conv->ctx, desc, &conv->backward_layer);
+}
+
+/* The forward convolution of the PATH_FORWARD: stride 1, `padding`, the kernel and dilation of
+ * the layer, channels swapped. */
+static oclnn_status forward_layer(oclnn_conv *conv, const char *fn, const int *padding) {
   const int dims = conv->desc.dims;
   oclnn_conv_desc desc = oclnn_conv_desc_default(dims, conv->channels_out, conv->channels_in, 1);
   for (int i = 0; i < dims; i++) {
@@ -207,15 +234,7 @@ static oclnn_status forward_layer(oclnn_conv *conv, const char *fn, const int *p
   }
   desc.groups = conv->groups;
   desc.bias = 0;
-  size_t floats = (size_t)conv->channels_out * (size_t)conv->group_in * product3(conv->kernel);
-  cl_int err = CL_SUCCESS;
-  conv->backward_weight =
-      clCreateBuffer(conv->ctx->cl_ctx, CL_MEM_READ_WRITE, floats * sizeof(float), NULL, &err);
-  if (err != CL_SUCCESS) {
-    conv->backward_weight = NULL;
-    return oclnn__fail_cl(conv->ctx, fn, "clCreateBuffer (flipped weights)", err);
-  }
-  return oclnn_conv_create(conv->ctx, &desc, &conv->backward_layer);
+  return helper_layer(conv, fn, &desc);
 }
 
 /* The layer-owned buffer for the padded input's gradient, grown to `floats`. */
@@ -313,29 +332,11 @@ static oclnn_status run_grad_input_as_forward(oclnn_conv *conv, const char *fn,
   return launch(conv, fn, k, total);
 }
 
-static oclnn_status run_grad_input(oclnn_conv *conv, const char *fn, const backward_call *call) {
-  cl_kernel k = conv->backward_kernel[KERNEL_INPUT];
-  const cl_ulong total = (cl_ulong)call->batch * (cl_ulong)conv->channels_in * product3(call->in);
-  if (total == 0)
-    return OCLNN_SUCCESS;
-  int padding[3];
-  if (as_forward(conv, padding))
-    return run_grad_input_as_forward(conv, fn, call, padding);
-  const cl_ulong go_offset = call->grad_output->offset, w_offset = call->weight->offset,
-                 gi_offset = call->grad_input->offset;
-  const cl_int mode = (cl_int)conv->desc.padding_mode;
+/* Sets the geometry arguments shared by conv_bw_input and conv_bw_col2im, from `channels` on. */
+static cl_int geometry_args(const oclnn_conv *conv, const backward_call *call, cl_kernel k,
+                            cl_uint arg) {
   cl_int err = CL_SUCCESS;
-  cl_uint arg = 0;
-  OCLNN__CONV_ARG(k, arg, err, call->grad_output->buffer);
-  OCLNN__CONV_ARG(k, arg, err, go_offset);
-  OCLNN__CONV_ARG(k, arg, err, call->weight->buffer);
-  OCLNN__CONV_ARG(k, arg, err, w_offset);
-  OCLNN__CONV_ARG(k, arg, err, call->grad_input->buffer);
-  OCLNN__CONV_ARG(k, arg, err, gi_offset);
-  OCLNN__CONV_ARG(k, arg, err, total);
-  OCLNN__CONV_ARG(k, arg, err, conv->channels_in);
-  OCLNN__CONV_ARG(k, arg, err, conv->channels_out);
-  OCLNN__CONV_ARG(k, arg, err, conv->groups);
+  const cl_int mode = (cl_int)conv->desc.padding_mode;
   for (int i = 0; i < 3; i++)
     OCLNN__CONV_ARG(k, arg, err, call->in[i]);
   for (int i = 0; i < 3; i++)
@@ -348,6 +349,116 @@ static oclnn_status run_grad_input(oclnn_conv *conv, const char *fn, const backw
   OCLNN__CONV_ARG(k, arg, err, mode);
   for (int i = 0; i < 3; i++)
     OCLNN__CONV_ARG(k, arg, err, conv->upsample[i]);
+  return err;
+}
+
+/* grad_input as columns: a grouped 1x1 convolution of grad_output (the forward's GEMM) gives,
+ * per input channel and tap, the sum over output channels at every output position; col2im
+ * gathers them onto the input. Any stride, padding mode and upsampling. */
+static oclnn_status run_grad_input_columns(oclnn_conv *conv, const char *fn,
+                                           const backward_call *call, size_t col_floats) {
+  oclnn_context *ctx = conv->ctx;
+  const int dims = conv->desc.dims, rank = call->input->rank, first = rank - dims;
+  const cl_int taps = (cl_int)product3(conv->kernel);
+  oclnn_conv_desc desc =
+      oclnn_conv_desc_default(dims, conv->channels_out, (int64_t)conv->channels_in * taps, 1);
+  desc.groups = conv->groups;
+  desc.bias = 0;
+  oclnn_status status = helper_layer(conv, fn, &desc);
+  if (status == OCLNN_SUCCESS)
+    status = padded_buffer(conv, fn, col_floats);
+  if (status != OCLNN_SUCCESS)
+    return status;
+  cl_kernel k = conv->backward_kernel[KERNEL_TRANSPOSE];
+  const cl_ulong w_total = (cl_ulong)conv->channels_in * (cl_ulong)taps * (cl_ulong)conv->group_out;
+  const cl_ulong w_offset = call->weight->offset;
+  const cl_int group_in = conv->group_in, group_out = conv->group_out;
+  cl_int err = CL_SUCCESS;
+  cl_uint arg = 0;
+  OCLNN__CONV_ARG(k, arg, err, call->weight->buffer);
+  OCLNN__CONV_ARG(k, arg, err, w_offset);
+  OCLNN__CONV_ARG(k, arg, err, conv->backward_weight);
+  OCLNN__CONV_ARG(k, arg, err, w_total);
+  OCLNN__CONV_ARG(k, arg, err, group_in);
+  OCLNN__CONV_ARG(k, arg, err, group_out);
+  OCLNN__CONV_ARG(k, arg, err, taps);
+  if (err != CL_SUCCESS)
+    return oclnn__fail_cl(ctx, fn, "clSetKernelArg (conv_bw_transpose)", err);
+  status = launch(conv, fn, k, w_total);
+  int64_t w_shape[OCLNN_MAX_RANK] = {(int64_t)conv->channels_in * taps, conv->group_out, 1, 1, 1};
+  const oclnn_tensor wt = oclnn_tensor_view(conv->backward_weight, 0, dims + 2, w_shape);
+  if (status == OCLNN_SUCCESS)
+    status = oclnn_conv_prepare_weights(conv->backward_layer, &wt, NULL);
+  int64_t shape[OCLNN_MAX_RANK];
+  memcpy(shape, call->grad_output->shape, (size_t)rank * sizeof *shape);
+  shape[first - 1] = (int64_t)conv->channels_in * taps;
+  const oclnn_tensor cols = oclnn_tensor_view(conv->backward_padded, 0, rank, shape);
+  if (status == OCLNN_SUCCESS)
+    status = oclnn_conv_forward(conv->backward_layer, call->grad_output, NULL, NULL, &cols);
+  if (status != OCLNN_SUCCESS)
+    return status;
+  k = conv->backward_kernel[KERNEL_COL2IM];
+  const cl_ulong rows = (cl_ulong)call->batch * (cl_ulong)conv->channels_in *
+                        (cl_ulong)call->in[0] * (cl_ulong)call->in[1];
+  const cl_ulong gi_offset = call->grad_input->offset;
+  arg = 0;
+  OCLNN__CONV_ARG(k, arg, err, conv->backward_padded);
+  OCLNN__CONV_ARG(k, arg, err, call->grad_input->buffer);
+  OCLNN__CONV_ARG(k, arg, err, gi_offset);
+  OCLNN__CONV_ARG(k, arg, err, rows);
+  if (err == CL_SUCCESS)
+    err = geometry_args(conv, call, k, arg);
+  if (err != CL_SUCCESS)
+    return oclnn__fail_cl(ctx, fn, "clSetKernelArg (conv_bw_col2im)", err);
+  return launch(conv, fn, k, rows);
+}
+
+/* The path for this layer: PATH_FORWARD where it can run, else the columns when their buffer
+ * is not too large, else the gather; OCLNN_CONV_BACKWARD_INPUT ("forward", "columns",
+ * "gather") picks one where it can run. */
+static input_path choose_input_path(const oclnn_conv *conv, const backward_call *call, int *padding,
+                                    size_t *col_floats) {
+  const bool forward = as_forward(conv, padding);
+  size_t floats = (size_t)call->batch * (size_t)conv->channels_in * (size_t)product3(conv->kernel);
+  const size_t positions = (size_t)product3(call->out);
+  const bool columns = floats <= COLUMNS_MAX_FLOATS / positions;
+  *col_floats = floats * positions;
+  const char *env = getenv("OCLNN_CONV_BACKWARD_INPUT");
+  if (env && strcmp(env, "gather") == 0)
+    return PATH_GATHER;
+  if (env && strcmp(env, "columns") == 0 && columns)
+    return PATH_COLUMNS;
+  return forward ? PATH_FORWARD : columns ? PATH_COLUMNS : PATH_GATHER;
+}
+
+static oclnn_status run_grad_input(oclnn_conv *conv, const char *fn, const backward_call *call) {
+  cl_kernel k = conv->backward_kernel[KERNEL_INPUT];
+  const cl_ulong total = (cl_ulong)call->batch * (cl_ulong)conv->channels_in * product3(call->in);
+  if (total == 0)
+    return OCLNN_SUCCESS;
+  int padding[3];
+  size_t col_floats = 0;
+  const input_path path = choose_input_path(conv, call, padding, &col_floats);
+  if (path == PATH_FORWARD)
+    return run_grad_input_as_forward(conv, fn, call, padding);
+  if (path == PATH_COLUMNS)
+    return run_grad_input_columns(conv, fn, call, col_floats);
+  const cl_ulong go_offset = call->grad_output->offset, w_offset = call->weight->offset,
+                 gi_offset = call->grad_input->offset;
+  cl_int err = CL_SUCCESS;
+  cl_uint arg = 0;
+  OCLNN__CONV_ARG(k, arg, err, call->grad_output->buffer);
+  OCLNN__CONV_ARG(k, arg, err, go_offset);
+  OCLNN__CONV_ARG(k, arg, err, call->weight->buffer);
+  OCLNN__CONV_ARG(k, arg, err, w_offset);
+  OCLNN__CONV_ARG(k, arg, err, call->grad_input->buffer);
+  OCLNN__CONV_ARG(k, arg, err, gi_offset);
+  OCLNN__CONV_ARG(k, arg, err, total);
+  OCLNN__CONV_ARG(k, arg, err, conv->channels_in);
+  OCLNN__CONV_ARG(k, arg, err, conv->channels_out);
+  OCLNN__CONV_ARG(k, arg, err, conv->groups);
+  if (err == CL_SUCCESS)
+    err = geometry_args(conv, call, k, arg);
   if (err != CL_SUCCESS)
     return oclnn__fail_cl(conv->ctx, fn, "clSetKernelArg (conv_bw_input)", err);
   return launch(conv, fn, k, total);
