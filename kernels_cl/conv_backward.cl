@@ -233,7 +233,11 @@ __kernel void conv_bw_bias(__global const float *restrict grad_out, ulong grad_o
  * rows of grad_out and WCB input rows (each shifted by its tap) are loaded once and multiplied
  * all by all. Inputs read where the 16 positions fall inside the row with stride 1 or 2 are
  * plain vector loads; the rest (pads, upsampling, other strides, a partial last step) go lane
- * by lane through the forward's mapping. gid 0: column block; gid 1: group * k_blocks + block. */
+ * by lane through the forward's mapping. gid 0: column block; gid 1: group * k_blocks + block;
+ * gid 2: a chunk of chunk_rows rows of output positions (so that the work-items running one
+ * after the other share their grad_out and input rows in the caches), whose partial sums go to
+ * dst + gid 2 * dst_chunk_stride (grad_weight itself for one chunk; else conv_bw_weight_sum adds
+ * them up). */
 #define WKB 4
 #define WCB 4
 
@@ -263,10 +267,65 @@ inline float conv_bw_hsum(float16 v) {
   return c.lo + c.hi;
 }
 
+/* One weight column's per-work-item state: its input channel's rows (a, b its tap's D and H
+ * offsets) and its input x at output x 0. */
+#define COLUMN_SETUP(j)                                                                      \
+  const int t##j = min(col0 + j, columns - 1) % taps;                                        \
+  const bool ok##j = col0 + j < columns;                                                     \
+  __global const float *plane##j =                                                           \
+      in + in_offset + (ulong)(g * group_in + min(col0 + j, columns - 1) / taps) * in_plane; \
+  const int a##j = t##j / (kh * kw), b##j = t##j / kw % kh, x##j = (t##j % kw) * dw - pbw;   \
+  float16 acc0##j = 0.0f, acc1##j = 0.0f, acc2##j = 0.0f, acc3##j = 0.0f
+
+/* The column's input row for output row (od, oh) of image n; NULL where it reads zeros. */
+#define COLUMN_ROW(j)                                                                         \
+  __global const float *row##j = NULL;                                                        \
+  {                                                                                           \
+    const int zu = conv_bw_source(od * sd - pbd + a##j * dd, nd, mode);                       \
+    const int yu = conv_bw_source(oh * sh - pbh + b##j * dh, nh, mode);                       \
+    if (zu >= 0 && yu >= 0)                                                                   \
+      row##j = plane##j + image + ((ulong)(zu / ud) * (ulong)in_h + (ulong)(yu / uh)) * in_w; \
+  }
+
+/* 16 positions: the column's inputs times each output channel's gradients. */
+#define COLUMN_STEP(j)                                                                  \
+  if (row##j) {                                                                         \
+    const float16 xv = conv_bw_lanes(row##j, ow0 * sw + x##j, sw, nw, uw, mode, lanes); \
+    acc0##j = fma(g0, xv, acc0##j);                                                     \
+    acc1##j = fma(g1, xv, acc1##j);                                                     \
+    acc2##j = fma(g2, xv, acc2##j);                                                     \
+    acc3##j = fma(g3, xv, acc3##j);                                                     \
+  }
+
+#define COLUMN_STORE(j)                                                                    \
+  if (ok##j) {                                                                             \
+    __global float *gw = dst + dst_offset + get_global_id(2) * dst_chunk_stride + \
+                         (ulong)k0 * (ulong)columns + (ulong)(col0 + j); \
+    gw[0] = conv_bw_hsum(acc0##j);                                                         \
+    if (k_valid > 1)                                                                       \
+      gw[columns] = conv_bw_hsum(acc1##j);                                                 \
+    if (k_valid > 2)                                                                       \
+      gw[2 * columns] = conv_bw_hsum(acc2##j);                                             \
+    if (k_valid > 3)                                                                       \
+      gw[3 * columns] = conv_bw_hsum(acc3##j);                                             \
+  }
+
+/* 16 gradients of output channel k0 + i (the last valid one repeated past k_valid; 0 past
+ * `lanes`). */
+inline float16 conv_bw_grads(__global const float *row, int lanes) {
+  if (lanes == 16)
+    return vload16(0, row);
+  float v[16];
+  for (int l = 0; l < 16; l++)
+    v[l] = l < lanes ? row[l] : 0.0f;
+  return vload16(0, v);
+}
+
 __kernel void conv_bw_weight_tiled(__global const float *restrict grad_out, ulong grad_out_offset,
                                    __global const float *restrict in, ulong in_offset,
-                                   __global float *restrict grad_weight, ulong grad_weight_offset,
-                                   ulong batch, int channels, int out_channels, int groups,
+                                   __global float *restrict dst, ulong dst_offset,
+                                   ulong dst_chunk_stride, ulong chunk_rows, ulong batch,
+                                   int channels, int out_channels, int groups,
                                    int in_d, int in_h, int in_w, int out_d, int out_h, int out_w,
                                    int kd, int kh, int kw, int sd, int sh, int sw, int dd, int dh,
                                    int dw, int pbd, int pbh, int pbw, int mode, int ud, int uh,
@@ -281,71 +340,48 @@ __kernel void conv_bw_weight_tiled(__global const float *restrict grad_out, ulon
   const ulong in_plane = (ulong)in_d * (ulong)in_h * (ulong)in_w;
   const ulong out_plane = (ulong)out_d * (ulong)out_h * (ulong)out_w;
   const int nd = in_d * ud, nh = in_h * uh, nw = in_w * uw;
-
-  int col_c[WCB], col_a[WCB], col_b[WCB], col_x[WCB];
-  bool col_ok[WCB];
-  for (int j = 0; j < WCB; j++) {
-    const int col = min(col0 + j, columns - 1);
-    col_ok[j] = col0 + j < columns;
-    const int t = col % taps;
-    col_c[j] = g * group_in + col / taps;
-    col_a[j] = t / (kh * kw);
-    col_b[j] = t / kw % kh;
-    col_x[j] = (t % kw) * dw - pbw; /* the column's input x at output x 0 */
-  }
-  float16 acc[WKB][WCB];
-  for (int i = 0; i < WKB; i++)
-    for (int j = 0; j < WCB; j++)
-      acc[i][j] = 0.0f;
-
-  for (ulong n = 0; n < batch; n++) {
-    for (int od = 0; od < out_d; od++) {
-      for (int oh = 0; oh < out_h; oh++) {
-        __global const float *go_row[WKB];
-        for (int i = 0; i < WKB; i++)
-          go_row[i] = grad_out + grad_out_offset +
-                      (n * (ulong)out_channels + (ulong)(k0 + min(i, k_valid - 1))) * out_plane +
-                      ((ulong)od * (ulong)out_h + (ulong)oh) * (ulong)out_w;
-        __global const float *row[WCB];
-        bool row_ok[WCB];
-        for (int j = 0; j < WCB; j++) {
-          const int zu = conv_bw_source(od * sd - pbd + col_a[j] * dd, nd, mode);
-          const int yu = conv_bw_source(oh * sh - pbh + col_b[j] * dh, nh, mode);
-          row_ok[j] = zu >= 0 && yu >= 0;
-          row[j] =
-              in + in_offset + (n * (ulong)channels + (ulong)col_c[j]) * in_plane +
-              ((ulong)(row_ok[j] ? zu / ud : 0) * (ulong)in_h + (ulong)(row_ok[j] ? yu / uh : 0)) *
-                  (ulong)in_w;
-        }
+  /* Rows of the output channels k0 .. k0 + 3 (the last valid one repeated). */
+  const ulong go_step1 = k_valid > 1 ? out_plane : 0, go_step2 = k_valid > 2 ? 2 * out_plane : 0,
+              go_step3 = k_valid > 3 ? 3 * out_plane
+                         : go_step2  ? go_step2
+                                     : go_step1;
+  COLUMN_SETUP(0);
+  COLUMN_SETUP(1);
+  COLUMN_SETUP(2);
+  COLUMN_SETUP(3);
+  /* This work-item's rows of output positions: chunk gid 2 of the batch's N * OD * OH rows. */
+  const ulong row_end = min((get_global_id(2) + 1) * chunk_rows, batch * (ulong)(out_d * out_h));
+  for (ulong r = get_global_id(2) * chunk_rows; r < row_end; r++) {
+    const int oh = (int)(r % (ulong)out_h), od = (int)(r / (ulong)out_h % (ulong)out_d);
+    const ulong n = r / (ulong)out_h / (ulong)out_d;
+    const ulong image = n * (ulong)channels * in_plane;
+    {
+      {
+        __global const float *go0 = grad_out + grad_out_offset +
+                                    (n * (ulong)out_channels + (ulong)k0) * out_plane +
+                                    ((ulong)od * (ulong)out_h + (ulong)oh) * (ulong)out_w;
+        COLUMN_ROW(0);
+        COLUMN_ROW(1);
+        COLUMN_ROW(2);
+        COLUMN_ROW(3);
         for (int ow0 = 0; ow0 < out_w; ow0 += 16) {
           const int lanes = min(16, out_w - ow0);
-          float16 gv[WKB];
-          for (int i = 0; i < WKB; i++) {
-            if (lanes == 16) {
-              gv[i] = vload16(0, go_row[i] + ow0);
-            } else {
-              float v[16];
-              for (int l = 0; l < 16; l++)
-                v[l] = l < lanes ? go_row[i][ow0 + l] : 0.0f;
-              gv[i] = vload16(0, v);
-            }
-          }
-          for (int j = 0; j < WCB; j++) {
-            const float16 xv =
-                row_ok[j] ? conv_bw_lanes(row[j], ow0 * sw + col_x[j], sw, nw, uw, mode, lanes)
-                          : (float16)0.0f;
-            for (int i = 0; i < WKB; i++)
-              acc[i][j] = fma(gv[i], xv, acc[i][j]);
-          }
+          const float16 g0 = conv_bw_grads(go0 + ow0, lanes);
+          const float16 g1 = conv_bw_grads(go0 + go_step1 + ow0, lanes);
+          const float16 g2 = conv_bw_grads(go0 + go_step2 + ow0, lanes);
+          const float16 g3 = conv_bw_grads(go0 + go_step3 + ow0, lanes);
+          COLUMN_STEP(0);
+          COLUMN_STEP(1);
+          COLUMN_STEP(2);
+          COLUMN_STEP(3);
         }
       }
     }
   }
-  for (int i = 0; i < k_valid; i++)
-    for (int j = 0; j < WCB; j++)
-      if (col_ok[j])
-        grad_weight[grad_weight_offset + (ulong)(k0 + i) * (ulong)columns + (ulong)(col0 + j)] =
-            conv_bw_hsum(acc[i][j]);
+  COLUMN_STORE(0);
+  COLUMN_STORE(1);
+  COLUMN_STORE(2);
+  COLUMN_STORE(3);
 }
 
 /* The weights of grad_input as a forward convolution (stride 1): per group, input and output
@@ -498,4 +534,17 @@ __kernel void conv_bw_col2im(__global const float *restrict cols, __global float
       }
     }
   }
+}
+
+/* grad_weight as the sum of conv_bw_weight_tiled's chunks, in chunk order. */
+__kernel void conv_bw_weight_sum(__global const float *restrict partial,
+                                 __global float *restrict grad_weight, ulong grad_weight_offset,
+                                 ulong total, ulong chunks) {
+  const ulong index = get_global_id(0);
+  if (index >= total)
+    return;
+  float acc = 0.0f;
+  for (ulong c = 0; c < chunks; c++)
+    acc += partial[c * total + index];
+  grad_weight[grad_weight_offset + index] = acc;
 }

@@ -22,16 +22,21 @@ enum {
   KERNEL_FOLD = 5,
   KERNEL_TRANSPOSE = 6,
   KERNEL_COL2IM = 7,
-  KERNELS = 8
+  KERNEL_WEIGHT_SUM = 8,
+  KERNELS = 9
 };
 static const char *const KERNEL_NAMES[KERNELS] = {
-    "conv_bw_input", "conv_bw_weight", "conv_bw_weight_tiled", "conv_bw_bias",
-    "conv_bw_flip",  "conv_bw_fold",   "conv_bw_transpose",    "conv_bw_col2im"};
+    "conv_bw_input",     "conv_bw_weight", "conv_bw_weight_tiled",
+    "conv_bw_bias",      "conv_bw_flip",   "conv_bw_fold",
+    "conv_bw_transpose", "conv_bw_col2im", "conv_bw_weight_sum"};
 /* conv_bw_weight_tiled's block: output channels x weight columns per work-item. */
 #define WEIGHT_KB 4
 #define WEIGHT_CB 4
 /* Below this output width most of the tiled kernel's 16 lanes would idle. */
 #define WEIGHT_TILED_MIN_WIDTH 12
+/* Output positions per chunk of the tiled kernel (rounded to whole rows): enough work per
+ * work-item to amortise its setup, little enough that a chunk's rows stay in the caches. */
+#define WEIGHT_CHUNK_POSITIONS 1024
 
 void oclnn__conv_backward_variants(oclnn__variant_fn each, void *user) {
   each(user, BACKWARD_FILE, BACKWARD_OPTIONS);
@@ -471,6 +476,23 @@ static oclnn_status run_grad_weight(oclnn_conv *conv, const char *fn, const back
       (cl_ulong)conv->channels_out * (cl_ulong)conv->group_in * product3(conv->kernel);
   const cl_ulong go_offset = call->grad_output->offset, in_offset = call->input->offset,
                  gw_offset = call->grad_weight->offset, batch = (cl_ulong)call->batch;
+  /* Tiled: chunks of whole output rows, partial sums in the scratch arena when more than one. */
+  const cl_ulong rows = batch * (cl_ulong)call->out[0] * (cl_ulong)call->out[1];
+  const cl_ulong chunk_rows =
+      ((cl_ulong)WEIGHT_CHUNK_POSITIONS + (cl_ulong)call->out[2] - 1) / (cl_ulong)call->out[2];
+  const cl_ulong chunks = rows ? (rows + chunk_rows - 1) / chunk_rows : 1;
+  cl_mem dst = call->grad_weight->buffer;
+  cl_ulong dst_offset = gw_offset, dst_stride = 0;
+  if (tiled && chunks > 1) {
+    if (chunks > SIZE_MAX / sizeof(float) / total)
+      return oclnn__fail(conv->ctx, OCLNN_ERR_OVERFLOW, "%s: scratch memory size overflows", fn);
+    oclnn_status status =
+        oclnn__scratch(conv->ctx, fn, (size_t)(chunks * total) * sizeof(float), &dst);
+    if (status != OCLNN_SUCCESS)
+      return status;
+    dst_offset = 0;
+    dst_stride = total;
+  }
   const cl_int mode = (cl_int)conv->desc.padding_mode;
   cl_int err = CL_SUCCESS;
   cl_uint arg = 0;
@@ -478,10 +500,16 @@ static oclnn_status run_grad_weight(oclnn_conv *conv, const char *fn, const back
   OCLNN__CONV_ARG(k, arg, err, go_offset);
   OCLNN__CONV_ARG(k, arg, err, call->input->buffer);
   OCLNN__CONV_ARG(k, arg, err, in_offset);
-  OCLNN__CONV_ARG(k, arg, err, call->grad_weight->buffer);
-  OCLNN__CONV_ARG(k, arg, err, gw_offset);
-  if (!tiled)
+  if (tiled) {
+    OCLNN__CONV_ARG(k, arg, err, dst);
+    OCLNN__CONV_ARG(k, arg, err, dst_offset);
+    OCLNN__CONV_ARG(k, arg, err, dst_stride);
+    OCLNN__CONV_ARG(k, arg, err, chunk_rows);
+  } else {
+    OCLNN__CONV_ARG(k, arg, err, call->grad_weight->buffer);
+    OCLNN__CONV_ARG(k, arg, err, gw_offset);
     OCLNN__CONV_ARG(k, arg, err, total);
+  }
   OCLNN__CONV_ARG(k, arg, err, batch);
   OCLNN__CONV_ARG(k, arg, err, conv->channels_in);
   OCLNN__CONV_ARG(k, arg, err, conv->channels_out);
@@ -503,9 +531,22 @@ static oclnn_status run_grad_weight(oclnn_conv *conv, const char *fn, const back
     return launch(conv, fn, k, total);
   const size_t columns = (size_t)conv->group_in * (size_t)product3(conv->kernel);
   const size_t k_blocks = ((size_t)conv->group_out + WEIGHT_KB - 1) / WEIGHT_KB;
-  const size_t global[2] = {(columns + WEIGHT_CB - 1) / WEIGHT_CB, (size_t)conv->groups * k_blocks};
-  const size_t local[2] = {1, 1};
-  return oclnn__enqueue(conv->ctx, fn, conv->backward_program, k, 2, global, local);
+  const size_t global[3] = {(columns + WEIGHT_CB - 1) / WEIGHT_CB, (size_t)conv->groups * k_blocks,
+                            (size_t)chunks};
+  const size_t local[3] = {1, 1, 1};
+  oclnn_status status = oclnn__enqueue(conv->ctx, fn, conv->backward_program, k, 3, global, local);
+  if (status != OCLNN_SUCCESS || dst_stride == 0)
+    return status;
+  k = conv->backward_kernel[KERNEL_WEIGHT_SUM];
+  arg = 0;
+  OCLNN__CONV_ARG(k, arg, err, dst);
+  OCLNN__CONV_ARG(k, arg, err, call->grad_weight->buffer);
+  OCLNN__CONV_ARG(k, arg, err, gw_offset);
+  OCLNN__CONV_ARG(k, arg, err, total);
+  OCLNN__CONV_ARG(k, arg, err, chunks);
+  if (err != CL_SUCCESS)
+    return oclnn__fail_cl(conv->ctx, fn, "clSetKernelArg (conv_bw_weight_sum)", err);
+  return launch(conv, fn, k, total);
 }
 
 static oclnn_status run_grad_bias(oclnn_conv *conv, const char *fn, const backward_call *call) {
