@@ -297,17 +297,17 @@ inline float conv_bw_hsum(float16 v) {
     acc3##j = fma(g3, xv, acc3##j);                                                     \
   }
 
-#define COLUMN_STORE(j)                                                                    \
-  if (ok##j) {                                                                             \
+#define COLUMN_STORE(j)                                                           \
+  if (ok##j) {                                                                    \
     __global float *gw = dst + dst_offset + get_global_id(2) * dst_chunk_stride + \
-                         (ulong)k0 * (ulong)columns + (ulong)(col0 + j); \
-    gw[0] = conv_bw_hsum(acc0##j);                                                         \
-    if (k_valid > 1)                                                                       \
-      gw[columns] = conv_bw_hsum(acc1##j);                                                 \
-    if (k_valid > 2)                                                                       \
-      gw[2 * columns] = conv_bw_hsum(acc2##j);                                             \
-    if (k_valid > 3)                                                                       \
-      gw[3 * columns] = conv_bw_hsum(acc3##j);                                             \
+                         (ulong)k0 * (ulong)columns + (ulong)(col0 + j);          \
+    gw[0] = conv_bw_hsum(acc0##j);                                                \
+    if (k_valid > 1)                                                              \
+      gw[columns] = conv_bw_hsum(acc1##j);                                        \
+    if (k_valid > 2)                                                              \
+      gw[2 * columns] = conv_bw_hsum(acc2##j);                                    \
+    if (k_valid > 3)                                                              \
+      gw[3 * columns] = conv_bw_hsum(acc3##j);                                    \
   }
 
 /* 16 gradients of output channel k0 + i (the last valid one repeated past k_valid; 0 past
@@ -325,11 +325,10 @@ __kernel void conv_bw_weight_tiled(__global const float *restrict grad_out, ulon
                                    __global const float *restrict in, ulong in_offset,
                                    __global float *restrict dst, ulong dst_offset,
                                    ulong dst_chunk_stride, ulong chunk_rows, ulong batch,
-                                   int channels, int out_channels, int groups,
-                                   int in_d, int in_h, int in_w, int out_d, int out_h, int out_w,
-                                   int kd, int kh, int kw, int sd, int sh, int sw, int dd, int dh,
-                                   int dw, int pbd, int pbh, int pbw, int mode, int ud, int uh,
-                                   int uw) {
+                                   int channels, int out_channels, int groups, int in_d, int in_h,
+                                   int in_w, int out_d, int out_h, int out_w, int kd, int kh,
+                                   int kw, int sd, int sh, int sw, int dd, int dh, int dw, int pbd,
+                                   int pbh, int pbw, int mode, int ud, int uh, int uw) {
   const int group_in = channels / groups, group_out = out_channels / groups;
   const int taps = kd * kh * kw, columns = group_in * taps;
   const int k_blocks = (group_out + WKB - 1) / WKB;
@@ -355,27 +354,23 @@ __kernel void conv_bw_weight_tiled(__global const float *restrict grad_out, ulon
     const int oh = (int)(r % (ulong)out_h), od = (int)(r / (ulong)out_h % (ulong)out_d);
     const ulong n = r / (ulong)out_h / (ulong)out_d;
     const ulong image = n * (ulong)channels * in_plane;
-    {
-      {
-        __global const float *go0 = grad_out + grad_out_offset +
-                                    (n * (ulong)out_channels + (ulong)k0) * out_plane +
-                                    ((ulong)od * (ulong)out_h + (ulong)oh) * (ulong)out_w;
-        COLUMN_ROW(0);
-        COLUMN_ROW(1);
-        COLUMN_ROW(2);
-        COLUMN_ROW(3);
-        for (int ow0 = 0; ow0 < out_w; ow0 += 16) {
-          const int lanes = min(16, out_w - ow0);
-          const float16 g0 = conv_bw_grads(go0 + ow0, lanes);
-          const float16 g1 = conv_bw_grads(go0 + go_step1 + ow0, lanes);
-          const float16 g2 = conv_bw_grads(go0 + go_step2 + ow0, lanes);
-          const float16 g3 = conv_bw_grads(go0 + go_step3 + ow0, lanes);
-          COLUMN_STEP(0);
-          COLUMN_STEP(1);
-          COLUMN_STEP(2);
-          COLUMN_STEP(3);
-        }
-      }
+    __global const float *go0 = grad_out + grad_out_offset +
+                                (n * (ulong)out_channels + (ulong)k0) * out_plane +
+                                ((ulong)od * (ulong)out_h + (ulong)oh) * (ulong)out_w;
+    COLUMN_ROW(0);
+    COLUMN_ROW(1);
+    COLUMN_ROW(2);
+    COLUMN_ROW(3);
+    for (int ow0 = 0; ow0 < out_w; ow0 += 16) {
+      const int lanes = min(16, out_w - ow0);
+      const float16 g0 = conv_bw_grads(go0 + ow0, lanes);
+      const float16 g1 = conv_bw_grads(go0 + go_step1 + ow0, lanes);
+      const float16 g2 = conv_bw_grads(go0 + go_step2 + ow0, lanes);
+      const float16 g3 = conv_bw_grads(go0 + go_step3 + ow0, lanes);
+      COLUMN_STEP(0);
+      COLUMN_STEP(1);
+      COLUMN_STEP(2);
+      COLUMN_STEP(3);
     }
   }
   COLUMN_STORE(0);
