@@ -101,11 +101,19 @@ __kernel void sn_bw_rows(__global const float *x, ulong x_off, __global const fl
   const float mean = sn_row_stats(saved + saved_off, p, batch, channels, using_bn, wm, wv, eps).x;
   __global const float *xr = x + x_off + p * len, *gr = g + g_off + p * len;
   const ulong vec_end = len / VEC * VEC;
+  /* Blocks of 256 vectors summed apart, then added: rounding grows with the block count plus
+   * the block length, not the row length. */
   floatV sg = (floatV)(0.0f), sgx = (floatV)(0.0f);
-  for (ulong m = 0; m < vec_end; m += VEC) {
-    const floatV gv = vloadV(0, gr + m);
-    sg += gv;
-    sgx += gv * (vloadV(0, xr + m) - mean);
+  for (ulong b0 = 0; b0 < vec_end; b0 += 256 * VEC) {
+    const ulong b1 = min(b0 + 256 * VEC, vec_end);
+    floatV bg = (floatV)(0.0f), bgx = (floatV)(0.0f);
+    for (ulong m = b0; m < b1; m += VEC) {
+      const floatV gv = vloadV(0, gr + m);
+      bg += gv;
+      bgx += gv * (vloadV(0, xr + m) - mean);
+    }
+    sg += bg;
+    sgx += bgx;
   }
   float a = 0.0f, b = 0.0f;
   for (ulong m = vec_end; m < len; m++) {

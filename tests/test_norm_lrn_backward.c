@@ -245,6 +245,59 @@ Test(norm_lrn_backward, sweep) {
   printf("norm_lrn_backward sweep: %d cases, worst error/tolerance %.3f\n", cases, worst_ratio);
 }
 
+/* Views at odd offsets inside larger buffers (x, grad_out and grad_in each between sentinels):
+ * the kernel honours every offset and writes nothing outside grad_in's view. */
+Test(norm_lrn_backward, offset_views) {
+  oclnn_context *ctx = test_context();
+  const int64_t shape[4] = {2, 5, 7, 37};
+  const lrn_params p = {3, 1.0, 0.75, 1.0};
+  size_t N, C, S, count = split_shape(4, shape, &N, &C, &S);
+  const size_t offs[3] = {3, 5, 17}, pad = 40, total = count + pad;
+  float *host[3];
+  cl_mem mem[3];
+  for (int b = 0; b < 3; b++) {
+    host[b] = malloc(total * sizeof(float));
+    cr_assert(host[b]);
+    for (size_t i = 0; i < total; i++)
+      host[b][i] = -4321.0f;
+    if (b < 2)
+      norm_test_random(host[b] + offs[b], count, 77 + (uint64_t)b, b ? 1.0 : 2.0, 0.0);
+    const int64_t all[1] = {(int64_t)total};
+    oclnn_tensor t = test_tensor_from_host(ctx, 1, all, host[b]);
+    mem[b] = t.buffer;
+  }
+  oclnn_lrn_desc desc = oclnn_lrn_desc_default(p.size);
+  desc.alpha = p.alpha;
+  oclnn_lrn *layer = NULL;
+  TEST_OK(ctx, oclnn_lrn_create(ctx, &desc, &layer));
+  oclnn_tensor tx = oclnn_tensor_view(mem[0], offs[0], 4, shape);
+  oclnn_tensor tg = oclnn_tensor_view(mem[1], offs[1], 4, shape);
+  oclnn_tensor tgi = oclnn_tensor_view(mem[2], offs[2], 4, shape);
+  TEST_OK(ctx, oclnn_lrn_backward(layer, &tx, &tg, &tgi));
+  const int64_t all[1] = {(int64_t)total};
+  oclnn_tensor whole = oclnn_tensor_view(mem[2], 0, 1, all);
+  float *got = norm_test_download(ctx, &whole);
+  double *x = to_double(host[0] + offs[0], count), *g = to_double(host[1] + offs[1], count);
+  double *want = malloc(count * sizeof *want), *mag = malloc(count * sizeof *mag);
+  cr_assert(want && mag);
+  ref_backward(&p, x, g, N, C, S, want, mag);
+  worst_ratio = 0.0;
+  assert_grad("offset views", got + offs[2], want, mag, count, 1.0);
+  for (size_t i = 0; i < total; i++)
+    if (i < offs[2] || i >= offs[2] + count)
+      cr_assert(got[i] == -4321.0f, "grad_in buffer written outside its view at %zu", i);
+  free(got);
+  free(x);
+  free(g);
+  free(want);
+  free(mag);
+  for (int b = 0; b < 3; b++) {
+    free(host[b]);
+    clReleaseMemObject(mem[b]);
+  }
+  oclnn_lrn_free(layer);
+}
+
 static float *read_tensor(test_parser *ps, const char *tag, int rank, const int64_t *shape) {
   char word[64];
   cr_assert(test_next_word(ps, word, sizeof word) && !strcmp(word, tag), "%s:%d: expected %s",
@@ -349,6 +402,8 @@ Test(norm_lrn_backward, invalid) {
   oclnn_tensor in_rank2 = oclnn_tensor_view(buf.buffer, 0, 2, s_rank2);
   oclnn_tensor gi_rank2 = oclnn_tensor_view(out_buf.buffer, 0, 2, s_rank2);
   oclnn_tensor in_neg = oclnn_tensor_view(buf.buffer, 0, 3, s_neg);
+  const int64_t s_huge[3] = {INT64_MAX / 4, 4, 4};
+  oclnn_tensor in_huge = oclnn_tensor_view(buf.buffer, 0, 3, s_huge);
   oclnn_tensor in_null = oclnn_tensor_view(NULL, 0, 3, s);
   oclnn_tensor gi_oob = oclnn_tensor_view(out_buf.buffer, 3 * count + 1, 3, s);
   oclnn_tensor gi_over_in = oclnn_tensor_view(buf.buffer, 12, 3, s);
@@ -365,6 +420,7 @@ Test(norm_lrn_backward, invalid) {
       {layer, &in, &g, NULL, OCLNN_ERR_INVALID_VALUE, "oclnn_lrn_backward: grad_in is NULL"},
       {layer, &in_null, &g, &gi, OCLNN_ERR_INVALID_BUFFER, "oclnn_lrn_backward"},
       {layer, &in_neg, &g, &gi, OCLNN_ERR_INVALID_SHAPE, "oclnn_lrn_backward"},
+      {layer, &in_huge, &g, &gi, OCLNN_ERR_OVERFLOW, "oclnn_lrn_backward"},
       {layer, &in_rank2, &g, &gi_rank2, OCLNN_ERR_INVALID_SHAPE,
        "oclnn_lrn_backward: LocalResponseNorm expects an input of rank >= 3, got [6, 4]"},
       {layer, &in, &gi_other, &gi, OCLNN_ERR_INVALID_SHAPE,
