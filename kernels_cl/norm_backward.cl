@@ -400,3 +400,118 @@ __kernel void norm_bw_fused(__global const float *x, ulong x_off, __global const
              grad_in + r * len);
   }
 }
+
+/* BatchNorm with few elements per (n, c) (its (N, C) input, or small spatial sizes): the
+ * statistics groups run down the columns of an (N, C * S) matrix, column j in channel j / S.
+ * Row passes would give one work-item per tiny row; these take VEC columns across a block of
+ * rows instead, with each lane's channel parameters loaded once. */
+
+/* The channel of each lane of the columns j0 .. j0 + VEC - 1, and that channel's entries of p. */
+inline floatV lane_params(__global const float *p, ulong j0, ulong S) {
+  if (S == 1)
+    return vloadV(0, p + j0);
+  float t[VEC];
+  for (int l = 0; l < VEC; l++)
+    t[l] = p[(j0 + l) / S];
+  return vloadV(0, t);
+}
+
+/* Item (block b of `rb` rows, VEC columns from j0 = q VEC): pairs[2 (b len + j)] = sum(dy),
+ * pairs[2 (b len + j) + 1] = sum(dy xhat) over the block's rows of column j (for
+ * norm_bw_reduce to add up per channel). Columns past len (len not a multiple of VEC) are done
+ * one by one. */
+__kernel void norm_bw_col_sums(__global const float *x, ulong x_off, __global const float *dy,
+                               ulong dy_off, __global const float *save_mean, ulong sm_off,
+                               __global const float *save_invstd, ulong si_off, ulong rows,
+                               ulong len, ulong S, ulong rb, ulong chunks, __global float *pairs,
+                               ulong pairs_off) {
+  const ulong item = get_global_id(0), blocks = (rows + rb - 1) / rb;
+  if (item >= blocks * chunks)
+    return;
+  const ulong b = item / chunks, j0 = (item - b * chunks) * VEC;
+  const ulong r0 = b * rb, r1 = min(r0 + rb, rows);
+  x += x_off;
+  dy += dy_off;
+  save_mean += sm_off;
+  save_invstd += si_off;
+  pairs += pairs_off + 2 * (b * len);
+  if (j0 + VEC <= len) {
+    const floatV mean = lane_params(save_mean, j0, S), invstd = lane_params(save_invstd, j0, S);
+    floatV s1 = (floatV)(0.0f), s2 = s1;
+    for (ulong r = r0; r < r1; r++) {
+      const floatV d = vloadV(0, dy + r * len + j0);
+      s1 += d;
+      s2 += d * ((vloadV(0, x + r * len + j0) - mean) * invstd);
+    }
+    float t1[VEC], t2[VEC];
+    vstoreV(s1, 0, t1);
+    vstoreV(s2, 0, t2);
+    for (int l = 0; l < VEC; l++)
+      vstore2((float2)(t1[l], t2[l]), j0 + l, pairs);
+    return;
+  }
+  for (ulong j = j0; j < len; j++) {
+    const float mean = save_mean[j / S], invstd = save_invstd[j / S];
+    float s1 = 0.0f, s2 = 0.0f;
+    for (ulong r = r0; r < r1; r++) {
+      const float d = dy[r * len + j];
+      s1 += d;
+      s2 += d * ((x[r * len + j] - mean) * invstd);
+    }
+    vstore2((float2)(s1, s2), j, pairs);
+  }
+}
+
+/* grad_in for the column layout of norm_bw_col_sums, same items. Channel c's weight w[c]
+ * (flags 1), and with batch statistics (flags 4) its sums sum(w dy), sum(w dy xhat) at
+ * sums[a_off + c], sums[b_off + c]. */
+__kernel void norm_bw_col_apply(__global const float *x, ulong x_off, __global const float *dy,
+                                ulong dy_off, __global const float *save_mean, ulong sm_off,
+                                __global const float *save_invstd, ulong si_off,
+                                __global const float *w, ulong w_off, __global const float *sums,
+                                ulong a_off, ulong b_off, int flags, float inv_n, ulong rows,
+                                ulong len, ulong S, ulong rb, ulong chunks, __global float *grad_in,
+                                ulong gi_off) {
+  const ulong item = get_global_id(0), blocks = (rows + rb - 1) / rb;
+  if (item >= blocks * chunks)
+    return;
+  const ulong b = item / chunks, j0 = (item - b * chunks) * VEC;
+  const ulong r0 = b * rb, r1 = min(r0 + rb, rows);
+  x += x_off;
+  dy += dy_off;
+  grad_in += gi_off;
+  save_mean += sm_off;
+  save_invstd += si_off;
+  w += w_off;
+  const bool full = flags & 4;
+  if (j0 + VEC <= len) {
+    const floatV mean = lane_params(save_mean, j0, S), invstd = lane_params(save_invstd, j0, S);
+    const floatV wc = (flags & 1) ? lane_params(w, j0, S) : (floatV)(1.0f);
+    const floatV a = full ? lane_params(sums + a_off, j0, S) * inv_n : (floatV)(0.0f);
+    const floatV bb = full ? lane_params(sums + b_off, j0, S) * inv_n : (floatV)(0.0f);
+    for (ulong r = r0; r < r1; r++) {
+      const floatV d = vloadV(0, dy + r * len + j0);
+      floatV g;
+      if (full) {
+        const floatV xhat = (vloadV(0, x + r * len + j0) - mean) * invstd;
+        g = (d * wc - a - xhat * bb) * invstd;
+      } else {
+        g = d * (wc * invstd);
+      }
+      vstoreV(g, 0, grad_in + r * len + j0);
+    }
+    return;
+  }
+  for (ulong j = j0; j < len; j++) {
+    const ulong c = j / S;
+    const float mean = save_mean[c], invstd = save_invstd[c];
+    const float wc = (flags & 1) ? w[c] : 1.0f;
+    const float a = full ? sums[a_off + c] * inv_n : 0.0f;
+    const float bb = full ? sums[b_off + c] * inv_n : 0.0f;
+    for (ulong r = r0; r < r1; r++) {
+      const float d = dy[r * len + j];
+      grad_in[r * len + j] =
+          full ? (d * wc - a - (x[r * len + j] - mean) * invstd * bb) * invstd : d * (wc * invstd);
+    }
+  }
+}

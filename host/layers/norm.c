@@ -151,10 +151,10 @@ oclnn_status oclnn__norm_engine_init(oclnn_context *ctx, const char *fn, bool sw
 }
 
 void oclnn__norm_engine_release(oclnn__norm_engine *e) {
-  cl_kernel *all[] = {&e->rows,    &e->split,     &e->cols,      &e->merge,
-                      &e->params,  &e->running,   &e->apply,     &e->fused,
-                      &e->sn_ln,   &e->sn_bn,     &e->sn_params, &e->save,
-                      &e->bw_rows, &e->bw_reduce, &e->bw_apply,  &e->bw_fused};
+  cl_kernel *all[] = {&e->rows,      &e->split,       &e->cols,        &e->merge,     &e->params,
+                      &e->running,   &e->apply,       &e->fused,       &e->sn_ln,     &e->sn_bn,
+                      &e->sn_params, &e->save,        &e->bw_rows,     &e->bw_reduce, &e->bw_apply,
+                      &e->bw_fused,  &e->bw_col_sums, &e->bw_col_apply};
   for (size_t i = 0; i < sizeof all / sizeof all[0]; i++) {
     if (*all[i])
       clReleaseKernel(*all[i]);
@@ -534,7 +534,7 @@ oclnn_status oclnn__norm_check_in_shape(oclnn_context *ctx, const char *fn, int 
 /* --- forward_save and backward --- */
 
 oclnn_status oclnn__norm_bw_init(oclnn__norm_engine *e, const char *fn) {
-  if (e->bw_fused)
+  if (e->bw_col_apply)
     return OCLNN_SUCCESS;
   char options[32];
   snprintf(options, sizeof options, "-DVEC=%d", vector_width(e->ctx));
@@ -544,9 +544,13 @@ oclnn_status oclnn__norm_bw_init(oclnn__norm_engine *e, const char *fn) {
     const char *name;
     cl_kernel *kernel;
   } kernels[] = {
-      {"norm_save", &e->save},           {"norm_bw_rows", &e->bw_rows},
-      {"norm_bw_reduce", &e->bw_reduce}, {"norm_bw_apply", &e->bw_apply},
+      {"norm_save", &e->save},
+      {"norm_bw_rows", &e->bw_rows},
+      {"norm_bw_reduce", &e->bw_reduce},
+      {"norm_bw_apply", &e->bw_apply},
       {"norm_bw_fused", &e->bw_fused},
+      {"norm_bw_col_sums", &e->bw_col_sums},
+      {"norm_bw_col_apply", &e->bw_col_apply},
   };
   for (size_t i = 0; i < sizeof kernels / sizeof kernels[0] && status == OCLNN_SUCCESS; i++)
     status =
@@ -651,6 +655,78 @@ static oclnn_status bw_reduce(oclnn__norm_engine *e, const char *fn, cl_mem scra
   return launch(e, fn, e->backward_program, &a, outs, LOCAL);
 }
 
+/* The column layout (oclnn__norm_bw_args.col_div): column sums over blocks of rows, their sums
+ * per channel, and grad_in, all along VEC columns at a time. */
+static oclnn_status bw_columns(oclnn__norm_engine *e, const char *fn,
+                               const oclnn__norm_bw_args *p) {
+  oclnn_context *ctx = e->ctx;
+  uint64_t vec = (uint64_t)vector_width(ctx), S = p->col_div, C = p->groups;
+  /* Rows per block: about sqrt(rows) (so the two levels of sums stay short), at least 64 (so
+   * the per-block partials stay a few percent of the tensor). */
+  uint64_t rb = bw_block(p->rows);
+  rb = rb < 64 ? 64 : rb;
+  rb = rb > p->rows ? p->rows : rb;
+  uint64_t blocks = div_up(p->rows, rb), chunks = div_up(p->len, vec);
+  bool full = p->grad_in && p->batch_stats;
+  bool sums = full || p->grad_weight || p->grad_bias;
+  oclnn__norm_layout layout = {0};
+  uint64_t pairs_off = 0, sums_off = 0;
+  if (sums)
+    pairs_off = oclnn__norm_reserve(&layout, blocks * p->len * 2);
+  if (full)
+    sums_off = oclnn__norm_reserve(&layout, C * 2);
+  cl_mem scratch = NULL;
+  oclnn_status status = OCLNN_SUCCESS;
+  if (layout.floats > 0)
+    status = oclnn__norm_scratch(ctx, fn, &layout, &scratch);
+  if (status == OCLNN_SUCCESS && sums) {
+    kargs a = {e->bw_col_sums, 0, CL_SUCCESS};
+    arg_tensor(&a, p->in);
+    arg_tensor(&a, p->grad_out);
+    arg_tensor(&a, p->save_mean);
+    arg_tensor(&a, p->save_invstd);
+    arg_u64(&a, p->rows);
+    arg_u64(&a, p->len);
+    arg_u64(&a, S);
+    arg_u64(&a, rb);
+    arg_u64(&a, chunks);
+    arg_mem(&a, scratch);
+    arg_u64(&a, pairs_off);
+    status = launch(e, fn, e->backward_program, &a, blocks * chunks, LOCAL);
+  }
+  /* Channel c adds the pairs (b len + c S + i) for b < blocks, i < S. */
+  if (status == OCLNN_SUCCESS && (p->grad_weight || p->grad_bias))
+    status = bw_reduce(e, fn, scratch, pairs_off, C, blocks, 1, S, NULL, 1, p->grad_bias,
+                       p->grad_weight);
+  oclnn_tensor sum_a =
+      oclnn_tensor_view(scratch, (size_t)sums_off, 1, (const int64_t[]){(int64_t)C});
+  oclnn_tensor sum_b =
+      oclnn_tensor_view(scratch, (size_t)(sums_off + C), 1, (const int64_t[]){(int64_t)C});
+  if (status == OCLNN_SUCCESS && full)
+    status =
+        bw_reduce(e, fn, scratch, pairs_off, C, blocks, 1, S, p->row_weight, C, &sum_a, &sum_b);
+  if (status != OCLNN_SUCCESS || !p->grad_in)
+    return status;
+  kargs a = {e->bw_col_apply, 0, CL_SUCCESS};
+  arg_tensor(&a, p->in);
+  arg_tensor(&a, p->grad_out);
+  arg_tensor(&a, p->save_mean);
+  arg_tensor(&a, p->save_invstd);
+  arg_tensor(&a, p->row_weight);
+  arg_mem(&a, full ? scratch : NULL);
+  arg_u64(&a, sums_off);
+  arg_u64(&a, sums_off + C);
+  arg_int(&a, (p->row_weight ? 1 : 0) | (full ? 4 : 0));
+  arg_float(&a, 1.0 / ((double)p->rows * (double)S));
+  arg_u64(&a, p->rows);
+  arg_u64(&a, p->len);
+  arg_u64(&a, S);
+  arg_u64(&a, rb);
+  arg_u64(&a, chunks);
+  arg_tensor(&a, p->grad_in);
+  return launch(e, fn, e->backward_program, &a, blocks * chunks, LOCAL);
+}
+
 /* The gradient and saved-statistics checks every backward shares. */
 static oclnn_status bw_check(oclnn_context *ctx, const char *fn, const oclnn_tensor *in,
                              const oclnn_tensor *save_mean, const oclnn_tensor *save_invstd,
@@ -726,6 +802,8 @@ oclnn_status oclnn__norm_backward_enqueue(oclnn__norm_engine *e, const char *fn,
     status = fill_zero(ctx, fn, p->grad_weight);
     return status == OCLNN_SUCCESS ? fill_zero(ctx, fn, p->grad_bias) : status;
   }
+  if (p->col_div)
+    return bw_columns(e, fn, p);
   bool channel_grads = !p->col_grads && (p->grad_weight || p->grad_bias);
   bool full = p->grad_in && p->batch_stats;
   /* Groups that fit in the caches, of rows long enough for every work-item of a work-group: row

@@ -5,6 +5,10 @@
 #include <stdlib.h>
 #include <string.h>
 
+/* Backward takes the column layout (oclnn__norm_bw_args.col_div) up to this many elements per
+ * (n, c): rows that short would each be one work-item of the row passes. */
+#define BN_COLUMN_MAX 64
+
 struct oclnn_batch_norm {
   oclnn_context *ctx;
   oclnn_batch_norm_desc desc;
@@ -361,6 +365,11 @@ oclnn_status oclnn_batch_norm_backward(
   p.div = 1;
   p.groups = (uint64_t)s.c;
   p.channels = (uint64_t)s.c;
+  if (s.s <= BN_COLUMN_MAX) {
+    p.col_div = (uint64_t)s.s;
+    p.rows = (uint64_t)s.n;
+    p.len = (uint64_t)(s.c * s.s);
+  }
   p.batch_stats = training || !d->track_running_stats;
   p.save_groups = s.c;
   p.has_weight = p.has_bias = d->affine != 0;

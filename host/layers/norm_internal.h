@@ -17,7 +17,7 @@ typedef struct oclnn__norm_engine {
   /* forward_save and backward (kernels_cl/norm_backward.cl), made on first use so that
    * forward-only programs never build that file: oclnn__norm_bw_init. */
   oclnn__program *backward_program;
-  cl_kernel save, bw_rows, bw_reduce, bw_apply, bw_fused;
+  cl_kernel save, bw_rows, bw_reduce, bw_apply, bw_fused, bw_col_sums, bw_col_apply;
   size_t bw_fused_local;         /* work-group size of norm_bw_fused (a power of two) */
   size_t split_local;            /* work-group size of norm_stats_split (a power of two) */
   size_t fused_local;            /* work-group size of norm_fused (a power of two) */
@@ -177,6 +177,9 @@ oclnn_status oclnn__norm_save_enqueue(oclnn__norm_engine *engine, const char *fn
  * col_weight (per position in a row, LayerNorm) may be NULL (weight 1). grad_weight/grad_bias
  * are per channel, or per column with col_grads; any gradient may be NULL. batch_stats: the
  * saved statistics came from the data (full formula), else they were running statistics.
+ * col_div > 0 selects the column layout instead (BatchNorm with few elements per (n, c)): the
+ * tensor is `rows` = N rows of `len` = C * col_div floats, column j in group and channel
+ * j / col_div (groups = channels = C; div is not used).
  * The caller has checked `in` (its rank and shape for the layer); this checks the rest before
  * enqueueing anything: at least one gradient; grad_out (required) and grad_in of in's shape;
  * save_mean and save_invstd (required) of shape (save_groups); the weight (row_weight, or
@@ -186,7 +189,7 @@ oclnn_status oclnn__norm_save_enqueue(oclnn__norm_engine *engine, const char *fn
 typedef struct oclnn__norm_bw_args {
   const oclnn_tensor *in, *grad_out, *save_mean, *save_invstd, *row_weight, *col_weight;
   const oclnn_tensor *grad_in, *grad_weight, *grad_bias;
-  uint64_t rows, len, div, groups, channels;
+  uint64_t rows, len, div, groups, channels, col_div;
   int col_grads;
   int batch_stats;
   int64_t save_groups;
