@@ -246,21 +246,43 @@ static oclnn_status upload_weights(oclnn_model *m, const char *function) {
   if (total > ((int64_t)1 << 40))
     return oclnn__fail(m->ctx, OCLNN_ERR_OVERFLOW, "%s: %lld floats of weights", function,
                        (long long)total);
-  float *host = calloc((size_t)total, sizeof *host);
-  if (host == NULL)
-    return oclnn__fail(m->ctx, OCLNN_ERR_OUT_OF_MEMORY, "%s: out of host memory for %lld weights",
-                       function, (long long)total);
-  for (int v = 0; v < g->n_values; v++)
-    if (m->woffset[v] >= 0 && g->values[v].cst->numel > 0)
-      memcpy(host + m->woffset[v], g->values[v].cst->data,
-             (size_t)g->values[v].cst->numel * sizeof(float));
+  /* Filled through a mapping, which on CPU devices is the buffer's own memory: the weights are
+   * copied (and their pages touched) once, where a host array passed with CL_MEM_COPY_HOST_PTR
+   * took two copies into two fresh allocations (the style model: 6.7 MB, ~1600 page faults
+   * more). */
+  const size_t bytes = (size_t)total * sizeof(float);
   cl_int err;
-  m->weights = clCreateBuffer(m->ctx->cl_ctx, CL_MEM_READ_ONLY | CL_MEM_COPY_HOST_PTR,
-                              (size_t)total * sizeof(float), host, &err);
-  free(host);
+  m->weights =
+      clCreateBuffer(m->ctx->cl_ctx, CL_MEM_READ_ONLY | CL_MEM_ALLOC_HOST_PTR, bytes, NULL, &err);
   if (m->weights == NULL || err != CL_SUCCESS) {
     m->weights = NULL;
     return oclnn__fail_cl(m->ctx, function, "clCreateBuffer(weights)", err);
+  }
+  float *host = clEnqueueMapBuffer(m->ctx->queue, m->weights, CL_TRUE,
+                                   CL_MAP_WRITE_INVALIDATE_REGION, 0, bytes, 0, NULL, NULL, &err);
+  if (host == NULL || err != CL_SUCCESS) {
+    clReleaseMemObject(m->weights);
+    m->weights = NULL;
+    return oclnn__fail_cl(m->ctx, function, "clEnqueueMapBuffer(weights)", err);
+  }
+  for (int v = 0; v < g->n_values; v++) {
+    if (m->woffset[v] < 0)
+      continue;
+    /* The constant, then zeros up to where the next one starts (a multiple of 16 floats). */
+    int64_t at = m->woffset[v], numel = g->values[v].cst->numel;
+    int64_t end = (at + numel + 15) & ~(int64_t)15;
+    if (end > total)
+      end = total;
+    if (numel > 0)
+      memcpy(host + at, g->values[v].cst->data, (size_t)numel * sizeof(float));
+    if (end > at + numel)
+      memset(host + at + numel, 0, (size_t)(end - at - numel) * sizeof(float));
+  }
+  err = clEnqueueUnmapMemObject(m->ctx->queue, m->weights, host, 0, NULL, NULL);
+  if (err != CL_SUCCESS) {
+    clReleaseMemObject(m->weights);
+    m->weights = NULL;
+    return oclnn__fail_cl(m->ctx, function, "clEnqueueUnmapMemObject(weights)", err);
   }
   return OCLNN_SUCCESS;
 }
