@@ -128,9 +128,10 @@ __kernel void conv_winograd_input(__global const float *restrict in, ulong in_of
    * upsampled size (up_h, up_w), then divided by the factor. */
   const int up_h = in_h * uh, up_w = in_w * uw;
   const int y0 = phase / dw - ph + dh * ty * 4, x0 = phase % dw - pw + dw * tx0 * 4;
-  /* With dw == uw == 1, columns [lo, hi) lie inside the row; otherwise every column is mapped. */
-  const bool plain = dw == 1 && uw == 1;
-  const int lo = plain ? clamp(-x0, 0, 34) : 34, hi = plain ? clamp(in_w - x0, lo, 34) : 34;
+  /* With dw == 1, columns [lo, hi) lie inside the (upsampled) row; otherwise every column is
+   * mapped. */
+  const bool plain = dw == 1;
+  const int lo = plain ? clamp(-x0, 0, 34) : 34, hi = plain ? clamp(up_w - x0, lo, 34) : 34;
   float8 t[6][6]; /* B^T d, [row of the transform][column j] */
   float8 d[6][6]; /* [row i][column j], lanes = tiles */
   for (int i = 0; i < 6; i++) {
@@ -143,12 +144,25 @@ __kernel void conv_winograd_input(__global const float *restrict in, ulong in_of
         seg[j] = 0.0f;
     } else {
       __global const float *line = src + (ulong)sy * (ulong)in_w;
-      /* Columns [lo, hi) lie inside the row: a vector copy; the few others are mapped. */
+      /* Columns [lo, hi) lie inside the row: a vector copy (upsampled: each input column
+       * repeated uw times, uw == 2 by pairs); the few others are mapped. */
       int j = lo;
-      for (; j + 8 <= hi; j += 8)
-        vstore8(vload8(0, line + x0 + j), 0, seg + j);
+      if (uw == 1) {
+        for (; j + 8 <= hi; j += 8)
+          vstore8(vload8(0, line + x0 + j), 0, seg + j);
+      } else if (uw == 2) {
+        /* Start on an even upsampled column, so that each loaded float fills a pair. */
+        if (j < hi && ((x0 + j) & 1)) {
+          seg[j] = line[(x0 + j) >> 1];
+          j++;
+        }
+        for (; j + 8 <= hi; j += 8) {
+          const float4 v = vload4(0, line + ((x0 + j) >> 1));
+          vstore8((float8)(v.s0, v.s0, v.s1, v.s1, v.s2, v.s2, v.s3, v.s3), 0, seg + j);
+        }
+      }
       for (; j < hi; j++)
-        seg[j] = line[x0 + j];
+        seg[j] = line[(x0 + j) / uw];
       for (j = 0; j < lo; j++) {
         const int x = x0 + dw * j;
         /* Beyond the padded input: only feeds outputs that are not stored. */
@@ -157,8 +171,8 @@ __kernel void conv_winograd_input(__global const float *restrict in, ulong in_of
       }
       for (j = hi; j < 34; j++) {
         const int x = x0 + j;
-        const int m = x < in_w + pw_after ? conv_source(x, in_w, mode) : -1;
-        seg[j] = m >= 0 ? line[m] : 0.0f;
+        const int m = x < up_w + pw_after ? conv_source(x, up_w, mode) : -1;
+        seg[j] = m >= 0 ? line[m / uw] : 0.0f;
       }
     }
     for (int j = 0; j < 6; j++)

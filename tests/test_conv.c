@@ -368,6 +368,10 @@ Test(conv_api, input_upsample) {
       {{2, 2}, {1, 1}, {1, 5, 6, 7}},
       {{1, 3}, {2, 4}, {2, 5, 5, 3}}, /* W padding 4 > input width 3, < upsampled 9 */
       {{3, 2}, {0, 1}, {1, 5, 4, 9}},
+      /* rows wider than one work-item's 32 columns: the copies of whole input columns */
+      {{2, 2}, {1, 1}, {1, 5, 3, 41}},
+      {{1, 3}, {1, 2}, {1, 5, 2, 23}},
+      {{2, 2}, {0, 0}, {1, 5, 2, 40}},
   };
   static const oclnn_conv_algo algos[] = {OCLNN_CONV_ALGO_WINOGRAD, OCLNN_CONV_ALGO_GENERIC};
   for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
