@@ -270,18 +270,22 @@ Test(model_api, bad_outputs_refused_and_untouched) {
   TEST_OK(ctx, oclnn_model_set_profiling(model, 1));
   TEST_OK(ctx, oclnn_model_run(model, &in, 1, &out, 1));
   TEST_OK(ctx, oclnn_context_finish(ctx));
-  int pad_conv = 0, norm_relu = 0, norm_add = 0;
+  int pad_conv = 0, resize_pad_conv = 0, resize = 0, norm_relu = 0, norm_add = 0;
   double total = 0.0;
   for (int i = 0; i < steps; i++) {
     const char *name = NULL, *op = NULL;
     TEST_OK(ctx, oclnn_model_step_profile(model, i, &name, &op, &ms));
     cr_expect(name != NULL && op != NULL && ms >= 0.0);
     pad_conv += strncmp(op, "Pad+Conv[", 9) == 0; /* [algorithm] follows */
+    resize_pad_conv += strncmp(op, "Resize+Pad+Conv[winograd]", 25) == 0;
+    resize += strcmp(op, "Resize") == 0;
     norm_relu += strcmp(op, "InstanceNormalization+Relu") == 0;
     norm_add += strcmp(op, "InstanceNormalization+Add") == 0;
     total += ms;
   }
-  cr_expect_eq(pad_conv, 16, "every reflection pad folds into its conv");
+  cr_expect_eq(pad_conv + resize_pad_conv, 16, "every reflection pad folds into its conv");
+  cr_expect_eq(resize_pad_conv, 2, "both x2 upsamplings fold into the Winograd conv after them");
+  cr_expect_eq(resize, 0, "an upsampled tensor was stored");
   cr_expect_eq(norm_relu, 10);
   cr_expect_eq(norm_add, 5);
   cr_expect_gt(total, 0.0);

@@ -61,6 +61,7 @@ def stage_torch(out_dir):
     import numpy as np
     import torch
     import torch.nn as nn
+    import torch.nn.functional as F
 
     warnings.simplefilter("ignore")
     nets = []  # (name, expect, tolerance, [case input lists], message words)
@@ -262,6 +263,31 @@ def stage_torch(out_dir):
         if isinstance(m, nn.InstanceNorm2d):
             randomise_norm(m)
     export("tiny_transformer", tiny, [(1, 3, 12, 16)], [(1, 3, 10, 10)])
+
+    class UpsampleConvs(nn.Module):
+        """Nearest upsamplings that oclnn folds into the Conv reading them (whole factors, one
+        reader, symmetric or Pad-given padding, a 3x3 Conv that runs Winograd) and some it must
+        not (two readers, factor 1.5, a 5x5 Conv)."""
+
+        def __init__(self):
+            super().__init__()
+            self.direct = nn.Conv2d(3, 4, 3, padding=1)
+            self.sized = ConvLayer(3, 4, 3, 1)
+            self.shared = nn.Conv2d(3, 3, 3, padding=1)
+            self.fractional = nn.Conv2d(3, 4, 3, padding=1)
+            self.wide = nn.Conv2d(3, 4, 5, padding=2)
+
+        def forward(self, x):
+            a = self.direct(F.interpolate(x, scale_factor=2, mode="nearest"))
+            a = a + self.wide(F.interpolate(torch.relu(x), scale_factor=2, mode="nearest"))
+            # whole factors for the first case's 4x6 input, not for the second's 5x3
+            b = self.sized(F.interpolate(x, size=(8, 18), mode="nearest"))
+            u = F.interpolate(x, scale_factor=3, mode="nearest")
+            c = self.shared(u) + u
+            d = self.fractional(F.interpolate(x, scale_factor=1.5, mode="nearest"))
+            return a, b, c, d
+
+    export("upsample_convs", UpsampleConvs(), [(1, 3, 4, 6)], [(2, 3, 5, 3)])
     return nets
 
 

@@ -431,6 +431,8 @@ typedef struct planner {
   int *consumers; /* per value: reading nodes (not folded) + graph outputs */
   bool *skip;     /* per node: fused into an earlier step */
   int *pad_into;  /* per node: the Pad node a Conv absorbs, else -1 */
+  /* per node: the Resize node whose nearest upsampling a Conv does in its input reads, else -1 */
+  int *resize_into;
 } planner;
 
 static oclnn_status grow(void **array, int *cap, int need, size_t elem) {
@@ -741,6 +743,14 @@ static oclnn_status plan_conv(planner *p, int n) {
   int pad_node = p->pad_into[n];
   if (pad_node >= 0)
     in = m->g->nodes[pad_node].inputs[0];
+  int resize_node = p->resize_into[n];
+  int64_t upsample[3] = {1, 1, 1};
+  if (resize_node >= 0) {
+    const pvalue *up = &m->pv[in];
+    in = m->g->nodes[resize_node].inputs[0];
+    for (int d = 2; d < up->rank && d < 5; d++)
+      upsample[d - 2] = up->dims[d] / m->pv[in].dims[d];
+  }
   const pvalue *x = &m->pv[in];
   int dims = w->rank - 2;
   if (x->rank != w->rank)
@@ -759,8 +769,10 @@ static oclnn_status plan_conv(planner *p, int n) {
   oclnn_conv_desc desc = oclnn_conv_desc_default(dims, w->dims[1] * group, w->dims[0], w->dims[2]);
   desc.groups = group;
   desc.bias = b != NULL;
-  for (int d = 0; d < dims; d++)
+  for (int d = 0; d < dims; d++) {
     desc.kernel_size[d] = w->dims[2 + d];
+    desc.input_upsample[d] = upsample[d];
+  }
   if ((s = oclnn__attr_ints(node, "kernel_shape", &count, &v, &e)) != OCLNN_SUCCESS)
     return oclnn__fail(m->ctx, s, "%s: %s", p->function, m->err);
   for (int64_t d = 0; d < count; d++)
@@ -807,6 +819,8 @@ static oclnn_status plan_conv(planner *p, int n) {
     if (begin[d] != end[d])
       symmetric = false;
   char opname[96] = "Conv";
+  if (resize_node >= 0)
+    snprintf(opname, sizeof opname, "Resize+Conv");
   if (pad_node >= 0) {
     int64_t pads[3];
     oclnn_conv_padding_mode mode;
@@ -817,7 +831,7 @@ static oclnn_status plan_conv(planner *p, int n) {
       desc.padding[d] = pads[d] + begin[d];
     }
     desc.padding_mode = mode;
-    snprintf(opname, sizeof opname, "Pad+Conv");
+    snprintf(opname, sizeof opname, resize_node >= 0 ? "Resize+Pad+Conv" : "Pad+Conv");
   } else if (symmetric) {
     for (int d = 0; d < dims; d++)
       desc.padding[d] = begin[d];
@@ -837,11 +851,12 @@ static oclnn_status plan_conv(planner *p, int n) {
     x = &m->pv[in];
   }
   char key[192];
-  snprintf(key, sizeof key, "conv node %d: %d %lld %lld %lld %lld %lld %lld %lld %lld %d", n,
+  snprintf(key, sizeof key,
+           "conv node %d: %d %lld %lld %lld %lld %lld %lld %lld %lld %d up %lld %lld %lld", n,
            (int)desc.padding_mode, (long long)desc.padding[0], (long long)desc.padding[1],
            (long long)desc.padding[2], (long long)desc.stride[0], (long long)desc.stride[1],
            (long long)desc.stride[2], (long long)desc.dilation[0], (long long)desc.groups,
-           desc.bias);
+           desc.bias, (long long)upsample[0], (long long)upsample[1], (long long)upsample[2]);
   void *layer;
   bool created;
   s = cached(p, n, STEP_CONV, key, create_conv, &desc, &layer, &created);
@@ -878,7 +893,11 @@ static oclnn_status plan_conv(planner *p, int n) {
   if (s != OCLNN_SUCCESS)
     return node_fail(m, p->function, n, s, "%s", layer_error(m));
   step *st;
-  s = add_step(p, STEP_CONV, pad_node >= 0 ? pad_node : n, opname, in, -1, out, &st);
+  s = add_step(p, STEP_CONV,
+               resize_node >= 0 ? resize_node
+               : pad_node >= 0  ? pad_node
+                                : n,
+               opname, in, -1, out, &st);
   if (s != OCLNN_SUCCESS)
     return s;
   st->layer = layer;
@@ -1257,7 +1276,8 @@ static oclnn_status plan_add(planner *p, int n) {
   return OCLNN_SUCCESS;
 }
 
-static oclnn_status plan_resize(planner *p, int n) {
+/* The upsampling of Resize/Upsample node n and its output shape (set in the output's pvalue). */
+static oclnn_status resize_desc(planner *p, int n, oclnn_upsample_desc *out_desc) {
   oclnn_model *m = p->m;
   const oclnn__node *node = &m->g->nodes[n];
   int in = node->inputs[0], out = node->outputs[0];
@@ -1316,12 +1336,126 @@ static oclnn_status plan_resize(planner *p, int n) {
   oclnn_status s = oclnn_act_upsample_output_shape(m->act, &d, rank, x->dims, m->pv[out].dims);
   if (s != OCLNN_SUCCESS)
     return node_fail(m, p->function, n, s, "%s", layer_error(m));
+  *out_desc = d;
+  return OCLNN_SUCCESS;
+}
+
+static oclnn_status plan_resize(planner *p, int n) {
+  const oclnn__node *node = &p->m->g->nodes[n];
+  oclnn_upsample_desc d;
+  oclnn_status s = resize_desc(p, n, &d);
+  if (s != OCLNN_SUCCESS)
+    return s;
   step *st;
-  s = add_step(p, STEP_UPSAMPLE, n, node->op, in, -1, out, &st);
+  s = add_step(p, STEP_UPSAMPLE, n, node->op, node->inputs[0], -1, node->outputs[0], &st);
   if (s != OCLNN_SUCCESS)
     return s;
   st->up = d;
   return OCLNN_SUCCESS;
+}
+
+/* The first node after `after` that reads value v as its input 0, or -1. */
+static int first_reader(const oclnn__graph *g, int after, int v) {
+  for (int c = after + 1; c < g->n_nodes; c++) {
+    const oclnn__node *cn = &g->nodes[c];
+    if (!cn->folded && cn->n_inputs >= 1 && cn->inputs[0] == v)
+      return c;
+  }
+  return -1;
+}
+
+/* The Conv that will absorb Pad node n (its only reader, unpadded, auto_pad NOTSET), or -1. */
+static int pad_conv_of(planner *p, int n) {
+  const oclnn__graph *g = p->m->g;
+  const oclnn__node *node = &g->nodes[n];
+  if (node->outputs[0] < 0 || !g->values[node->outputs[0]].dynamic ||
+      p->consumers[node->outputs[0]] != 1)
+    return -1;
+  int c = first_reader(g, n, node->outputs[0]);
+  if (c < 0 || strcmp(g->nodes[c].op, "Conv") != 0)
+    return -1;
+  const oclnn__node *cn = &g->nodes[c];
+  const char *auto_pad = "NOTSET";
+  oclnn__errbuf e = {NULL, 0};
+  const int64_t *cp;
+  int64_t cn_pads = -1;
+  if (oclnn__attr_string(cn, "auto_pad", "NOTSET", &auto_pad, &e) != OCLNN_SUCCESS ||
+      oclnn__attr_ints(cn, "pads", &cn_pads, &cp, &e) != OCLNN_SUCCESS ||
+      strcmp(auto_pad, "NOTSET") != 0)
+    return -1;
+  for (int64_t i = 0; i < cn_pads; i++)
+    if (cp[i] != 0)
+      return -1;
+  int64_t pads[3];
+  oclnn_conv_padding_mode mode;
+  return pad_fusable(p, n, p->m->pv[node->inputs[0]].rank, pads, &mode) ? c : -1;
+}
+
+/* Resize node n -> [Pad ->] Conv, where the Resize is a nearest upsampling of the spatial dims
+ * by whole factors read only by that chain: the Conv that can upsample in its input reads
+ * instead (the upsampled tensor is never stored), or -1. Sets the Resize output's shape. */
+static int resize_conv_of(planner *p, int n) {
+  oclnn_model *m = p->m;
+  const oclnn__graph *g = m->g;
+  const oclnn__node *node = &g->nodes[n];
+  int in = node->inputs[0], out = node->outputs[0];
+  if (in < 0 || out < 0 || !g->values[out].dynamic || p->consumers[out] != 1 ||
+      m->pv[in].rank < 4 || m->pv[in].rank > 5)
+    return -1;
+  oclnn_upsample_desc d;
+  char saved[OCLNN__MESSAGE_SIZE];
+  snprintf(saved, sizeof saved, "%s", m->ctx->message);
+  oclnn_status s = resize_desc(p, n, &d);
+  snprintf(m->ctx->message, sizeof m->ctx->message, "%s", saved);
+  if (s != OCLNN_SUCCESS)
+    return -1;
+  const pvalue *x = &m->pv[in], *y = &m->pv[out];
+  for (int i = 2; i < x->rank; i++)
+    if (x->dims[i] < 1 || y->dims[i] % x->dims[i] != 0)
+      return -1;
+  int c = first_reader(g, n, out);
+  if (c < 0)
+    return -1;
+  bool via_pad = strcmp(g->nodes[c].op, "Pad") == 0;
+  if (via_pad)
+    c = pad_conv_of(p, c);
+  if (c < 0 || strcmp(g->nodes[c].op, "Conv") != 0)
+    return -1;
+  /* Only where the Conv runs Winograd (2d 3x3, stride 1, one group), which reads upsampled
+   * input at no extra cost; the other fast algorithms do not upsample, and the generic kernel
+   * that would take over is slower than the separate upsampling. */
+  const oclnn__node *cn = &g->nodes[c];
+  const oclnn__const *w = cn->n_inputs > 1 && cn->inputs[1] >= 0 ? m->pv[cn->inputs[1]].cst : NULL;
+  oclnn__errbuf e = {NULL, 0};
+  int64_t group = 1, count = 0;
+  const int64_t *v;
+  if (w == NULL || w->rank != 4 || w->dims[2] != 3 || w->dims[3] != 3 ||
+      oclnn__attr_int(cn, "group", 1, &group, &e) != OCLNN_SUCCESS || group != 1 ||
+      oclnn__attr_ints(cn, "strides", &count, &v, &e) != OCLNN_SUCCESS)
+    return -1;
+  for (int64_t i = 0; i < count; i++)
+    if (v[i] != 1)
+      return -1;
+  if (oclnn__attr_ints(cn, "dilations", &count, &v, &e) != OCLNN_SUCCESS)
+    return -1;
+  for (int64_t i = 0; i < count; i++)
+    if (v[i] > 64)
+      return -1;
+  if (via_pad)
+    return c;
+  /* A Conv reading the Resize directly: symmetric explicit pads only (auto_pad SAME sizes its
+   * pads from the input, and asymmetric pads take a Pad step of the upsampled tensor). */
+  const char *auto_pad = "NOTSET";
+  const int64_t *cp;
+  int64_t cn_pads = 0;
+  if (oclnn__attr_string(cn, "auto_pad", "NOTSET", &auto_pad, &e) != OCLNN_SUCCESS ||
+      oclnn__attr_ints(cn, "pads", &cn_pads, &cp, &e) != OCLNN_SUCCESS ||
+      (strcmp(auto_pad, "NOTSET") != 0 && strcmp(auto_pad, "VALID") != 0))
+    return -1;
+  for (int64_t i = 0; i < cn_pads / 2; i++)
+    if (cp[i] != cp[i + cn_pads / 2])
+      return -1;
+  return c;
 }
 
 static oclnn_status plan_slice(planner *p, int n) {
@@ -1635,14 +1769,16 @@ static oclnn_status plan(oclnn_model *m, const char *function, const oclnn_tenso
   if (n_inputs > 16)
     return oclnn__fail(m->ctx, OCLNN_ERR_UNSUPPORTED, "%s: more than 16 graph inputs", function);
   free_plan(m);
-  planner p = {m, function, NULL, NULL, NULL};
+  planner p = {m, function, NULL, NULL, NULL, NULL};
   int extra = g->n_values + g->n_nodes;
   m->pv = calloc((size_t)(extra > 0 ? extra : 1), sizeof *m->pv);
   p.consumers = calloc((size_t)(g->n_values > 0 ? g->n_values : 1), sizeof *p.consumers);
   p.skip = calloc((size_t)(g->n_nodes > 0 ? g->n_nodes : 1), sizeof *p.skip);
   p.pad_into = malloc((size_t)(g->n_nodes > 0 ? g->n_nodes : 1) * sizeof *p.pad_into);
+  p.resize_into = malloc((size_t)(g->n_nodes > 0 ? g->n_nodes : 1) * sizeof *p.resize_into);
   oclnn_status s = OCLNN_SUCCESS;
-  if (m->pv == NULL || p.consumers == NULL || p.skip == NULL || p.pad_into == NULL) {
+  if (m->pv == NULL || p.consumers == NULL || p.skip == NULL || p.pad_into == NULL ||
+      p.resize_into == NULL) {
     s = oclnn__fail(m->ctx, OCLNN_ERR_OUT_OF_MEMORY, "%s: out of host memory", function);
     goto done;
   }
@@ -1660,6 +1796,7 @@ static oclnn_status plan(oclnn_model *m, const char *function, const oclnn_tenso
   }
   for (int n = 0; n < g->n_nodes; n++) {
     p.pad_into[n] = -1;
+    p.resize_into[n] = -1;
     if (g->nodes[n].folded)
       continue;
     for (int k = 0; k < g->nodes[n].n_inputs; k++)
@@ -1686,32 +1823,19 @@ static oclnn_status plan(oclnn_model *m, const char *function, const oclnn_tenso
     if (node->folded || p.skip[n])
       continue;
     /* Pad -> Conv: decided when the Pad is reached, so the Pad is skipped. */
-    if (strcmp(node->op, "Pad") == 0 && node->outputs[0] >= 0 &&
-        g->values[node->outputs[0]].dynamic && p.consumers[node->outputs[0]] == 1) {
-      for (int c = n + 1; c < g->n_nodes; c++) {
-        const oclnn__node *cn = &g->nodes[c];
-        if (cn->folded || cn->n_inputs < 1 || cn->inputs[0] != node->outputs[0])
-          continue;
-        int64_t pads[3];
-        oclnn_conv_padding_mode mode;
-        const char *auto_pad = "NOTSET";
-        oclnn__errbuf e = {NULL, 0};
-        const int64_t *cp;
-        int64_t cn_pads = -1;
-        bool conv_unpadded = true;
-        if (strcmp(cn->op, "Conv") == 0 &&
-            oclnn__attr_string(cn, "auto_pad", "NOTSET", &auto_pad, &e) == OCLNN_SUCCESS &&
-            oclnn__attr_ints(cn, "pads", &cn_pads, &cp, &e) == OCLNN_SUCCESS) {
-          for (int64_t i = 0; i < cn_pads; i++)
-            if (cp[i] != 0)
-              conv_unpadded = false;
-          if (strcmp(auto_pad, "NOTSET") == 0 && conv_unpadded &&
-              pad_fusable(&p, n, m->pv[node->inputs[0]].rank, pads, &mode)) {
-            p.pad_into[c] = n;
-            p.pad_into[n] = -2;
-          }
-        }
-        break;
+    if (strcmp(node->op, "Pad") == 0) {
+      int c = pad_conv_of(&p, n);
+      if (c >= 0) {
+        p.pad_into[c] = n;
+        p.pad_into[n] = -2;
+      }
+    }
+    /* Resize -> [Pad ->] Conv: likewise; the Conv upsamples in its input reads. */
+    if (strcmp(node->op, "Resize") == 0 || strcmp(node->op, "Upsample") == 0) {
+      int c = resize_conv_of(&p, n);
+      if (c >= 0) {
+        p.resize_into[c] = n;
+        continue;
       }
     }
     if ((s = plan_node(&p, n)) != OCLNN_SUCCESS)
@@ -1750,6 +1874,7 @@ done:
   free(p.consumers);
   free(p.skip);
   free(p.pad_into);
+  free(p.resize_into);
   if (s != OCLNN_SUCCESS)
     free_plan(m);
   return s;

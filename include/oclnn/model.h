@@ -12,8 +12,10 @@
  * Reshape, Flatten, Slice, Transpose, Cast, Identity, Add, Sub, Mul, Div. Opsets 9..19 of the
  * default domain; ir_version 3..9; weights inside the file (no external data).
  * Fusions: Pad (symmetric, N and C unpadded, constant 0 or reflect/edge/wrap) into the Conv that
- * reads it; a normalization followed by Add (a same-shape operand ready before it) and/or Relu
- * into one apply pass; Add followed by Relu.
+ * reads it; a Resize/Upsample by whole factors of the spatial dims, read only by a 3x3 stride-1
+ * Conv (directly with symmetric pads, or through such a Pad) that runs Winograd, into that
+ * Conv's input reads (the upsampled tensor is never stored); a normalization followed by Add (a
+ * same-shape operand ready before it) and/or Relu into one apply pass; Add followed by Relu.
  *
  * Loading parses the protobuf, checks the graph (types, shapes, references, cycles), folds the
  * shape subgraphs torch exports around ops (Constant, Shape, Gather, Concat, Reshape, Slice, ...
