@@ -227,36 +227,89 @@ __kernel void conv_bw_bias(__global const float *restrict grad_out, ulong grad_o
   grad_bias[grad_bias_offset + k] = acc;
 }
 
+/* The convolved input as the forward reads it: upsampled, then padded per padding_mode, (N, C,
+ * PD, PH, PW) with P = upsampled size + before + after per dim (zeros where zeros mode reads
+ * nothing). conv_bw_weight_tiled reads it without any edge case. */
+__kernel void conv_bw_stage(__global const float *restrict in, ulong in_offset,
+                            __global float *restrict staged, int in_d, int in_h, int in_w, int pd,
+                            int ph, int pw, int pbd, int pbh, int pbw, int mode, int ud, int uh,
+                            int uw) {
+  /* gid 0: the staged row z * PH + y; gid 1: the plane n * C + c. */
+  const int row = (int)get_global_id(0);
+  if (row >= pd * ph)
+    return;
+  const ulong plane = get_global_id(1);
+  const int zu = conv_bw_source(row / ph - pbd, in_d * ud, mode);
+  const int yu = conv_bw_source(row % ph - pbh, in_h * uh, mode);
+  __global float *dst = staged + (plane * (ulong)pd * (ulong)ph + (ulong)row) * (ulong)pw;
+  if (zu < 0 || yu < 0) {
+    for (int x = 0; x < pw; x++)
+      dst[x] = 0.0f;
+    return;
+  }
+  __global const float *src =
+      in + in_offset +
+      ((plane * (ulong)in_d + (ulong)(zu / ud)) * (ulong)in_h + (ulong)(yu / uh)) * (ulong)in_w;
+  const int nw = in_w * uw;
+  if (uw == 1) {
+    for (int x = 0; x < in_w; x++)
+      dst[pbw + x] = src[x];
+  } else {
+    for (int x = 0; x < nw; x++)
+      dst[pbw + x] = src[x / uw];
+  }
+  for (int x = 0; x < pbw; x++) {
+    const int xu = conv_bw_source(x - pbw, nw, mode);
+    dst[x] = xu >= 0 ? src[xu / uw] : 0.0f;
+  }
+  for (int x = pbw + nw; x < pw; x++) {
+    const int xu = conv_bw_source(x - pbw, nw, mode);
+    dst[x] = xu >= 0 ? src[xu / uw] : 0.0f;
+  }
+}
+
 /* grad_weight, tiled: one work-item (a work-group of one) computes WKB output channels x WCB
  * weight columns (a column is one (input channel, tap) pair, the weight's flattened inner dims)
  * as WKB * WCB float16 accumulators over 16 output positions of a row at a time: per step WKB
- * rows of grad_out and WCB input rows (each shifted by its tap) are loaded once and multiplied
- * all by all. Inputs read where the 16 positions fall inside the row with stride 1 or 2 are
- * plain vector loads; the rest (pads, upsampling, other strides, a partial last step) go lane
- * by lane through the forward's mapping. gid 0: column block; gid 1: group * k_blocks + block;
- * gid 2: a chunk of chunk_rows rows of output positions (so that the work-items running one
- * after the other share their grad_out and input rows in the caches), whose partial sums go to
- * dst + gid 2 * dst_chunk_stride (grad_weight itself for one chunk; else conv_bw_weight_sum adds
- * them up). */
+ * rows of grad_out and WCB rows of the staged input (conv_bw_stage; each shifted by its tap) are
+ * loaded once and multiplied all by all. The staged rows hold every position a window reads, so
+ * the loads are plain vector loads (stride 1 and 2; other strides lane by lane); the staged
+ * buffer has 32 floats of slack past its end for a partial last step, whose extra lanes are
+ * zeroed. gid 0: column block; gid 1: group * k_blocks + block; gid 2: a chunk of chunk_rows rows
+ * of output positions (so that the work-items running one after the other share their grad_out
+ * and input rows in the caches), whose partial sums go to dst + gid 2 * dst_chunk_stride
+ * (grad_weight itself for one chunk; else conv_bw_weight_sum adds them up). */
 #define WKB 4
 #define WCB 4
 
-/* The 16 inputs that output positions x0, x0 + step, ... of one row read (0 past `lanes`). */
-inline float16 conv_bw_lanes(__global const float *row, int x0, int step, int n, int up, int mode,
-                             int lanes) {
-  if (up == 1 && lanes == 16 && x0 >= 0) {
-    if (step == 1 && x0 + 16 <= n)
-      return vload16(0, row + x0);
-    if (step == 2 && x0 + 32 <= n) {
-      const float16 a = vload16(0, row + x0), b = vload16(0, row + x0 + 16);
-      return (float16)(a.even, b.even);
-    }
+/* 16 staged inputs from row[0], row[step], ... (all readable); lanes past `lanes` zeroed. */
+inline float16 conv_bw_row16(__global const float *row, int step, int lanes) {
+  float16 v;
+  if (step == 1) {
+    v = vload16(0, row);
+  } else if (step == 2) {
+    const float16 a = vload16(0, row), b = vload16(0, row + 16);
+    v = (float16)(a.even, b.even);
+  } else {
+    float l[16];
+    for (int i = 0; i < 16; i++)
+      l[i] = row[i * step];
+    v = vload16(0, l);
   }
+  if (lanes < 16) {
+    const int16 lane = (int16)(0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15);
+    v = select((float16)0.0f, v, lane < (int16)lanes);
+  }
+  return v;
+}
+
+/* 16 gradients of one output channel (0 past `lanes`). */
+inline float16 conv_bw_grads(__global const float *row, int lanes) {
+  if (lanes == 16)
+    return vload16(0, row);
   float v[16];
-  for (int i = 0; i < 16; i++) {
-    const int xu = i < lanes ? conv_bw_source(x0 + i * step, n, mode) : -1;
-    v[i] = xu >= 0 ? row[xu / up] : 0.0f;
-  }
+  for (int l = 0; l < 16; l++)
+    v[l] = l < lanes ? row[l] : 0.0f;
   return vload16(0, v);
 }
 
@@ -267,34 +320,23 @@ inline float conv_bw_hsum(float16 v) {
   return c.lo + c.hi;
 }
 
-/* One weight column's per-work-item state: its input channel's rows (a, b its tap's D and H
- * offsets) and its input x at output x 0. */
-#define COLUMN_SETUP(j)                                                                      \
-  const int t##j = min(col0 + j, columns - 1) % taps;                                        \
-  const bool ok##j = col0 + j < columns;                                                     \
-  __global const float *plane##j =                                                           \
-      in + in_offset + (ulong)(g * group_in + min(col0 + j, columns - 1) / taps) * in_plane; \
-  const int a##j = t##j / (kh * kw), b##j = t##j / kw % kh, x##j = (t##j % kw) * dw - pbw;   \
+/* One weight column's per-work-item state: its staged channel plane offset by its tap. */
+#define COLUMN_SETUP(j)                                                                         \
+  const int t##j = min(col0 + j, columns - 1) % taps;                                           \
+  const bool ok##j = col0 + j < columns;                                                        \
+  const ulong tap##j =                                                                          \
+      (ulong)(g * group_in + min(col0 + j, columns - 1) / taps) * staged_plane +                \
+      ((ulong)(t##j / (kh * kw) * dd) * (ulong)ph + (ulong)(t##j / kw % kh * dh)) * (ulong)pw + \
+      (ulong)(t##j % kw * dw);                                                                  \
   float16 acc0##j = 0.0f, acc1##j = 0.0f, acc2##j = 0.0f, acc3##j = 0.0f
 
-/* The column's input row for output row (od, oh) of image n; NULL where it reads zeros. */
-#define COLUMN_ROW(j)                                                                         \
-  __global const float *row##j = NULL;                                                        \
-  {                                                                                           \
-    const int zu = conv_bw_source(od * sd - pbd + a##j * dd, nd, mode);                       \
-    const int yu = conv_bw_source(oh * sh - pbh + b##j * dh, nh, mode);                       \
-    if (zu >= 0 && yu >= 0)                                                                   \
-      row##j = plane##j + image + ((ulong)(zu / ud) * (ulong)in_h + (ulong)(yu / uh)) * in_w; \
-  }
-
-/* 16 positions: the column's inputs times each output channel's gradients. */
-#define COLUMN_STEP(j)                                                                  \
-  if (row##j) {                                                                         \
-    const float16 xv = conv_bw_lanes(row##j, ow0 * sw + x##j, sw, nw, uw, mode, lanes); \
-    acc0##j = fma(g0, xv, acc0##j);                                                     \
-    acc1##j = fma(g1, xv, acc1##j);                                                     \
-    acc2##j = fma(g2, xv, acc2##j);                                                     \
-    acc3##j = fma(g3, xv, acc3##j);                                                     \
+#define COLUMN_STEP(j)                                         \
+  {                                                            \
+    const float16 xv = conv_bw_row16(row + tap##j, sw, lanes); \
+    acc0##j = fma(g0, xv, acc0##j);                            \
+    acc1##j = fma(g1, xv, acc1##j);                            \
+    acc2##j = fma(g2, xv, acc2##j);                            \
+    acc3##j = fma(g3, xv, acc3##j);                            \
   }
 
 #define COLUMN_STORE(j)                                                           \
@@ -310,25 +352,13 @@ inline float conv_bw_hsum(float16 v) {
       gw[3 * columns] = conv_bw_hsum(acc3##j);                                    \
   }
 
-/* 16 gradients of output channel k0 + i (the last valid one repeated past k_valid; 0 past
- * `lanes`). */
-inline float16 conv_bw_grads(__global const float *row, int lanes) {
-  if (lanes == 16)
-    return vload16(0, row);
-  float v[16];
-  for (int l = 0; l < 16; l++)
-    v[l] = l < lanes ? row[l] : 0.0f;
-  return vload16(0, v);
-}
-
 __kernel void conv_bw_weight_tiled(__global const float *restrict grad_out, ulong grad_out_offset,
-                                   __global const float *restrict in, ulong in_offset,
+                                   __global const float *restrict staged,
                                    __global float *restrict dst, ulong dst_offset,
                                    ulong dst_chunk_stride, ulong chunk_rows, ulong batch,
-                                   int channels, int out_channels, int groups, int in_d, int in_h,
-                                   int in_w, int out_d, int out_h, int out_w, int kd, int kh,
-                                   int kw, int sd, int sh, int sw, int dd, int dh, int dw, int pbd,
-                                   int pbh, int pbw, int mode, int ud, int uh, int uw) {
+                                   int channels, int out_channels, int groups, int pd, int ph,
+                                   int pw, int out_d, int out_h, int out_w, int kd, int kh, int kw,
+                                   int sd, int sh, int sw, int dd, int dh, int dw) {
   const int group_in = channels / groups, group_out = out_channels / groups;
   const int taps = kd * kh * kw, columns = group_in * taps;
   const int k_blocks = (group_out + WKB - 1) / WKB;
@@ -336,9 +366,8 @@ __kernel void conv_bw_weight_tiled(__global const float *restrict grad_out, ulon
   const int g = (int)get_global_id(1) / k_blocks, kb = (int)get_global_id(1) % k_blocks;
   const int k0 = g * group_out + kb * WKB;
   const int k_valid = min(WKB, group_out - kb * WKB);
-  const ulong in_plane = (ulong)in_d * (ulong)in_h * (ulong)in_w;
+  const ulong staged_plane = (ulong)pd * (ulong)ph * (ulong)pw;
   const ulong out_plane = (ulong)out_d * (ulong)out_h * (ulong)out_w;
-  const int nd = in_d * ud, nh = in_h * uh, nw = in_w * uw;
   /* Rows of the output channels k0 .. k0 + 3 (the last valid one repeated). */
   const ulong go_step1 = k_valid > 1 ? out_plane : 0, go_step2 = k_valid > 2 ? 2 * out_plane : 0,
               go_step3 = k_valid > 3 ? 3 * out_plane
@@ -353,15 +382,13 @@ __kernel void conv_bw_weight_tiled(__global const float *restrict grad_out, ulon
   for (ulong r = get_global_id(2) * chunk_rows; r < row_end; r++) {
     const int oh = (int)(r % (ulong)out_h), od = (int)(r / (ulong)out_h % (ulong)out_d);
     const ulong n = r / (ulong)out_h / (ulong)out_d;
-    const ulong image = n * (ulong)channels * in_plane;
     __global const float *go0 = grad_out + grad_out_offset +
                                 (n * (ulong)out_channels + (ulong)k0) * out_plane +
                                 ((ulong)od * (ulong)out_h + (ulong)oh) * (ulong)out_w;
-    COLUMN_ROW(0);
-    COLUMN_ROW(1);
-    COLUMN_ROW(2);
-    COLUMN_ROW(3);
-    for (int ow0 = 0; ow0 < out_w; ow0 += 16) {
+    /* The staged row at this output row's window origin (tap 0 of channel 0). */
+    __global const float *row = staged + n * (ulong)channels * staged_plane +
+                                ((ulong)(od * sd) * (ulong)ph + (ulong)(oh * sh)) * (ulong)pw;
+    for (int ow0 = 0; ow0 < out_w; ow0 += 16, row += 16 * sw) {
       const int lanes = min(16, out_w - ow0);
       const float16 g0 = conv_bw_grads(go0 + ow0, lanes);
       const float16 g1 = conv_bw_grads(go0 + go_step1 + ow0, lanes);
@@ -532,7 +559,7 @@ __kernel void conv_bw_col2im(__global const float *restrict cols, __global float
 }
 
 /* grad_weight as the sum of conv_bw_weight_tiled's chunks, in chunk order. */
-__kernel void conv_bw_weight_sum(__global const float *restrict partial,
+__kernel void conv_bw_weight_sum(__global const float *restrict partial, ulong partial_offset,
                                  __global float *restrict grad_weight, ulong grad_weight_offset,
                                  ulong total, ulong chunks) {
   const ulong index = get_global_id(0);
@@ -540,6 +567,6 @@ __kernel void conv_bw_weight_sum(__global const float *restrict partial,
     return;
   float acc = 0.0f;
   for (ulong c = 0; c < chunks; c++)
-    acc += partial[c * total + index];
+    acc += partial[partial_offset + c * total + index];
   grad_weight[grad_weight_offset + index] = acc;
 }

@@ -23,12 +23,13 @@ enum {
   KERNEL_TRANSPOSE = 6,
   KERNEL_COL2IM = 7,
   KERNEL_WEIGHT_SUM = 8,
-  KERNELS = 9
+  KERNEL_STAGE = 9,
+  KERNELS = 10
 };
 static const char *const KERNEL_NAMES[KERNELS] = {
-    "conv_bw_input",     "conv_bw_weight", "conv_bw_weight_tiled",
-    "conv_bw_bias",      "conv_bw_flip",   "conv_bw_fold",
-    "conv_bw_transpose", "conv_bw_col2im", "conv_bw_weight_sum"};
+    "conv_bw_input",      "conv_bw_weight", "conv_bw_weight_tiled", "conv_bw_bias",
+    "conv_bw_flip",       "conv_bw_fold",   "conv_bw_transpose",    "conv_bw_col2im",
+    "conv_bw_weight_sum", "conv_bw_stage"};
 /* conv_bw_weight_tiled's block: output channels x weight columns per work-item. */
 #define WEIGHT_KB 4
 #define WEIGHT_CB 4
@@ -37,6 +38,8 @@ static const char *const KERNEL_NAMES[KERNELS] = {
 /* Output positions per chunk of the tiled kernel (rounded to whole rows): enough work per
  * work-item to amortise its setup, little enough that a chunk's rows stay in the caches. */
 #define WEIGHT_CHUNK_POSITIONS 1024
+/* Rows per work-group of conv_bw_stage. */
+#define STAGE_ROWS 16
 
 void oclnn__conv_backward_variants(oclnn__variant_fn each, void *user) {
   each(user, BACKWARD_FILE, BACKWARD_OPTIONS);
@@ -469,83 +472,138 @@ static oclnn_status run_grad_input(oclnn_conv *conv, const char *fn, const backw
   return launch(conv, fn, k, total);
 }
 
+/* grad_weight: the tiled kernel on the staged input where rows are wide enough, else one weight
+ * element per work-item. */
 static oclnn_status run_grad_weight(oclnn_conv *conv, const char *fn, const backward_call *call) {
-  const bool tiled = call->out[2] >= WEIGHT_TILED_MIN_WIDTH;
-  cl_kernel k = conv->backward_kernel[tiled ? KERNEL_WEIGHT_TILED : KERNEL_WEIGHT];
+  oclnn_context *ctx = conv->ctx;
   const cl_ulong total =
       (cl_ulong)conv->channels_out * (cl_ulong)conv->group_in * product3(conv->kernel);
   const cl_ulong go_offset = call->grad_output->offset, in_offset = call->input->offset,
                  gw_offset = call->grad_weight->offset, batch = (cl_ulong)call->batch;
-  /* Tiled: chunks of whole output rows, partial sums in the scratch arena when more than one. */
+  const cl_int mode = (cl_int)conv->desc.padding_mode;
+  cl_int err = CL_SUCCESS;
+  cl_uint arg = 0;
+  if (call->out[2] < WEIGHT_TILED_MIN_WIDTH) {
+    cl_kernel k = conv->backward_kernel[KERNEL_WEIGHT];
+    OCLNN__CONV_ARG(k, arg, err, call->grad_output->buffer);
+    OCLNN__CONV_ARG(k, arg, err, go_offset);
+    OCLNN__CONV_ARG(k, arg, err, call->input->buffer);
+    OCLNN__CONV_ARG(k, arg, err, in_offset);
+    OCLNN__CONV_ARG(k, arg, err, call->grad_weight->buffer);
+    OCLNN__CONV_ARG(k, arg, err, gw_offset);
+    OCLNN__CONV_ARG(k, arg, err, total);
+    OCLNN__CONV_ARG(k, arg, err, batch);
+    OCLNN__CONV_ARG(k, arg, err, conv->channels_in);
+    OCLNN__CONV_ARG(k, arg, err, conv->channels_out);
+    OCLNN__CONV_ARG(k, arg, err, conv->groups);
+    for (int i = 0; i < 3; i++)
+      OCLNN__CONV_ARG(k, arg, err, call->in[i]);
+    for (int i = 0; i < 3; i++)
+      OCLNN__CONV_ARG(k, arg, err, call->out[i]);
+    const int *params[] = {conv->kernel, conv->stride, conv->dilation, conv->pad_before, NULL};
+    for (int p = 0; params[p]; p++)
+      for (int i = 0; i < 3; i++)
+        OCLNN__CONV_ARG(k, arg, err, params[p][i]);
+    OCLNN__CONV_ARG(k, arg, err, mode);
+    for (int i = 0; i < 3; i++)
+      OCLNN__CONV_ARG(k, arg, err, conv->upsample[i]);
+    if (err != CL_SUCCESS)
+      return oclnn__fail_cl(ctx, fn, "clSetKernelArg (conv_bw_weight)", err);
+    return launch(conv, fn, k, total);
+  }
+
+  /* Scratch: the staged input (upsampled and padded, with slack for a partial last step), then
+   * the chunks' partial sums when there is more than one chunk of output rows. */
+  cl_int padded[3];
+  cl_ulong staged = batch * (cl_ulong)conv->channels_in;
+  for (int i = 0; i < 3; i++) {
+    padded[i] = call->in[i] * conv->upsample[i] + conv->pad_before[i] + conv->pad_after[i];
+    staged *= (cl_ulong)padded[i];
+  }
+  const cl_ulong slack = 16 * (cl_ulong)conv->stride[2] + 16;
   const cl_ulong rows = batch * (cl_ulong)call->out[0] * (cl_ulong)call->out[1];
   const cl_ulong chunk_rows =
       ((cl_ulong)WEIGHT_CHUNK_POSITIONS + (cl_ulong)call->out[2] - 1) / (cl_ulong)call->out[2];
   const cl_ulong chunks = rows ? (rows + chunk_rows - 1) / chunk_rows : 1;
-  cl_mem dst = call->grad_weight->buffer;
-  cl_ulong dst_offset = gw_offset, dst_stride = 0;
-  if (tiled && chunks > 1) {
-    if (chunks > SIZE_MAX / sizeof(float) / total)
-      return oclnn__fail(conv->ctx, OCLNN_ERR_OVERFLOW, "%s: scratch memory size overflows", fn);
-    oclnn_status status =
-        oclnn__scratch(conv->ctx, fn, (size_t)(chunks * total) * sizeof(float), &dst);
-    if (status != OCLNN_SUCCESS)
-      return status;
-    dst_offset = 0;
-    dst_stride = total;
-  }
-  const cl_int mode = (cl_int)conv->desc.padding_mode;
-  cl_int err = CL_SUCCESS;
-  cl_uint arg = 0;
-  OCLNN__CONV_ARG(k, arg, err, call->grad_output->buffer);
-  OCLNN__CONV_ARG(k, arg, err, go_offset);
+  const cl_ulong partial = chunks > 1 ? chunks * total : 0;
+  if (staged > SIZE_MAX / sizeof(float) / 4 || partial > SIZE_MAX / sizeof(float) / 4 ||
+      (chunks > 1 && partial / chunks != total))
+    return oclnn__fail(ctx, OCLNN_ERR_OVERFLOW, "%s: scratch memory size overflows", fn);
+  cl_mem scratch = NULL;
+  oclnn_status status =
+      oclnn__scratch(ctx, fn, (size_t)(staged + slack + partial) * sizeof(float), &scratch);
+  if (status != OCLNN_SUCCESS)
+    return status;
+  cl_kernel k = conv->backward_kernel[KERNEL_STAGE];
   OCLNN__CONV_ARG(k, arg, err, call->input->buffer);
   OCLNN__CONV_ARG(k, arg, err, in_offset);
-  if (tiled) {
-    OCLNN__CONV_ARG(k, arg, err, dst);
-    OCLNN__CONV_ARG(k, arg, err, dst_offset);
-    OCLNN__CONV_ARG(k, arg, err, dst_stride);
-    OCLNN__CONV_ARG(k, arg, err, chunk_rows);
-  } else {
-    OCLNN__CONV_ARG(k, arg, err, call->grad_weight->buffer);
-    OCLNN__CONV_ARG(k, arg, err, gw_offset);
-    OCLNN__CONV_ARG(k, arg, err, total);
+  OCLNN__CONV_ARG(k, arg, err, scratch);
+  for (int i = 0; i < 3; i++)
+    OCLNN__CONV_ARG(k, arg, err, call->in[i]);
+  for (int i = 0; i < 3; i++)
+    OCLNN__CONV_ARG(k, arg, err, padded[i]);
+  for (int i = 0; i < 3; i++)
+    OCLNN__CONV_ARG(k, arg, err, conv->pad_before[i]);
+  OCLNN__CONV_ARG(k, arg, err, mode);
+  for (int i = 0; i < 3; i++)
+    OCLNN__CONV_ARG(k, arg, err, conv->upsample[i]);
+  if (err != CL_SUCCESS)
+    return oclnn__fail_cl(ctx, fn, "clSetKernelArg (conv_bw_stage)", err);
+  if (staged > 0) { /* (an empty batch stages nothing; the tiled kernel then writes zeros) */
+    const size_t stage_global[2] = {
+        oclnn__conv_round_up((size_t)padded[0] * (size_t)padded[1], STAGE_ROWS),
+        (size_t)(batch * (cl_ulong)conv->channels_in)};
+    const size_t stage_local[2] = {STAGE_ROWS, 1};
+    status = oclnn__enqueue(ctx, fn, conv->backward_program, k, 2, stage_global, stage_local);
   }
+  if (status != OCLNN_SUCCESS)
+    return status;
+
+  k = conv->backward_kernel[KERNEL_WEIGHT_TILED];
+  const cl_mem dst = partial ? scratch : call->grad_weight->buffer;
+  const cl_ulong dst_offset = partial ? staged + slack : gw_offset,
+                 dst_stride = partial ? total : 0;
+  arg = 0;
+  OCLNN__CONV_ARG(k, arg, err, call->grad_output->buffer);
+  OCLNN__CONV_ARG(k, arg, err, go_offset);
+  OCLNN__CONV_ARG(k, arg, err, scratch);
+  OCLNN__CONV_ARG(k, arg, err, dst);
+  OCLNN__CONV_ARG(k, arg, err, dst_offset);
+  OCLNN__CONV_ARG(k, arg, err, dst_stride);
+  OCLNN__CONV_ARG(k, arg, err, chunk_rows);
   OCLNN__CONV_ARG(k, arg, err, batch);
   OCLNN__CONV_ARG(k, arg, err, conv->channels_in);
   OCLNN__CONV_ARG(k, arg, err, conv->channels_out);
   OCLNN__CONV_ARG(k, arg, err, conv->groups);
   for (int i = 0; i < 3; i++)
-    OCLNN__CONV_ARG(k, arg, err, call->in[i]);
+    OCLNN__CONV_ARG(k, arg, err, padded[i]);
   for (int i = 0; i < 3; i++)
     OCLNN__CONV_ARG(k, arg, err, call->out[i]);
-  const int *params[] = {conv->kernel, conv->stride, conv->dilation, conv->pad_before, NULL};
+  const int *params[] = {conv->kernel, conv->stride, conv->dilation, NULL};
   for (int p = 0; params[p]; p++)
     for (int i = 0; i < 3; i++)
       OCLNN__CONV_ARG(k, arg, err, params[p][i]);
-  OCLNN__CONV_ARG(k, arg, err, mode);
-  for (int i = 0; i < 3; i++)
-    OCLNN__CONV_ARG(k, arg, err, conv->upsample[i]);
   if (err != CL_SUCCESS)
-    return oclnn__fail_cl(conv->ctx, fn, "clSetKernelArg (conv_bw_weight)", err);
-  if (!tiled)
-    return launch(conv, fn, k, total);
+    return oclnn__fail_cl(ctx, fn, "clSetKernelArg (conv_bw_weight_tiled)", err);
   const size_t columns = (size_t)conv->group_in * (size_t)product3(conv->kernel);
   const size_t k_blocks = ((size_t)conv->group_out + WEIGHT_KB - 1) / WEIGHT_KB;
   const size_t global[3] = {(columns + WEIGHT_CB - 1) / WEIGHT_CB, (size_t)conv->groups * k_blocks,
                             (size_t)chunks};
   const size_t local[3] = {1, 1, 1};
-  oclnn_status status = oclnn__enqueue(conv->ctx, fn, conv->backward_program, k, 3, global, local);
-  if (status != OCLNN_SUCCESS || dst_stride == 0)
+  status = oclnn__enqueue(ctx, fn, conv->backward_program, k, 3, global, local);
+  if (status != OCLNN_SUCCESS || !partial)
     return status;
   k = conv->backward_kernel[KERNEL_WEIGHT_SUM];
+  const cl_ulong partial_offset = staged + slack;
   arg = 0;
-  OCLNN__CONV_ARG(k, arg, err, dst);
+  OCLNN__CONV_ARG(k, arg, err, scratch);
+  OCLNN__CONV_ARG(k, arg, err, partial_offset);
   OCLNN__CONV_ARG(k, arg, err, call->grad_weight->buffer);
   OCLNN__CONV_ARG(k, arg, err, gw_offset);
   OCLNN__CONV_ARG(k, arg, err, total);
   OCLNN__CONV_ARG(k, arg, err, chunks);
   if (err != CL_SUCCESS)
-    return oclnn__fail_cl(conv->ctx, fn, "clSetKernelArg (conv_bw_weight_sum)", err);
+    return oclnn__fail_cl(ctx, fn, "clSetKernelArg (conv_bw_weight_sum)", err);
   return launch(conv, fn, k, total);
 }
 
