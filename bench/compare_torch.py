@@ -257,7 +257,7 @@ def norm_module(layer, case, torch):
     param, shape = case["param"], case["in_shape"]
     c = shape[1]
     if layer == "batch":
-        module = nn.BatchNorm2d(param)
+        module = nn.BatchNorm1d(param) if len(shape) <= 3 else nn.BatchNorm2d(param)
     elif layer == "instance":
         module = nn.InstanceNorm2d(param, affine=True)
     elif layer == "layer":

@@ -435,6 +435,9 @@ static const norm_case NORM_CASES[] = {
     /* the demo's contrast effect seen as rows: a window along contiguous channels */
     {"lrn11_rows_1440x640x1", "LocalResponseNorm(11) on (1440, 640, 1)", NORM_LRN, false, 11, 2,
      3, {1440, 640, 1}},
+    /* an MLP's BatchNorm1d: one value per (n, c) */
+    {"batchnorm1d_train_256x4096", "BatchNorm1d(4096).train() on (256, 4096)", NORM_BATCH, true,
+     4096, 2, 2, {256, 4096}},
 };
 /* clang-format on */
 
@@ -472,7 +475,7 @@ static oclnn_status norm_forward_thunk(void *arg) {
 }
 
 static oclnn_status norm_create(oclnn_context *ctx, const norm_case *c, void **layer) {
-  int dims = c->rank - 2;
+  int dims = c->rank > 3 ? c->rank - 2 : 1; /* (N, C) and (N, C, L) are 1d */
   switch (c->kind) {
   case NORM_BATCH: {
     oclnn_batch_norm_desc d = oclnn_batch_norm_desc_default(dims, c->param);
@@ -1453,7 +1456,7 @@ static const char *const BACKWARD_NORM_CASES[] = {
     "batchnorm2d_eval_8x64x128x128",   "batchnorm2d_train_8x64x128x128",
     "instancenorm2d_aff_8x64x128x128", "layernorm_chw_8x64x128x128",
     "groupnorm_g8_8x64x128x128",       "lrn5_8x64x128x128",
-    "switchnorm2d_train_8x64x128x128",
+    "batchnorm1d_train_256x4096",      "switchnorm2d_train_8x64x128x128",
 };
 
 typedef struct norm_bwd_run {
