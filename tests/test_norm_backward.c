@@ -531,6 +531,21 @@ Test(norm_backward, reference_matches_finite_differences) {
     fd_check(&cases[i], 100 + (uint64_t)i);
 }
 
+/* The same check over a sweep of small random cases of every layer (train and eval, affine on
+ * and off, unbatched InstanceNorm, ranks 2 to 5). */
+static bw_case random_case(int kind, uint64_t *state, size_t max_numel);
+
+Test(norm_backward, reference_matches_finite_differences_sweep) {
+  uint64_t state = 31337;
+  for (int kind = K_BATCH; kind <= K_GROUP; kind++)
+    for (int i = 0; i < 12; i++) {
+      bw_case c = random_case(kind, &state, 72);
+      c.scale = 1.0;
+      c.offset = 0.0;
+      fd_check(&c, 500 + (uint64_t)(kind * 100 + i));
+    }
+}
+
 /* --- sweeps on the device --- */
 
 /* A random case of `kind` with at most about max_numel elements. */
