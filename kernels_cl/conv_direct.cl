@@ -175,6 +175,36 @@ inline void stage_window(__local float *restrict stage, __global const float *re
   }
 }
 
+/* A software prefetch where the compiler offers one for a CPU target (PoCL: clang on x86-64);
+ * elsewhere the prefetch below is left out. */
+#if defined(__clang__) && (defined(__x86_64__) || defined(__aarch64__))
+#define PREFETCH(p) __builtin_prefetch(p)
+#endif
+
+#ifdef PREFETCH
+/* Asks for input columns [x0, x0 + span) of the window's rows, channels [0, count). */
+inline void prefetch_window(__global const float *restrict src, ulong plane, int count, int rows_k,
+                            int kh, int od, int oh, int sd, int sh, int dd, int dh, int pd, int ph,
+                            int in_d, int in_h, int in_w, int x0, int span, int mode) {
+  const int lo = max(x0, 0), hi = min(in_w, x0 + span);
+  if (lo >= hi)
+    return;
+  for (int rk = 0; rk < rows_k; rk++) {
+    const int a = rk / kh, b = rk % kh;
+    const int z = conv_source(od * sd - pd + a * dd, in_d, mode);
+    const int y = conv_source(oh * sh - ph + b * dh, in_h, mode);
+    if (z < 0 || y < 0)
+      continue;
+    __global const float *s = src + ((ulong)z * (ulong)in_h + (ulong)y) * (ulong)in_w;
+    for (int c = 0; c < count; c++, s += plane) {
+      for (int j = lo; j < hi; j += 16)
+        PREFETCH(s + j);
+      PREFETCH(s + hi - 1);
+    }
+  }
+}
+#endif
+
 /* gid 0: tile of the output row (16 pixels; the last tile is moved back to end at out_w, or
  * covers the whole row when it is narrower than 16); gid 1: output row od * out_h + oh; gid 2:
  * (n * groups + g) * runs + run, where a run is `per_run` consecutive channel blocks. The
@@ -209,10 +239,11 @@ __kernel void conv_direct(__global const float *restrict in, ulong in_offset,
   __global const float *src =
       in + in_offset + (n * (ulong)channels + (ulong)g * (ulong)group_in) * plane;
 #if SW == 0
-  const int x0 = ow0 * sw - pw;
+#define STRIDE_W sw
 #else
-  const int x0 = ow0 * SW - pw;
+#define STRIDE_W SW
 #endif
+  const int x0 = ow0 * STRIDE_W - pw;
   const ulong out_plane = (ulong)out_d * (ulong)out_h * (ulong)out_w;
   const bool one_chunk = chunk >= group_in;
 #if SW == 2
@@ -221,6 +252,15 @@ __kernel void conv_direct(__global const float *restrict in, ulong in_offset,
   if (one_chunk)
     stage_window(stage, src, plane, 0, group_in, rows_k, kh, od, oh, sd, sh, dd, dh, pd, ph, pw,
                  pw_after, in_d, in_h, in_w, x0, span, mode);
+#ifdef PREFETCH
+  /* The window of the row's next tile, which PoCL most likely runs next on this thread: its
+   * short rows a plane apart are not followed by the hardware prefetchers, and staging them
+   * stalled on cache misses (a quarter of the stride-2 layer's time); asked for now, the misses
+   * overlap with this item's arithmetic (10-13 % less CPU time there, docs/conv.md). */
+  if (one_chunk)
+    prefetch_window(src, plane, group_in, rows_k, kh, od, oh, sd, sh, dd, dh, pd, ph, in_d, in_h,
+                    in_w, x0 + TILE * STRIDE_W, span, mode);
+#endif
 
   const int kb_end = min(blocks, (run + 1) * per_run);
   for (int kb = run * per_run; kb < kb_end; kb++) {
