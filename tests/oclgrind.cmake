@@ -77,3 +77,20 @@ foreach(suite IN ITEMS test_norm_lrn_backward test_norm_switchable_backward)
     FAIL_REGULAR_EXPRESSION "Invalid (read|write)|Uninitiali[sz]ed|[Dd]ata race|OCLGRIND FATAL"
     TIMEOUT 900)
 endforeach()
+
+# Convolution backward: the torch.autograd cases (wide ones reach the tiled grad_weight kernel
+# and its staging) and the bad-input table, once per grad_input path (forward convolution and
+# fold, columns and col2im, gather). Without the uninitialised-value plugin: it reports the
+# fold's reads of the padded gradient the forward helper layer wrote (the results match torch
+# exactly, so every value read was written) and then crashes; bounds and races are checked.
+# 7-20 s each.
+if(TARGET test_conv_backward)
+  foreach(path forward columns gather)
+    add_test(NAME oclgrind_test_conv_backward_${path} COMMAND test_conv_backward --jobs 2
+      --filter "conv_backward_@(torch|invalid)/*")
+    set_tests_properties(oclgrind_test_conv_backward_${path} PROPERTIES
+      ENVIRONMENT "OCL_ICD_VENDORS=${OCLNN_OCLGRIND_VENDORS};OCLNN_DEVICE=oclgrind;OCLNN_TEST_KEEP_CONTEXT=1;OCLNN_CACHE_DIR=${CMAKE_BINARY_DIR}/test-program-cache-oclgrind;OCLGRIND_UNINITIALIZED=0;OCLGRIND_DATA_RACES=1;OCLNN_TEST_DATA=${CMAKE_CURRENT_SOURCE_DIR}/data;OCLNN_CONV_BACKWARD_INPUT=${path}"
+      FAIL_REGULAR_EXPRESSION "Invalid (read|write)|Uninitiali[sz]ed|[Dd]ata race|OCLGRIND FATAL"
+      TIMEOUT 900)
+  endforeach()
+endif()

@@ -147,6 +147,13 @@ def main():
             spatial = [rng.randint(3, 8 if dims < 3 else 4) for _ in range(dims)]
             w.case("random%d" % i, dims, cin, cout, k, s, "explicit", p, d, groups,
                    rng.randint(0, 1), mode, shape_of(dims, rng.choice((0, 1, 2)), cin, spatial))
+        # Output rows of 12 or more (the tiled grad_weight kernel), with a partial last step.
+        w.case("wide1d_reflect", 1, 2, 5, [3], [1], "explicit", [2], [1], 1, 1, "reflect",
+               shape_of(1, 2, 2, [37]))
+        w.case("wide2d_stride2_circular", 2, 3, 2, [3, 3], [2, 2], "explicit", [1, 1], [1, 1], 1,
+               1, "circular", shape_of(2, 1, 3, [3, 41]))
+        w.case("wide2d_upsample_replicate", 2, 2, 2, [3, 3], [1, 1], "explicit", [1, 2], [1, 1],
+               2, 0, "replicate", shape_of(2, 1, 2, [2, 9]), up=[2, 3])
 
 
 if __name__ == "__main__":
