@@ -450,6 +450,36 @@ Test(conv_backward_sweep, random_gather_path) {
   random_sweep(0xbb67ae8584caa73bULL, false, 100);
 }
 
+/* One layer, its grad_input path switched between calls: each call is right (the helper layer
+ * of the previous path is not reused). */
+Test(conv_backward_sweep, path_switch_on_one_layer) {
+  oclnn_context *ctx = test_context();
+  oclnn_conv_desc d = oclnn_conv_desc_default(2, 3, 4, 3);
+  d.padding[0] = d.padding[1] = 1;
+  d.algo = OCLNN_CONV_ALGO_GENERIC;
+  const int64_t in_shape[4] = {2, 3, 6, 7};
+  shapes s;
+  get_shapes(&d, 4, in_shape, &s);
+  float *in = random_floats(s.in_count, 7), *w = random_floats(s.w_count, 8),
+        *gout = random_floats(s.out_count, 9);
+  double *gin = alloc_doubles(s.in_count), *gin_mag = alloc_doubles(s.in_count);
+  cr_assert(conv_ref_backward(&d, 4, in_shape, in, w, gout, gin, NULL, NULL, gin_mag, NULL, NULL));
+  oclnn_conv *conv = NULL;
+  TEST_OK(ctx, oclnn_conv_create(ctx, &d, &conv));
+  static const char *const paths[] = {"forward", "columns", "gather", "columns", "forward"};
+  for (size_t i = 0; i < sizeof paths / sizeof paths[0]; i++) {
+    setenv("OCLNN_CONV_BACKWARD_INPUT", paths[i], 1);
+    expected want = {gin, NULL, NULL, gin_mag, NULL, NULL, 1e-6, 1e-5};
+    run_and_check(ctx, conv, &d, &s, in, w, gout, &want, false, paths[i]);
+  }
+  oclnn_conv_free(conv);
+  free(in);
+  free(w);
+  free(gout);
+  free(gin);
+  free(gin_mag);
+}
+
 Test(conv_backward_sweep, random_wide_rows) { random_sweep(0x2545f4914f6cdd1dULL, true, 80); }
 
 /* ------------------------------------------------------------------------------------------ */

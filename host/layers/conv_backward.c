@@ -212,10 +212,26 @@ typedef enum input_path { PATH_FORWARD, PATH_COLUMNS, PATH_GATHER } input_path;
  * kernel runs instead. */
 #define COLUMNS_MAX_FLOATS ((size_t)64 << 20)
 
-/* Creates the helper forward layer (desc) and its weight buffer at the first call. */
+/* Whether two helper descriptors (built by forward_layer or run_grad_input_columns) agree. */
+static bool same_helper(const oclnn_conv_desc *a, const oclnn_conv_desc *b) {
+  bool same = a->dims == b->dims && a->in_channels == b->in_channels &&
+              a->out_channels == b->out_channels && a->groups == b->groups;
+  for (int i = 0; i < 3; i++)
+    same = same && a->kernel_size[i] == b->kernel_size[i] && a->padding[i] == b->padding[i] &&
+           a->dilation[i] == b->dilation[i];
+  return same;
+}
+
+/* Creates the helper forward layer (desc) and its weight buffer at the first call. A layer
+ * keeps its path, except where OCLNN_CONV_BACKWARD_INPUT changes between calls: a helper made
+ * for the other path is then replaced. */
 static oclnn_status helper_layer(oclnn_conv *conv, const char *fn, const oclnn_conv_desc *desc) {
-  if (conv->backward_layer)
-    return OCLNN_SUCCESS;
+  if (conv->backward_layer) {
+    if (same_helper(&conv->backward_layer->desc, desc))
+      return OCLNN_SUCCESS;
+    oclnn_conv_free(conv->backward_layer);
+    conv->backward_layer = NULL;
+  }
   size_t floats = (size_t)conv->channels_out * (size_t)conv->group_in * product3(conv->kernel);
   cl_int err = CL_SUCCESS;
   if (!conv->backward_weight) {
