@@ -328,13 +328,15 @@ __kernel void norm_bw_apply(__global const float *x, ulong x_off, __global const
 
 /* One work-group per statistics group g, for groups that fit in the caches (batch statistics,
  * grad_in asked for). The group's rows are ((m * groups + g) * div + t) for m < rows /
- * (groups * div), t < div; work-item lid takes positions [lid * chunk, (lid + 1) * chunk) of
- * each of them, so the second pass re-reads what the same work-item (the same core) has just
- * read. Pass 1 stores each work-item's row sums in lanes (row r: 2 * local size floats), which
- * are added pairwise per row into part[2 r], part[2 r + 1] (sum(dy cw), sum(dy cw xhat): the
- * same as norm_bw_rows with one segment per row, for the channel sums); the group sums of
- * those weighted by the row weights follow in blocks of `block` rows; pass 2 writes grad_in.
- * flags: 1 row weight w[r % channels], 2 column weight cw. */
+ * (groups * div), t < div. Laid end to end they are R = rows / groups rows of len floats;
+ * work-item lid takes positions [lid * chunk, (lid + 1) * chunk) of that (contiguous runs, so
+ * each work-item streams through memory instead of visiting every row), and the second pass
+ * re-reads what the same work-item (the same core) has just read. Pass 1 stores each work-item's
+ * row sums in lanes (row r: 2 * local size floats), which are added pairwise per row into part[2
+ * r], part[2 r + 1] (sum(dy cw), sum(dy cw xhat): the same as norm_bw_rows with one segment per
+ * row, for the channel sums); the group sums of those weighted by the row weights follow in blocks
+ * of `block` rows; pass 2 writes grad_in. flags: 1 row weight w[r % channels], 2 column weight cw.
+ */
 __kernel void norm_bw_fused(__global const float *x, ulong x_off, __global const float *dy,
                             ulong dy_off, __global const float *save_mean, ulong sm_off,
                             __global const float *save_invstd, ulong si_off,
@@ -354,9 +356,14 @@ __kernel void norm_bw_fused(__global const float *x, ulong x_off, __global const
   cw += cw_off;
   part += part_off;
   lanes += lanes_off;
-  const ulong start = min((ulong)lid * chunk, len), end = min(start + chunk, len);
+  /* This work-item's positions in the group's rows laid end to end, and their part of row k. */
+  const ulong first = min((ulong)lid * chunk, R * len), last = min(first + chunk, R * len);
+#define ROW_PART(k)                                  \
+  const ulong start = max(first, (k)*len) - (k)*len; \
+  const ulong end = max(min(last, ((k) + 1) * len), (k)*len) - (k)*len
   for (ulong k = 0; k < R; k++) {
     const ulong r = ((k / div) * groups + g) * div + k % div;
+    ROW_PART(k);
     const float2 s = row_sums(x + r * len, dy + r * len, cw, has_cw, start, end, mean);
     vstore2(s, r * size + lid, lanes);
   }
@@ -396,9 +403,11 @@ __kernel void norm_bw_fused(__global const float *x, ulong x_off, __global const
   for (ulong k = R; k-- > 0;) {
     const ulong r = ((k / div) * groups + g) * div + k % div;
     const float rw = (flags & 1) ? w[w_off + r % channels] : 1.0f;
+    ROW_PART(k);
     row_grad(x + r * len, dy + r * len, cw, has_cw, start, end, mean, invstd, rw, a, b, stream,
              grad_in + r * len);
   }
+#undef ROW_PART
 }
 
 /* BatchNorm with few elements per (n, c) (its (N, C) input, or small spatial sizes): the

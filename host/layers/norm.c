@@ -597,7 +597,8 @@ oclnn_status oclnn__norm_save_enqueue(oclnn__norm_engine *e, const char *fn, cl_
 /* norm_bw_fused keeps two tensors' groups (x and dy) in the caches and reads both twice: it
  * takes groups up to a quarter of the forward's fused limit (64 Ki floats, 512 KiB of the two:
  * one core's L2 here). Measured at the 8x64x128x128 benchmarks: InstanceNorm's 16 Ki groups
- * gain, BatchNorm's and GroupNorm's 128 Ki groups lose against the separate passes. */
+ * gain (~15-25%), BatchNorm's and GroupNorm's 128 Ki groups lose (10-35%) against the separate
+ * passes (docs/norm.md). */
 #define FUSED_BACKWARD_FACTOR 4
 
 /* Rows per work-item of norm_bw_rows when it also sums columns (kernels_cl/norm_backward.cl). */
@@ -849,7 +850,7 @@ oclnn_status oclnn__norm_backward_enqueue(oclnn__norm_engine *e, const char *fn,
     arg_u64(&a, p->div);
     arg_u64(&a, p->groups);
     arg_u64(&a, p->channels ? p->channels : 1);
-    arg_u64(&a, div_up(div_up(p->len, fused_local), vec) * vec);
+    arg_u64(&a, div_up(div_up(total / p->groups, fused_local), vec) * vec);
     arg_float(&a, (double)p->groups / (double)total);
     arg_u64(&a, bw_block(p->rows / p->groups));
     arg_mem(&a, scratch);
