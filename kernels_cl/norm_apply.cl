@@ -34,21 +34,6 @@
 #define ORDER_ROWS 1
 #define ORDER_CHANNELS 2
 
-/* Streaming (non-temporal) stores for outputs too large to stay in the caches: a plain store
- * first reads the line it writes (read for ownership), a streaming one does not, so a pass
- * that reads x and writes y moves 2 instead of 3 tensors' bytes. Clang-based compilers (PoCL,
- * Oclgrind) have the builtin; elsewhere it is a plain store. p must be aligned to floatV. */
-#if defined(__has_builtin)
-#if __has_builtin(__builtin_nontemporal_store)
-#define STREAM_STOREV(v, p) __builtin_nontemporal_store((v), (__global floatV *)(p))
-#endif
-#endif
-#ifndef STREAM_STOREV
-#define STREAM_STOREV(v, p) vstoreV((v), 0, (p))
-#endif
-/* Whether streaming stores may start at p: asked for, and p aligned to a floatV. */
-#define STREAM_AT(stream, p) ((stream) && ((ulong)(p)) % (VEC * sizeof(float)) == 0)
-
 #define F_RESIDUAL 1
 #define F_RELU 2
 #define F_COL_WEIGHT 4

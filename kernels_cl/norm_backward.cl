@@ -26,18 +26,6 @@
 #error "VEC must be defined"
 #endif
 
-/* Streaming stores for grad_in when it is too large for the caches (norm_apply.cl says why);
- * p must be aligned to floatV. */
-#if defined(__has_builtin)
-#if __has_builtin(__builtin_nontemporal_store)
-#define STREAM_STOREV(v, p) __builtin_nontemporal_store((v), (__global floatV *)(p))
-#endif
-#endif
-#ifndef STREAM_STOREV
-#define STREAM_STOREV(v, p) vstoreV((v), 0, (p))
-#endif
-#define STREAM_AT(stream, p) ((stream) && ((ulong)(p)) % (VEC * sizeof(float)) == 0)
-
 inline float lane_sum(floatV v) {
   float t[VEC];
   vstoreV(v, 0, t);

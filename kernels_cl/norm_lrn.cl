@@ -41,17 +41,6 @@ inline float pow_s(float d, float beta, int mode) {
   return pow(d, beta);
 }
 
-/* Streaming (non-temporal) stores for outputs too large to stay in the caches (as in
- * norm_apply.cl): no read for ownership of the lines written. p must be aligned to floatV. */
-#if defined(__has_builtin)
-#if __has_builtin(__builtin_nontemporal_store)
-#define STREAM_STOREV(v, p) __builtin_nontemporal_store((v), (__global floatV *)(p))
-#endif
-#endif
-#ifndef STREAM_STOREV
-#define STREAM_STOREV(v, p) vstoreV((v), 0, (p))
-#endif
-
 __kernel void lrn_forward(__global const float *restrict x, ulong x_off, __global float *restrict y,
                           ulong y_off, ulong channels, ulong spatial, ulong seg, ulong segs,
                           ulong items, long before, long after, float alpha_size, float beta,

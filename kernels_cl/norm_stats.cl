@@ -514,21 +514,6 @@ __kernel void sn_params(__global const float *stats, ulong stats_off, __global c
  * statistics are also stored (float4 per group at stats_off) for the running statistics.
  * flags: 1 residual, 2 relu, 4 weight, 8 bias. */
 
-/* Streaming (non-temporal) stores for outputs too large to stay in the caches: a plain store
- * first reads the line it writes (read for ownership), a streaming one does not, so a pass
- * that reads x and writes y moves 2 instead of 3 tensors' bytes. Clang-based compilers (PoCL,
- * Oclgrind) have the builtin; elsewhere it is a plain store. p must be aligned to floatV. */
-#if defined(__has_builtin)
-#if __has_builtin(__builtin_nontemporal_store)
-#define STREAM_STOREV(v, p) __builtin_nontemporal_store((v), (__global floatV *)(p))
-#endif
-#endif
-#ifndef STREAM_STOREV
-#define STREAM_STOREV(v, p) vstoreV((v), 0, (p))
-#endif
-/* Whether streaming stores may start at p: asked for, and p aligned to a floatV. */
-#define STREAM_AT(stream, p) ((stream) && ((ulong)(p)) % (VEC * sizeof(float)) == 0)
-
 inline floatV fused_relu_v(floatV v) { return select(v, (floatV)(0.0f), v < (floatV)(0.0f)); }
 /* NaN stays NaN, as in torch.relu. */
 inline float fused_relu_s(float v) { return v < 0.0f ? 0.0f : v; }
