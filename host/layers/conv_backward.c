@@ -180,14 +180,41 @@ static oclnn_status launch(oclnn_conv *conv, const char *fn, cl_kernel kernel, c
 
 static cl_ulong product3(const int *v) { return (cl_ulong)v[0] * (cl_ulong)v[1] * (cl_ulong)v[2]; }
 
+/* The backward's own buffers (the padded input's gradient, the columns, the staged input, the
+ * partial sums) hold at most this many floats; beyond it a path that needs none runs instead. */
+#define BUFFER_MAX_FLOATS ((cl_ulong)64 << 20)
+
+/* The product of n factors, or BUFFER_MAX_FLOATS + 1 when it exceeds BUFFER_MAX_FLOATS (or
+ * would overflow). */
+static cl_ulong capped_product(const cl_ulong *factors, int n) {
+  cl_ulong product = 1;
+  for (int i = 0; i < n; i++) {
+    if (factors[i] != 0 && product > BUFFER_MAX_FLOATS / factors[i])
+      return BUFFER_MAX_FLOATS + 1;
+    product *= factors[i];
+  }
+  return product;
+}
+
+/* Floats of the input upsampled and padded (batch * channels * padded dims), capped. */
+static cl_ulong padded_floats(const oclnn_conv *conv, const backward_call *call) {
+  cl_ulong factors[5] = {(cl_ulong)call->batch, (cl_ulong)conv->channels_in};
+  for (int i = 0; i < 3; i++)
+    factors[2 + i] = (cl_ulong)call->in[i] * (cl_ulong)conv->upsample[i] +
+                     (cl_ulong)conv->pad_before[i] + (cl_ulong)conv->pad_after[i];
+  return capped_product(factors, 5);
+}
+
 /* With stride 1 and no upsampling, grad_input is a forward convolution of grad_output with the
  * weights flipped and the channels swapped per group, padded by dilation * (kernel - 1) minus
  * the forward's padding: it then runs on the forward's fast algorithms. In zeros mode that gives
  * grad_input itself (when the padding is symmetric and at most the dilated kernel's extent);
  * in the other modes it gives the gradient of the padded input (padding dilation * (kernel -
  * 1)), which conv_bw_fold folds onto the input. Fills the forward layer's padding per dim. */
-static bool as_forward(const oclnn_conv *conv, int *padding) {
+static bool as_forward(const oclnn_conv *conv, const backward_call *call, int *padding) {
   if (oclnn__conv_upsampled(conv))
+    return false;
+  if (conv->desc.padding_mode != OCLNN_CONV_ZEROS && padded_floats(conv, call) > BUFFER_MAX_FLOATS)
     return false;
   for (int i = 0; i < 3; i++) {
     const int span = conv->dilation[i] * (conv->kernel[i] - 1);
@@ -207,10 +234,6 @@ static bool as_forward(const oclnn_conv *conv, int *padding) {
 /* How grad_input is computed (OCLNN_CONV_BACKWARD_INPUT forces one where it can run, for tests
  * and measurements). */
 typedef enum input_path { PATH_FORWARD, PATH_COLUMNS, PATH_GATHER } input_path;
-
-/* The columns path's buffer is N * C * taps * output positions floats; above this the gather
- * kernel runs instead. */
-#define COLUMNS_MAX_FLOATS ((size_t)64 << 20)
 
 /* Whether two helper descriptors (built by forward_layer or run_grad_input_columns) agree. */
 static bool same_helper(const oclnn_conv_desc *a, const oclnn_conv_desc *b) {
@@ -442,11 +465,12 @@ static oclnn_status run_grad_input_columns(oclnn_conv *conv, const char *fn,
  * "gather") picks one where it can run. */
 static input_path choose_input_path(const oclnn_conv *conv, const backward_call *call, int *padding,
                                     size_t *col_floats) {
-  const bool forward = as_forward(conv, padding);
-  size_t floats = (size_t)call->batch * (size_t)conv->channels_in * (size_t)product3(conv->kernel);
-  const size_t positions = (size_t)product3(call->out);
-  const bool columns = floats <= COLUMNS_MAX_FLOATS / positions;
-  *col_floats = floats * positions;
+  const bool forward = as_forward(conv, call, padding);
+  const cl_ulong factors[4] = {(cl_ulong)call->batch, (cl_ulong)conv->channels_in,
+                               product3(conv->kernel), product3(call->out)};
+  const cl_ulong floats = capped_product(factors, 4);
+  const bool columns = floats <= BUFFER_MAX_FLOATS;
+  *col_floats = (size_t)floats;
   const char *env = getenv("OCLNN_CONV_BACKWARD_INPUT");
   if (env && strcmp(env, "gather") == 0)
     return PATH_GATHER;
@@ -499,7 +523,8 @@ static oclnn_status run_grad_weight(oclnn_conv *conv, const char *fn, const back
   const cl_int mode = (cl_int)conv->desc.padding_mode;
   cl_int err = CL_SUCCESS;
   cl_uint arg = 0;
-  if (call->out[2] < WEIGHT_TILED_MIN_WIDTH) {
+  const cl_ulong staged = padded_floats(conv, call);
+  if (call->out[2] < WEIGHT_TILED_MIN_WIDTH || staged > BUFFER_MAX_FLOATS) {
     cl_kernel k = conv->backward_kernel[KERNEL_WEIGHT];
     OCLNN__CONV_ARG(k, arg, err, call->grad_output->buffer);
     OCLNN__CONV_ARG(k, arg, err, go_offset);
@@ -529,22 +554,20 @@ static oclnn_status run_grad_weight(oclnn_conv *conv, const char *fn, const back
   }
 
   /* Scratch: the staged input (upsampled and padded, with slack for a partial last step), then
-   * the chunks' partial sums when there is more than one chunk of output rows. */
+   * the chunks' partial sums when there is more than one chunk of output rows (chunks grown
+   * until the partial sums fit BUFFER_MAX_FLOATS). */
   cl_int padded[3];
-  cl_ulong staged = batch * (cl_ulong)conv->channels_in;
-  for (int i = 0; i < 3; i++) {
+  for (int i = 0; i < 3; i++)
     padded[i] = call->in[i] * conv->upsample[i] + conv->pad_before[i] + conv->pad_after[i];
-    staged *= (cl_ulong)padded[i];
-  }
   const cl_ulong slack = 16 * (cl_ulong)conv->stride[2] + 16;
   const cl_ulong rows = batch * (cl_ulong)call->out[0] * (cl_ulong)call->out[1];
-  const cl_ulong chunk_rows =
+  cl_ulong chunk_rows =
       ((cl_ulong)WEIGHT_CHUNK_POSITIONS + (cl_ulong)call->out[2] - 1) / (cl_ulong)call->out[2];
+  const cl_ulong max_chunks = total < BUFFER_MAX_FLOATS ? BUFFER_MAX_FLOATS / total : 1;
+  if (rows > max_chunks * chunk_rows)
+    chunk_rows = (rows + max_chunks - 1) / max_chunks;
   const cl_ulong chunks = rows ? (rows + chunk_rows - 1) / chunk_rows : 1;
   const cl_ulong partial = chunks > 1 ? chunks * total : 0;
-  if (staged > SIZE_MAX / sizeof(float) / 4 || partial > SIZE_MAX / sizeof(float) / 4 ||
-      (chunks > 1 && partial / chunks != total))
-    return oclnn__fail(ctx, OCLNN_ERR_OVERFLOW, "%s: scratch memory size overflows", fn);
   cl_mem scratch = NULL;
   oclnn_status status =
       oclnn__scratch(ctx, fn, (size_t)(staged + slack + partial) * sizeof(float), &scratch);
