@@ -661,7 +661,8 @@ static oclnn_status run_grad_bias(oclnn_conv *conv, const char *fn, const backwa
   OCLNN__CONV_ARG(k, arg, err, plane);
   if (err != CL_SUCCESS)
     return oclnn__fail_cl(conv->ctx, fn, "clSetKernelArg (conv_bw_bias)", err);
-  return launch(conv, fn, k, (cl_ulong)conv->channels_out);
+  const size_t global = (size_t)conv->channels_out, local = 1;
+  return oclnn__enqueue(conv->ctx, fn, conv->backward_program, k, 1, &global, &local);
 }
 
 oclnn_status oclnn_conv_backward(oclnn_conv *conv, const oclnn_tensor *input,
