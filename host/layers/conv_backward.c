@@ -32,7 +32,7 @@ static const char *const KERNEL_NAMES[KERNELS] = {
     "conv_bw_weight_sum", "conv_bw_stage"};
 /* conv_bw_weight_tiled's block: output channels x weight columns per work-item. */
 #define WEIGHT_KB 4
-#define WEIGHT_CB 4
+#define WEIGHT_CB 6
 /* Below this output width most of the tiled kernel's 16 lanes would idle. */
 #define WEIGHT_TILED_MIN_WIDTH 12
 /* Output positions per chunk of the tiled kernel (rounded to whole rows): enough work per
