@@ -439,48 +439,6 @@ __kernel void conv_bw_flip(__global const float *restrict weight, ulong weight_o
                           (ulong)(taps - 1 - t)];
 }
 
-/* grad_input (N, C, D, H, W) from the gradient of the padded input (N, C, PD, PH, PW), P = D +
- * before + after per dim: each input element sums the padded positions that read it (the
- * intervals of conv_bw_interval, without upsampling). */
-__kernel void conv_bw_fold(__global const float *restrict padded, __global float *restrict grad_in,
-                           ulong grad_in_offset, ulong total, int in_d, int in_h, int in_w, int pbd,
-                           int pbh, int pbw, int pad, int pah, int paw, int mode) {
-  const ulong index = get_global_id(0);
-  if (index >= total)
-    return;
-  ulong rest = index;
-  const int x = (int)(rest % (ulong)in_w);
-  rest /= (ulong)in_w;
-  const int y = (int)(rest % (ulong)in_h);
-  rest /= (ulong)in_h;
-  const int z = (int)(rest % (ulong)in_d);
-  const ulong plane_index = rest / (ulong)in_d;
-  const int pd = in_d + pbd + pad, ph = in_h + pbh + pah, pw = in_w + pbw + paw;
-  __global const float *src = padded + plane_index * (ulong)pd * (ulong)ph * (ulong)pw;
-  float acc = 0.0f;
-  for (int iz = 0; iz < 3; iz++) {
-    int z_lo, z_hi;
-    conv_bw_interval(iz, z, z, in_d, pbd, pad, mode, &z_lo, &z_hi);
-    for (int qz = z_lo; qz <= z_hi; qz++) {
-      for (int iy = 0; iy < 3; iy++) {
-        int y_lo, y_hi;
-        conv_bw_interval(iy, y, y, in_h, pbh, pah, mode, &y_lo, &y_hi);
-        for (int qy = y_lo; qy <= y_hi; qy++) {
-          __global const float *row =
-              src + ((ulong)(qz + pbd) * (ulong)ph + (ulong)(qy + pbh)) * (ulong)pw + pbw;
-          for (int ix = 0; ix < 3; ix++) {
-            int x_lo, x_hi;
-            conv_bw_interval(ix, x, x, in_w, pbw, paw, mode, &x_lo, &x_hi);
-            for (int qx = x_lo; qx <= x_hi; qx++)
-              acc += row[qx];
-          }
-        }
-      }
-    }
-  }
-  grad_in[grad_in_offset + index] = acc;
-}
-
 /* The columns of grad_input: cols (N, C * taps, OD, OH, OW), cols[n, c * taps + t, o] = sum over
  * the group's output channels k of weight[k, c % group_in, t] * grad_out[n, k, o], is a grouped
  * 1x1 convolution of grad_out with these weights: wt (C * taps, K / groups) from weight (K, C /

@@ -19,17 +19,15 @@ enum {
   KERNEL_WEIGHT_TILED = 2,
   KERNEL_BIAS = 3,
   KERNEL_FLIP = 4,
-  KERNEL_FOLD = 5,
-  KERNEL_TRANSPOSE = 6,
-  KERNEL_COL2IM = 7,
-  KERNEL_WEIGHT_SUM = 8,
-  KERNEL_STAGE = 9,
-  KERNELS = 10
+  KERNEL_TRANSPOSE = 5,
+  KERNEL_COL2IM = 6,
+  KERNEL_WEIGHT_SUM = 7,
+  KERNEL_STAGE = 8,
+  KERNELS = 9
 };
 static const char *const KERNEL_NAMES[KERNELS] = {
-    "conv_bw_input",      "conv_bw_weight", "conv_bw_weight_tiled", "conv_bw_bias",
-    "conv_bw_flip",       "conv_bw_fold",   "conv_bw_transpose",    "conv_bw_col2im",
-    "conv_bw_weight_sum", "conv_bw_stage"};
+    "conv_bw_input",     "conv_bw_weight", "conv_bw_weight_tiled", "conv_bw_bias", "conv_bw_flip",
+    "conv_bw_transpose", "conv_bw_col2im", "conv_bw_weight_sum",   "conv_bw_stage"};
 /* conv_bw_weight_tiled's block: output channels x weight columns per work-item. */
 #define WEIGHT_KB 4
 #define WEIGHT_CB 6
@@ -210,7 +208,8 @@ static cl_ulong padded_floats(const oclnn_conv *conv, const backward_call *call)
  * the forward's padding: it then runs on the forward's fast algorithms. In zeros mode that gives
  * grad_input itself (when the padding is symmetric and at most the dilated kernel's extent);
  * in the other modes it gives the gradient of the padded input (padding dilation * (kernel -
- * 1)), which conv_bw_fold folds onto the input. Fills the forward layer's padding per dim. */
+ * 1)), which conv_bw_col2im folds onto the input (as columns of a 1 x 1 x 1 kernel). Fills the
+ * forward layer's padding per dim. */
 static bool as_forward(const oclnn_conv *conv, const backward_call *call, int *padding) {
   if (oclnn__conv_upsampled(conv))
     return false;
@@ -304,6 +303,47 @@ static oclnn_status padded_buffer(oclnn_conv *conv, const char *fn, size_t float
   return OCLNN_SUCCESS;
 }
 
+/* Sets the geometry arguments shared by conv_bw_input and conv_bw_col2im, from in_d on: the
+ * input, the output positions `out` and the kernel, stride and dilation that map them (the
+ * layer's, or 1 x 1 x 1 for the fold of a padded gradient), the layer's padding, mode and
+ * upsampling. */
+static cl_int geometry_args(const oclnn_conv *conv, const backward_call *call, cl_kernel k,
+                            cl_uint arg, const int *out, const int *kernel, const int *stride,
+                            const int *dilation) {
+  cl_int err = CL_SUCCESS;
+  const cl_int mode = (cl_int)conv->desc.padding_mode;
+  const int *params[] = {call->in,        out, kernel, stride, dilation, conv->pad_before,
+                         conv->pad_after, NULL};
+  for (int p = 0; params[p]; p++)
+    for (int i = 0; i < 3; i++)
+      OCLNN__CONV_ARG(k, arg, err, params[p][i]);
+  OCLNN__CONV_ARG(k, arg, err, mode);
+  for (int i = 0; i < 3; i++)
+    OCLNN__CONV_ARG(k, arg, err, conv->upsample[i]);
+  return err;
+}
+
+/* Enqueues conv_bw_col2im: grad_input from `cols` (N * C planes of taps x out positions). */
+static oclnn_status run_col2im(oclnn_conv *conv, const char *fn, const backward_call *call,
+                               cl_mem cols, const int *out, const int *kernel, const int *stride,
+                               const int *dilation) {
+  cl_kernel k = conv->backward_kernel[KERNEL_COL2IM];
+  const cl_ulong rows = (cl_ulong)call->batch * (cl_ulong)conv->channels_in *
+                        (cl_ulong)call->in[0] * (cl_ulong)call->in[1];
+  const cl_ulong gi_offset = call->grad_input->offset;
+  cl_int err = CL_SUCCESS;
+  cl_uint arg = 0;
+  OCLNN__CONV_ARG(k, arg, err, cols);
+  OCLNN__CONV_ARG(k, arg, err, call->grad_input->buffer);
+  OCLNN__CONV_ARG(k, arg, err, gi_offset);
+  OCLNN__CONV_ARG(k, arg, err, rows);
+  if (err == CL_SUCCESS)
+    err = geometry_args(conv, call, k, arg, out, kernel, stride, dilation);
+  if (err != CL_SUCCESS)
+    return oclnn__fail_cl(conv->ctx, fn, "clSetKernelArg (conv_bw_col2im)", err);
+  return launch(conv, fn, k, rows);
+}
+
 static oclnn_status run_grad_input_as_forward(oclnn_conv *conv, const char *fn,
                                               const backward_call *call, const int *padding) {
   oclnn_context *ctx = conv->ctx;
@@ -342,7 +382,7 @@ static oclnn_status run_grad_input_as_forward(oclnn_conv *conv, const char *fn,
     return oclnn_conv_forward(conv->backward_layer, call->grad_output, NULL, NULL,
                               call->grad_input);
 
-  /* The padded input's gradient, then the fold. */
+  /* The padded input's gradient, then the fold onto the input. */
   int64_t shape[OCLNN_MAX_RANK];
   memcpy(shape, call->input->shape, (size_t)rank * sizeof *shape);
   size_t floats = 1;
@@ -358,45 +398,13 @@ static oclnn_status run_grad_input_as_forward(oclnn_conv *conv, const char *fn,
   status = oclnn_conv_forward(conv->backward_layer, call->grad_output, NULL, NULL, &padded);
   if (status != OCLNN_SUCCESS)
     return status;
-  k = conv->backward_kernel[KERNEL_FOLD];
-  const cl_ulong total = (cl_ulong)call->batch * (cl_ulong)conv->channels_in * product3(call->in);
-  const cl_ulong gi_offset = call->grad_input->offset;
-  const cl_int mode = (cl_int)conv->desc.padding_mode;
-  arg = 0;
-  OCLNN__CONV_ARG(k, arg, err, conv->backward_padded);
-  OCLNN__CONV_ARG(k, arg, err, call->grad_input->buffer);
-  OCLNN__CONV_ARG(k, arg, err, gi_offset);
-  OCLNN__CONV_ARG(k, arg, err, total);
-  for (int i = 0; i < 3; i++)
-    OCLNN__CONV_ARG(k, arg, err, call->in[i]);
-  for (int i = 0; i < 3; i++)
-    OCLNN__CONV_ARG(k, arg, err, conv->pad_before[i]);
-  for (int i = 0; i < 3; i++)
-    OCLNN__CONV_ARG(k, arg, err, conv->pad_after[i]);
-  OCLNN__CONV_ARG(k, arg, err, mode);
-  if (err != CL_SUCCESS)
-    return oclnn__fail_cl(ctx, fn, "clSetKernelArg (conv_bw_fold)", err);
-  return launch(conv, fn, k, total);
-}
-
-/* Sets the geometry arguments shared by conv_bw_input and conv_bw_col2im, from `channels` on. */
-static cl_int geometry_args(const oclnn_conv *conv, const backward_call *call, cl_kernel k,
-                            cl_uint arg) {
-  cl_int err = CL_SUCCESS;
-  const cl_int mode = (cl_int)conv->desc.padding_mode;
-  for (int i = 0; i < 3; i++)
-    OCLNN__CONV_ARG(k, arg, err, call->in[i]);
-  for (int i = 0; i < 3; i++)
-    OCLNN__CONV_ARG(k, arg, err, call->out[i]);
-  const int *params[] = {conv->kernel,     conv->stride,    conv->dilation,
-                         conv->pad_before, conv->pad_after, NULL};
-  for (int p = 0; params[p]; p++)
-    for (int i = 0; i < 3; i++)
-      OCLNN__CONV_ARG(k, arg, err, params[p][i]);
-  OCLNN__CONV_ARG(k, arg, err, mode);
-  for (int i = 0; i < 3; i++)
-    OCLNN__CONV_ARG(k, arg, err, conv->upsample[i]);
-  return err;
+  /* The fold is col2im with a 1 x 1 x 1 kernel: each padded position lands on the input it
+   * reads. */
+  const int padded_dims[3] = {call->in[0] + conv->pad_before[0] + conv->pad_after[0],
+                              call->in[1] + conv->pad_before[1] + conv->pad_after[1],
+                              call->in[2] + conv->pad_before[2] + conv->pad_after[2]};
+  const int ones[3] = {1, 1, 1};
+  return run_col2im(conv, fn, call, conv->backward_padded, padded_dims, ones, ones, ones);
 }
 
 /* grad_input as columns: a grouped 1x1 convolution of grad_output (the forward's GEMM) gives,
@@ -444,20 +452,8 @@ static oclnn_status run_grad_input_columns(oclnn_conv *conv, const char *fn,
     status = oclnn_conv_forward(conv->backward_layer, call->grad_output, NULL, NULL, &cols);
   if (status != OCLNN_SUCCESS)
     return status;
-  k = conv->backward_kernel[KERNEL_COL2IM];
-  const cl_ulong rows = (cl_ulong)call->batch * (cl_ulong)conv->channels_in *
-                        (cl_ulong)call->in[0] * (cl_ulong)call->in[1];
-  const cl_ulong gi_offset = call->grad_input->offset;
-  arg = 0;
-  OCLNN__CONV_ARG(k, arg, err, conv->backward_padded);
-  OCLNN__CONV_ARG(k, arg, err, call->grad_input->buffer);
-  OCLNN__CONV_ARG(k, arg, err, gi_offset);
-  OCLNN__CONV_ARG(k, arg, err, rows);
-  if (err == CL_SUCCESS)
-    err = geometry_args(conv, call, k, arg);
-  if (err != CL_SUCCESS)
-    return oclnn__fail_cl(ctx, fn, "clSetKernelArg (conv_bw_col2im)", err);
-  return launch(conv, fn, k, rows);
+  return run_col2im(conv, fn, call, conv->backward_padded, call->out, conv->kernel, conv->stride,
+                    conv->dilation);
 }
 
 /* The path for this layer: PATH_FORWARD where it can run, else the columns when their buffer
@@ -506,7 +502,7 @@ static oclnn_status run_grad_input(oclnn_conv *conv, const char *fn, const backw
   OCLNN__CONV_ARG(k, arg, err, conv->channels_out);
   OCLNN__CONV_ARG(k, arg, err, conv->groups);
   if (err == CL_SUCCESS)
-    err = geometry_args(conv, call, k, arg);
+    err = geometry_args(conv, call, k, arg, call->out, conv->kernel, conv->stride, conv->dilation);
   if (err != CL_SUCCESS)
     return oclnn__fail_cl(conv->ctx, fn, "clSetKernelArg (conv_bw_input)", err);
   return launch(conv, fn, k, total);
