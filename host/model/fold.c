@@ -566,8 +566,12 @@ oclnn_status oclnn__slice_box(const oclnn__node *node, int64_t opset, oclnn__con
     }
     /* b and e lie in [-1, dim], so e - b cannot overflow; -st can (INT64_MIN), hence the
      * unsigned step. */
+    /* An empty dim gives nothing whatever the clamps say (for negative steps its range
+     * [0, dim - 1] is empty, and the clamps above would otherwise take element 0). */
     int64_t len = 0;
-    if (st > 0 && e > b)
+    if (dim == 0)
+      len = 0;
+    else if (st > 0 && e > b)
       len = (e - b - 1) / st + 1;
     else if (st < 0 && b > e)
       len = (int64_t)((uint64_t)(b - e - 1) / (0 - (uint64_t)st)) + 1;
