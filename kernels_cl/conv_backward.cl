@@ -422,21 +422,21 @@ __kernel void conv_bw_weight_tiled(__global const float *restrict grad_out, ulon
 
 /* The weights of grad_input as a forward convolution (stride 1): per group, input and output
  * channels swapped and the taps reversed. flipped (C, K/groups, taps) from weight (K, C/groups,
- * taps). */
+ * taps); one row of taps (c, k) per work-item. */
 __kernel void conv_bw_flip(__global const float *restrict weight, ulong weight_offset,
-                           __global float *restrict flipped, ulong total, int group_in,
+                           __global float *restrict flipped, ulong rows, int group_in,
                            int group_out, int taps) {
-  const ulong index = get_global_id(0);
-  if (index >= total)
+  const ulong row = get_global_id(0); /* c * group_out + k */
+  if (row >= rows)
     return;
-  const int t = (int)(index % (ulong)taps);
-  const ulong rest = index / (ulong)taps;
-  const int k = (int)(rest % (ulong)group_out);
-  const int c = (int)(rest / (ulong)group_out);
+  const int k = (int)(row % (ulong)group_out), c = (int)(row / (ulong)group_out);
   const int g = c / group_in, ci = c - g * group_in;
-  flipped[index] = weight[weight_offset +
-                          ((ulong)(g * group_out + k) * (ulong)group_in + (ulong)ci) * (ulong)taps +
-                          (ulong)(taps - 1 - t)];
+  __global const float *src =
+      weight + weight_offset +
+      ((ulong)(g * group_out + k) * (ulong)group_in + (ulong)ci) * (ulong)taps + (ulong)(taps - 1);
+  __global float *dst = flipped + row * (ulong)taps;
+  for (int t = 0; t < taps; t++)
+    dst[t] = src[-t];
 }
 
 /* The columns of grad_input: cols (N, C * taps, OD, OH, OW), cols[n, c * taps + t, o] = sum over
