@@ -265,8 +265,45 @@ __kernel void conv_bw_stage(__global const float *restrict in, ulong in_offset,
  * that the work-items running one after the other share their grad_out and input rows in the
  * caches), whose partial sums go to dst + gid 2 * dst_chunk_stride (grad_weight itself for one
  * chunk; else conv_bw_weight_sum adds them up). */
-#define WKB 4
-#define WCB 6
+#ifndef WKB
+#define WKB 4 /* build option: 4, or 1 for one output channel per group (depthwise) */
+#endif
+#ifndef WCB
+#define WCB 6 /* build option: 6 (with WKB 4) or 9 (with WKB 1) */
+#endif
+
+/* The accumulators of one column for the WKB output channels, and their use. */
+#if WKB == 4
+#define ACC_DECL(j) float16 acc0##j = 0.0f, acc1##j = 0.0f, acc2##j = 0.0f, acc3##j = 0.0f
+#define ACC_FMA(j, xv)            \
+  acc0##j = fma(g0, xv, acc0##j); \
+  acc1##j = fma(g1, xv, acc1##j); \
+  acc2##j = fma(g2, xv, acc2##j); \
+  acc3##j = fma(g3, xv, acc3##j)
+#define ACC_STORE(j, gw)                     \
+  gw[0] = conv_bw_hsum(acc0##j);             \
+  if (k_valid > 1)                           \
+    gw[columns] = conv_bw_hsum(acc1##j);     \
+  if (k_valid > 2)                           \
+    gw[2 * columns] = conv_bw_hsum(acc2##j); \
+  if (k_valid > 3)                           \
+  gw[3 * columns] = conv_bw_hsum(acc3##j)
+#elif WKB == 1
+#define ACC_DECL(j) float16 acc0##j = 0.0f
+#define ACC_FMA(j, xv) acc0##j = fma(g0, xv, acc0##j)
+#define ACC_STORE(j, gw) gw[0] = conv_bw_hsum(acc0##j)
+#else
+#error "WKB must be 4 or 1"
+#endif
+
+/* Applies M to every column index of a work-item. */
+#if WCB == 6
+#define FOR_COLUMNS(M) M(0) M(1) M(2) M(3) M(4) M(5)
+#elif WCB == 9
+#define FOR_COLUMNS(M) M(0) M(1) M(2) M(3) M(4) M(5) M(6) M(7) M(8)
+#else
+#error "WCB must be 6 or 9"
+#endif
 
 /* 16 staged inputs from row[0], row[step], ... (all readable); lanes past `lanes` zeroed. */
 inline float16 conv_bw_row16(__global const float *row, int step, int lanes) {
@@ -336,28 +373,19 @@ __kernel void conv_bw_bias(__global const float *restrict grad_out, ulong grad_o
       (ulong)(g * group_in + min(col0 + j, columns - 1) / taps) * staged_plane +                \
       ((ulong)(t##j / (kh * kw) * dd) * (ulong)ph + (ulong)(t##j / kw % kh * dh)) * (ulong)pw + \
       (ulong)(t##j % kw * dw);                                                                  \
-  float16 acc0##j = 0.0f, acc1##j = 0.0f, acc2##j = 0.0f, acc3##j = 0.0f
+  ACC_DECL(j);
 
 #define COLUMN_STEP(j)                                         \
   {                                                            \
     const float16 xv = conv_bw_row16(row + tap##j, sw, lanes); \
-    acc0##j = fma(g0, xv, acc0##j);                            \
-    acc1##j = fma(g1, xv, acc1##j);                            \
-    acc2##j = fma(g2, xv, acc2##j);                            \
-    acc3##j = fma(g3, xv, acc3##j);                            \
+    ACC_FMA(j, xv);                                            \
   }
 
 #define COLUMN_STORE(j)                                                           \
   if (ok##j) {                                                                    \
     __global float *gw = dst + dst_offset + get_global_id(2) * dst_chunk_stride + \
                          (ulong)k0 * (ulong)columns + (ulong)(col0 + j);          \
-    gw[0] = conv_bw_hsum(acc0##j);                                                \
-    if (k_valid > 1)                                                              \
-      gw[columns] = conv_bw_hsum(acc1##j);                                        \
-    if (k_valid > 2)                                                              \
-      gw[2 * columns] = conv_bw_hsum(acc2##j);                                    \
-    if (k_valid > 3)                                                              \
-      gw[3 * columns] = conv_bw_hsum(acc3##j);                                    \
+    ACC_STORE(j, gw);                                                             \
   }
 
 __kernel void conv_bw_weight_tiled(__global const float *restrict grad_out, ulong grad_out_offset,
@@ -376,17 +404,14 @@ __kernel void conv_bw_weight_tiled(__global const float *restrict grad_out, ulon
   const int k_valid = min(WKB, group_out - kb * WKB);
   const ulong staged_plane = (ulong)pd * (ulong)ph * (ulong)pw;
   const ulong out_plane = (ulong)out_d * (ulong)out_h * (ulong)out_w;
+#if WKB == 4
   /* Rows of the output channels k0 .. k0 + 3 (the last valid one repeated). */
   const ulong go_step1 = k_valid > 1 ? out_plane : 0, go_step2 = k_valid > 2 ? 2 * out_plane : 0,
               go_step3 = k_valid > 3 ? 3 * out_plane
                          : go_step2  ? go_step2
                                      : go_step1;
-  COLUMN_SETUP(0);
-  COLUMN_SETUP(1);
-  COLUMN_SETUP(2);
-  COLUMN_SETUP(3);
-  COLUMN_SETUP(4);
-  COLUMN_SETUP(5);
+#endif
+  FOR_COLUMNS(COLUMN_SETUP)
   /* This work-item's rows of output positions: chunk gid 2 of the batch's N * OD * OH rows. */
   const ulong row_end = min((get_global_id(2) + 1) * chunk_rows, batch * (ulong)(out_d * out_h));
   for (ulong r = get_global_id(2) * chunk_rows; r < row_end; r++) {
@@ -401,23 +426,15 @@ __kernel void conv_bw_weight_tiled(__global const float *restrict grad_out, ulon
     for (int ow0 = 0; ow0 < out_w; ow0 += 16, row += 16 * sw) {
       const int lanes = min(16, out_w - ow0);
       const float16 g0 = conv_bw_grads(go0 + ow0, lanes);
+#if WKB == 4
       const float16 g1 = conv_bw_grads(go0 + go_step1 + ow0, lanes);
       const float16 g2 = conv_bw_grads(go0 + go_step2 + ow0, lanes);
       const float16 g3 = conv_bw_grads(go0 + go_step3 + ow0, lanes);
-      COLUMN_STEP(0);
-      COLUMN_STEP(1);
-      COLUMN_STEP(2);
-      COLUMN_STEP(3);
-      COLUMN_STEP(4);
-      COLUMN_STEP(5);
+#endif
+      FOR_COLUMNS(COLUMN_STEP)
     }
   }
-  COLUMN_STORE(0);
-  COLUMN_STORE(1);
-  COLUMN_STORE(2);
-  COLUMN_STORE(3);
-  COLUMN_STORE(4);
-  COLUMN_STORE(5);
+  FOR_COLUMNS(COLUMN_STORE)
 }
 
 /* The weights of grad_input as a forward convolution (stride 1): per group, input and output

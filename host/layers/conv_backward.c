@@ -11,6 +11,9 @@
 
 #define BACKWARD_FILE "conv_backward.cl"
 #define BACKWARD_OPTIONS ""
+/* The tiled grad_weight kernel for layers with one output channel per group (depthwise): the
+ * default blocks of 4 output channels would be 3/4 idle. */
+#define BACKWARD_NARROW_OPTIONS "-DWKB=1 -DWCB=9"
 #define BACKWARD_LOCAL 64
 
 enum {
@@ -28,9 +31,11 @@ enum {
 static const char *const KERNEL_NAMES[KERNELS] = {
     "conv_bw_input",     "conv_bw_weight", "conv_bw_weight_tiled", "conv_bw_bias", "conv_bw_flip",
     "conv_bw_transpose", "conv_bw_col2im", "conv_bw_weight_sum",   "conv_bw_stage"};
-/* conv_bw_weight_tiled's block: output channels x weight columns per work-item. */
+/* conv_bw_weight_tiled's block: output channels x weight columns per work-item (the default
+ * build, and the narrow one). */
 #define WEIGHT_KB 4
 #define WEIGHT_CB 6
+#define WEIGHT_NARROW_CB 9
 /* Below this output width most of the tiled kernel's 16 lanes would idle. */
 #define WEIGHT_TILED_MIN_WIDTH 12
 /* Output positions per chunk of the tiled kernel (rounded to whole rows): enough work per
@@ -42,12 +47,15 @@ static const char *const KERNEL_NAMES[KERNELS] = {
 
 void oclnn__conv_backward_variants(oclnn__variant_fn each, void *user) {
   each(user, BACKWARD_FILE, BACKWARD_OPTIONS);
+  each(user, BACKWARD_FILE, BACKWARD_NARROW_OPTIONS);
 }
 
 void oclnn__conv_backward_free(oclnn_conv *conv) {
   for (int i = 0; i < KERNELS; i++)
     if (conv->backward_kernel[i])
       clReleaseKernel(conv->backward_kernel[i]);
+  if (conv->backward_tiled_narrow)
+    clReleaseKernel(conv->backward_tiled_narrow);
   oclnn_conv_free(conv->backward_layer);
   if (conv->backward_weight)
     clReleaseMemObject(conv->backward_weight);
@@ -252,6 +260,8 @@ static oclnn_status helper_layer(oclnn_conv *conv, const char *fn, const oclnn_c
   if (conv->backward_layer) {
     if (same_helper(&conv->backward_layer->desc, desc))
       return OCLNN_SUCCESS;
+    if (conv->backward_tiled_narrow)
+      clReleaseKernel(conv->backward_tiled_narrow);
     oclnn_conv_free(conv->backward_layer);
     conv->backward_layer = NULL;
   }
@@ -594,7 +604,25 @@ static oclnn_status run_grad_weight(oclnn_conv *conv, const char *fn, const back
   if (status != OCLNN_SUCCESS)
     return status;
 
+  /* One output channel per group: the narrow build (its program at the first such call). */
+  const bool narrow = conv->group_out == 1;
+  oclnn__program *program = conv->backward_program;
   k = conv->backward_kernel[KERNEL_WEIGHT_TILED];
+  if (narrow) {
+    if (!conv->backward_tiled_narrow) {
+      status = oclnn__program_get(ctx, fn, BACKWARD_FILE, BACKWARD_NARROW_OPTIONS,
+                                  &conv->backward_program_narrow);
+      if (status == OCLNN_SUCCESS)
+        status = oclnn__kernel_create(ctx, fn, conv->backward_program_narrow,
+                                      "conv_bw_weight_tiled", &conv->backward_tiled_narrow);
+      if (status != OCLNN_SUCCESS) {
+        conv->backward_tiled_narrow = NULL;
+        return status;
+      }
+    }
+    program = conv->backward_program_narrow;
+    k = conv->backward_tiled_narrow;
+  }
   const cl_mem dst = partial ? scratch : call->grad_weight->buffer;
   const cl_ulong dst_offset = partial ? staged + slack : gw_offset,
                  dst_stride = partial ? total : 0;
@@ -621,11 +649,12 @@ static oclnn_status run_grad_weight(oclnn_conv *conv, const char *fn, const back
   if (err != CL_SUCCESS)
     return oclnn__fail_cl(ctx, fn, "clSetKernelArg (conv_bw_weight_tiled)", err);
   const size_t columns = (size_t)conv->group_in * (size_t)product3(conv->kernel);
-  const size_t k_blocks = ((size_t)conv->group_out + WEIGHT_KB - 1) / WEIGHT_KB;
-  const size_t global[3] = {(columns + WEIGHT_CB - 1) / WEIGHT_CB, (size_t)conv->groups * k_blocks,
+  const size_t kb = narrow ? 1 : WEIGHT_KB, cb = narrow ? WEIGHT_NARROW_CB : WEIGHT_CB;
+  const size_t k_blocks = ((size_t)conv->group_out + kb - 1) / kb;
+  const size_t global[3] = {(columns + cb - 1) / cb, (size_t)conv->groups * k_blocks,
                             (size_t)chunks};
   const size_t local[3] = {1, 1, 1};
-  status = oclnn__enqueue(ctx, fn, conv->backward_program, k, 3, global, local);
+  status = oclnn__enqueue(ctx, fn, program, k, 3, global, local);
   if (status != OCLNN_SUCCESS || !partial)
     return status;
   k = conv->backward_kernel[KERNEL_WEIGHT_SUM];

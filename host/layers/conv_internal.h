@@ -35,6 +35,9 @@ struct oclnn_conv {
   bool prepared;
   /* Backward (conv_backward.c), built at the first oclnn_conv_backward call. */
   oclnn__program *backward_program;
+  /* The tiled grad_weight kernel built for one output channel per group (conv_backward.c). */
+  oclnn__program *backward_program_narrow;
+  cl_kernel backward_tiled_narrow;
   /* Winograd: the scratch budget of one band of tile rows (conv_winograd.c). */
   size_t band_bytes;
   cl_kernel backward_kernel[9];      /* see conv_backward.c's KERNEL_NAMES */
