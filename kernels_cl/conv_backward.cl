@@ -212,11 +212,13 @@ __kernel void conv_bw_weight(__global const float *restrict grad_out, ulong grad
 
 /* The convolved input as the forward reads it: upsampled, then padded per padding_mode, (N, C,
  * PD, PH, PW) with P = upsampled size + before + after per dim (zeros where zeros mode reads
- * nothing). conv_bw_weight_tiled reads it without any edge case. */
+ * nothing). With a W stride sw > 1 each row is split into sw phases of q = ceil(PW / sw)
+ * positions (x at (x % sw) * q + x / sw), so that the positions one tap reads along an output
+ * row are consecutive. conv_bw_weight_tiled reads it without any edge case. */
 __kernel void conv_bw_stage(__global const float *restrict in, ulong in_offset,
                             __global float *restrict staged, int in_d, int in_h, int in_w, int pd,
                             int ph, int pw, int pbd, int pbh, int pbw, int mode, int ud, int uh,
-                            int uw) {
+                            int uw, int sw, int q) {
   /* gid 0: the staged row z * PH + y; gid 1: the plane n * C + c. */
   const int row = (int)get_global_id(0);
   if (row >= pd * ph)
@@ -224,9 +226,9 @@ __kernel void conv_bw_stage(__global const float *restrict in, ulong in_offset,
   const ulong plane = get_global_id(1);
   const int zu = conv_bw_source(row / ph - pbd, in_d * ud, mode);
   const int yu = conv_bw_source(row % ph - pbh, in_h * uh, mode);
-  __global float *dst = staged + (plane * (ulong)pd * (ulong)ph + (ulong)row) * (ulong)pw;
+  __global float *dst = staged + (plane * (ulong)pd * (ulong)ph + (ulong)row) * (ulong)(sw * q);
   if (zu < 0 || yu < 0) {
-    for (int x = 0; x < pw; x++)
+    for (int x = 0; x < sw * q; x++)
       dst[x] = 0.0f;
     return;
   }
@@ -234,6 +236,22 @@ __kernel void conv_bw_stage(__global const float *restrict in, ulong in_offset,
       in + in_offset +
       ((plane * (ulong)in_d + (ulong)(zu / ud)) * (ulong)in_h + (ulong)(yu / uh)) * (ulong)in_w;
   const int nw = in_w * uw;
+  if (sw > 1) { /* phase-split: position x at (x % sw) * q + x / sw; the gaps zeroed */
+    for (int f = 0; f < sw; f++) {
+      for (int j = 0; j < q; j++) {
+        const int x = j * sw + f;
+        float v;
+        if (uw == 1 && x >= pbw && x < pbw + nw) {
+          v = src[x - pbw];
+        } else {
+          const int xu = x < pw ? conv_bw_source(x - pbw, nw, mode) : -1;
+          v = xu >= 0 ? src[xu / uw] : 0.0f;
+        }
+        dst[f * q + j] = v;
+      }
+    }
+    return;
+  }
   if (uw == 1) {
     for (int x = 0; x < in_w; x++)
       dst[pbw + x] = src[x];
@@ -256,9 +274,9 @@ __kernel void conv_bw_stage(__global const float *restrict in, ulong in_offset,
  * as WKB * WCB float16 accumulators over 16 output positions of a row at a time: per step WKB
  * rows of grad_out and WCB rows of the staged input (conv_bw_stage; each shifted by its tap) are
  * loaded once and multiplied all by all. The staged rows hold every position a window reads, so
- * the loads are plain vector loads (stride 1 and 2; other strides lane by lane); the staged
- * buffer has 16 * stride + 16 floats of slack past its end for a partial last step, whose extra
- * lanes are zeroed. 4 x 6 accumulators leave room in AVX-512's 32 registers for the 4 gradient
+ * the loads are plain vector loads at any stride (the phases of a strided row); the staged
+ * buffer has 16 floats of slack past its end for a partial last step, whose extra lanes are
+ * zeroed. 4 x 6 accumulators leave room in AVX-512's 32 registers for the 4 gradient
  * vectors and one input vector; the tiled kernel ran 1.8x faster than with 4 x 4 (128to128 k3,
  * conv1d k5, 128to128 k1 benchmark cases, kernel time, two interleaved runs, load 4). gid 0: column
  * block; gid 1: group * k_blocks + block; gid 2: a chunk of chunk_rows rows of output positions (so
@@ -305,20 +323,9 @@ __kernel void conv_bw_stage(__global const float *restrict in, ulong in_offset,
 #error "WCB must be 6 or 9"
 #endif
 
-/* 16 staged inputs from row[0], row[step], ... (all readable); lanes past `lanes` zeroed. */
-inline float16 conv_bw_row16(__global const float *row, int step, int lanes) {
-  float16 v;
-  if (step == 1) {
-    v = vload16(0, row);
-  } else if (step == 2) {
-    const float16 a = vload16(0, row), b = vload16(0, row + 16);
-    v = (float16)(a.even, b.even);
-  } else {
-    float l[16];
-    for (int i = 0; i < 16; i++)
-      l[i] = row[i * step];
-    v = vload16(0, l);
-  }
+/* 16 consecutive staged inputs (all readable); lanes past `lanes` zeroed. */
+inline float16 conv_bw_row16(__global const float *row, int lanes) {
+  float16 v = vload16(0, row);
   if (lanes < 16) {
     const int16 lane = (int16)(0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15);
     v = select((float16)0.0f, v, lane < (int16)lanes);
@@ -366,19 +373,19 @@ __kernel void conv_bw_bias(__global const float *restrict grad_out, ulong grad_o
 }
 
 /* One weight column's per-work-item state: its staged channel plane offset by its tap. */
-#define COLUMN_SETUP(j)                                                                         \
-  const int t##j = min(col0 + j, columns - 1) % taps;                                           \
-  const bool ok##j = col0 + j < columns;                                                        \
-  const ulong tap##j =                                                                          \
-      (ulong)(g * group_in + min(col0 + j, columns - 1) / taps) * staged_plane +                \
-      ((ulong)(t##j / (kh * kw) * dd) * (ulong)ph + (ulong)(t##j / kw % kh * dh)) * (ulong)pw + \
-      (ulong)(t##j % kw * dw);                                                                  \
+#define COLUMN_SETUP(j)                                                                            \
+  const int t##j = min(col0 + j, columns - 1) % taps;                                              \
+  const bool ok##j = col0 + j < columns;                                                           \
+  const ulong tap##j =                                                                             \
+      (ulong)(g * group_in + min(col0 + j, columns - 1) / taps) * staged_plane +                   \
+      ((ulong)(t##j / (kh * kw) * dd) * (ulong)ph + (ulong)(t##j / kw % kh * dh)) * (ulong)pitch + \
+      (ulong)(t##j % kw * dw % sw * q + t##j % kw * dw / sw);                                      \
   ACC_DECL(j);
 
-#define COLUMN_STEP(j)                                         \
-  {                                                            \
-    const float16 xv = conv_bw_row16(row + tap##j, sw, lanes); \
-    ACC_FMA(j, xv);                                            \
+#define COLUMN_STEP(j)                                     \
+  {                                                        \
+    const float16 xv = conv_bw_row16(row + tap##j, lanes); \
+    ACC_FMA(j, xv);                                        \
   }
 
 #define COLUMN_STORE(j)                                                           \
@@ -393,8 +400,9 @@ __kernel void conv_bw_weight_tiled(__global const float *restrict grad_out, ulon
                                    __global float *restrict dst, ulong dst_offset,
                                    ulong dst_chunk_stride, ulong chunk_rows, ulong batch,
                                    int channels, int out_channels, int groups, int pd, int ph,
-                                   int pw, int out_d, int out_h, int out_w, int kd, int kh, int kw,
+                                   int q, int out_d, int out_h, int out_w, int kd, int kh, int kw,
                                    int sd, int sh, int sw, int dd, int dh, int dw) {
+  const int pitch = sw * q; /* a staged row: sw phases of q positions */
   const int group_in = channels / groups, group_out = out_channels / groups;
   const int taps = kd * kh * kw, columns = group_in * taps;
   const int k_blocks = (group_out + WKB - 1) / WKB;
@@ -402,7 +410,7 @@ __kernel void conv_bw_weight_tiled(__global const float *restrict grad_out, ulon
   const int g = (int)get_global_id(1) / k_blocks, kb = (int)get_global_id(1) % k_blocks;
   const int k0 = g * group_out + kb * WKB;
   const int k_valid = min(WKB, group_out - kb * WKB);
-  const ulong staged_plane = (ulong)pd * (ulong)ph * (ulong)pw;
+  const ulong staged_plane = (ulong)pd * (ulong)ph * (ulong)pitch;
   const ulong out_plane = (ulong)out_d * (ulong)out_h * (ulong)out_w;
 #if WKB == 4
   /* Rows of the output channels k0 .. k0 + 3 (the last valid one repeated). */
@@ -422,8 +430,8 @@ __kernel void conv_bw_weight_tiled(__global const float *restrict grad_out, ulon
                                 ((ulong)od * (ulong)out_h + (ulong)oh) * (ulong)out_w;
     /* The staged row at this output row's window origin (tap 0 of channel 0). */
     __global const float *row = staged + n * (ulong)channels * staged_plane +
-                                ((ulong)(od * sd) * (ulong)ph + (ulong)(oh * sh)) * (ulong)pw;
-    for (int ow0 = 0; ow0 < out_w; ow0 += 16, row += 16 * sw) {
+                                ((ulong)(od * sd) * (ulong)ph + (ulong)(oh * sh)) * (ulong)pitch;
+    for (int ow0 = 0; ow0 < out_w; ow0 += 16, row += 16) {
       const int lanes = min(16, out_w - ow0);
       const float16 g0 = conv_bw_grads(go0 + ow0, lanes);
 #if WKB == 4

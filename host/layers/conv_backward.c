@@ -203,12 +203,16 @@ static cl_ulong capped_product(const cl_ulong *factors, int n) {
   return product;
 }
 
-/* Floats of the input upsampled and padded (batch * channels * padded dims), capped. */
+/* Floats of the input upsampled and padded (batch * channels * padded dims, W rounded up to the
+ * stride), capped. */
 static cl_ulong padded_floats(const oclnn_conv *conv, const backward_call *call) {
   cl_ulong factors[5] = {(cl_ulong)call->batch, (cl_ulong)conv->channels_in};
   for (int i = 0; i < 3; i++)
     factors[2 + i] = (cl_ulong)call->in[i] * (cl_ulong)conv->upsample[i] +
                      (cl_ulong)conv->pad_before[i] + (cl_ulong)conv->pad_after[i];
+  /* The staged rows of conv_bw_stage: W rounded up to the stride (its phases). */
+  const cl_ulong sw = (cl_ulong)conv->stride[2];
+  factors[4] = (factors[4] + sw - 1) / sw * sw;
   return capped_product(factors, 5);
 }
 
@@ -565,7 +569,9 @@ static oclnn_status run_grad_weight(oclnn_conv *conv, const char *fn, const back
   cl_int padded[3];
   for (int i = 0; i < 3; i++)
     padded[i] = call->in[i] * conv->upsample[i] + conv->pad_before[i] + conv->pad_after[i];
-  const cl_ulong slack = 16 * (cl_ulong)conv->stride[2] + 16;
+  /* The staged W: stride[2] phases of `phase` positions each. */
+  const cl_int phase = (padded[2] + conv->stride[2] - 1) / conv->stride[2];
+  const cl_ulong slack = 16;
   const cl_ulong rows = batch * (cl_ulong)call->out[0] * (cl_ulong)call->out[1];
   cl_ulong chunk_rows =
       ((cl_ulong)WEIGHT_CHUNK_POSITIONS + (cl_ulong)call->out[2] - 1) / (cl_ulong)call->out[2];
@@ -592,6 +598,8 @@ static oclnn_status run_grad_weight(oclnn_conv *conv, const char *fn, const back
   OCLNN__CONV_ARG(k, arg, err, mode);
   for (int i = 0; i < 3; i++)
     OCLNN__CONV_ARG(k, arg, err, conv->upsample[i]);
+  OCLNN__CONV_ARG(k, arg, err, conv->stride[2]);
+  OCLNN__CONV_ARG(k, arg, err, phase);
   if (err != CL_SUCCESS)
     return oclnn__fail_cl(ctx, fn, "clSetKernelArg (conv_bw_stage)", err);
   if (staged > 0) { /* (an empty batch stages nothing; the tiled kernel then writes zeros) */
@@ -638,8 +646,9 @@ static oclnn_status run_grad_weight(oclnn_conv *conv, const char *fn, const back
   OCLNN__CONV_ARG(k, arg, err, conv->channels_in);
   OCLNN__CONV_ARG(k, arg, err, conv->channels_out);
   OCLNN__CONV_ARG(k, arg, err, conv->groups);
-  for (int i = 0; i < 3; i++)
-    OCLNN__CONV_ARG(k, arg, err, padded[i]);
+  OCLNN__CONV_ARG(k, arg, err, padded[0]);
+  OCLNN__CONV_ARG(k, arg, err, padded[1]);
+  OCLNN__CONV_ARG(k, arg, err, phase);
   for (int i = 0; i < 3; i++)
     OCLNN__CONV_ARG(k, arg, err, call->out[i]);
   const int *params[] = {conv->kernel, conv->stride, conv->dilation, NULL};
