@@ -1,8 +1,11 @@
 /* Convolution backward (oclnn_conv_backward): checks the call as the forward does, then enqueues
- * the gradients. The general kernels (kernels_cl/conv_backward.cl) run every configuration:
- * each gradient element is gathered by one work-item, so reflect and circular padding and
- * input_upsample, which fold several convolved positions onto one input element, need no
- * atomics. */
+ * the gradients (kernels_cl/conv_backward.cl; docs/conv.md "Backward" has the design and its
+ * measurements). grad_input runs as a forward convolution on the forward's algorithms where it
+ * is one (stride 1), else as columns of a 1x1 convolution folded by col2im, else as a plain
+ * gather; grad_weight on a tiled kernel over a staged (padded, upsampled) copy of the input;
+ * grad_bias as a per-channel sum. Every gradient element is written by one work-item, so the
+ * positions that reflect and circular padding and input_upsample fold onto one input element
+ * need no atomics and results do not vary between runs. */
 #include "layers/conv_internal.h"
 
 #include <stdio.h>
@@ -64,7 +67,7 @@ void oclnn__conv_backward_free(oclnn_conv *conv) {
 }
 
 static oclnn_status backward_init(oclnn_conv *conv, const char *fn) {
-  if (conv->backward_kernel[KERNEL_BIAS])
+  if (conv->backward_kernel[KERNELS - 1]) /* the last one made: all are there */
     return OCLNN_SUCCESS;
   oclnn_status status =
       oclnn__program_get(conv->ctx, fn, BACKWARD_FILE, BACKWARD_OPTIONS, &conv->backward_program);
