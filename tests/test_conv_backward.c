@@ -375,6 +375,11 @@ Test(conv_backward_sweep, corner_cases) {
   const int64_t s6[4] = {0, 2, 4, 5};
   check_case(ctx, &d, 4, s6, seed++, 7);
   check_case(ctx, &d, 4, s6, seed++, 6);
+  const int64_t s6_wide[4] = {0, 2, 3, 20}; /* rows wide enough for the tiled grad_weight */
+  check_case(ctx, &d, 4, s6_wide, seed++, 6);
+  d.groups = 2; /* and its narrow build (one output channel per group) */
+  d.out_channels = 2;
+  check_case(ctx, &d, 4, s6_wide, seed++, 6);
   /* input_upsample with every padding mode, odd factors. */
   for (int mode = 0; mode < 4; mode++) {
     d = oclnn_conv_desc_default(2, 3, 2, 3);
