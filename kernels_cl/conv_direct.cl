@@ -16,8 +16,10 @@
  * channels on the same cache sets) into a short contiguous block that stays in L1.
  *
  * Build options: KW (kernel width, 1..16), SW (stride along W: 1, 2, or 0 = any, given at run
- * time), CB (output channels per work-item, 1..16). Everything else is a run-time argument. 1d and
- * 2d run as 3d with size-1 leading dims. */
+ * time), CB (output channels per work-item, 1..16), TV (float16 pixel vectors per channel: 1, or 2
+ * for a tile of 32 pixels with CB <= 8, which reads each broadcast weight for two FMAs: 8 x 2
+ * accumulators need 10 loads per 16 FMAs where 16 x 1 need 17). Everything else is a run-time
+ * argument. 1d and 2d run as 3d with size-1 leading dims. */
 
 #ifndef KW
 #error "KW must be defined"
@@ -28,8 +30,11 @@
 #ifndef CB
 #error "CB must be defined"
 #endif
+#if !defined(TV) || TV < 1 || TV > 2 || (TV == 2 && CB > 8)
+#error "TV must be 1, or 2 with CB <= 8"
+#endif
 
-#define TILE 16
+#define TILE (16 * TV)
 #define MODE_ZEROS 0
 #define MODE_REFLECT 1
 #define MODE_REPLICATE 2
@@ -114,8 +119,18 @@ inline float16 load_tile_strided(__local const float *p, int s) {
 #define AT(j) (j)
 #endif
 
-/* Accumulates one tap into the CB accumulators: acc_j += x * w[j]. */
+/* Accumulates one tap into the CB accumulators: acc_j += x * w[j] (and, for the second vector
+ * of pixels, hi_j += x_hi * w[j]). */
+#if TV == 2
+#define TAP(j)                           \
+  do {                                   \
+    const float16 wj = (float16)(wv[j]); \
+    acc##j = fma(x, wj, acc##j);         \
+    hi##j = fma(x_hi, wj, hi##j);        \
+  } while (0)
+#else
 #define TAP(j) acc##j = fma(x, (float16)(wv[j]), acc##j)
+#endif
 
 /* Stages input channels [c0, c0 + count) of the tile's window as [channel][kernel row][span],
  * applying the padding mode. */
@@ -205,8 +220,8 @@ inline void prefetch_window(__global const float *restrict src, ulong plane, int
 }
 #endif
 
-/* gid 0: tile of the output row (16 pixels; the last tile is moved back to end at out_w, or
- * covers the whole row when it is narrower than 16); gid 1: output row od * out_h + oh; gid 2:
+/* gid 0: tile of the output row (TILE pixels; the last tile is moved back to end at out_w, or
+ * covers the whole row when it is narrower than TILE); gid 1: output row od * out_h + oh; gid 2:
  * (n * groups + g) * runs + run, where a run is `per_run` consecutive channel blocks. The
  * work-group is this one work-item; stage holds chunk * rows_k * span floats (rows_k = kd * kh),
  * staged once when the group's channels fit one chunk, else once per chunk and block. */
@@ -271,6 +286,10 @@ __kernel void conv_direct(__global const float *restrict in, ulong in_offset,
     float16 acc4 = 0.0f, acc5 = 0.0f, acc6 = 0.0f, acc7 = 0.0f;
     float16 acc8 = 0.0f, acc9 = 0.0f, acc10 = 0.0f, acc11 = 0.0f;
     float16 acc12 = 0.0f, acc13 = 0.0f, acc14 = 0.0f, acc15 = 0.0f;
+#if TV == 2
+    float16 hi0 = 0.0f, hi1 = 0.0f, hi2 = 0.0f, hi3 = 0.0f;
+    float16 hi4 = 0.0f, hi5 = 0.0f, hi6 = 0.0f, hi7 = 0.0f;
+#endif
     for (int c0 = 0; c0 < group_in; c0 += chunk) {
       const int count = min(chunk, group_in - c0);
       if (!one_chunk)
@@ -281,6 +300,9 @@ __kernel void conv_direct(__global const float *restrict in, ulong in_offset,
 #pragma unroll
         for (int e = 0; e < KW; e++) {
           const float16 x = LOAD_TAP(p, e * dw);
+#if TV == 2
+          const float16 x_hi = LOAD_TAP(p, e * dw + 16 * STRIDE_W);
+#endif
           __global const float *wv = w + e * CB;
           TAP(0);
 #if CB > 1
@@ -340,18 +362,29 @@ __kernel void conv_direct(__global const float *restrict in, ulong in_offset,
                           (ulong)row * (ulong)out_w + (ulong)ow0;
     const float16 accs[16] = {acc0, acc1, acc2,  acc3,  acc4,  acc5,  acc6,  acc7,
                               acc8, acc9, acc10, acc11, acc12, acc13, acc14, acc15};
+#if TV == 2
+    const float16 his[8] = {hi0, hi1, hi2, hi3, hi4, hi5, hi6, hi7};
+#endif
     for (int j = 0; j < valid; j++) {
-      float16 v = accs[j];
-      if (has_bias)
-        v += (float16)(bias[bias_offset + (ulong)(k0 + j)]);
+      const float b = has_bias ? bias[bias_offset + (ulong)(k0 + j)] : 0.0f;
       __global float *d = dst + (ulong)j * out_plane;
-      if (first_lane == 0 && last_lane == TILE) {
-        vstore16(v, 0, d);
-      } else {
-        float tmp[TILE];
-        vstore16(v, 0, tmp);
-        for (int i = first_lane; i < last_lane; i++)
-          d[i] = tmp[i];
+      for (int h = 0; h < TV; h++) {
+#if TV == 2
+        float16 v = h ? his[j] : accs[j];
+#else
+        float16 v = accs[j];
+#endif
+        if (has_bias)
+          v += (float16)(b);
+        const int lane_lo = max(first_lane - 16 * h, 0), lane_hi = min(last_lane - 16 * h, 16);
+        if (lane_lo == 0 && lane_hi == 16) {
+          vstore16(v, 0, d + 16 * h);
+        } else {
+          float tmp[16];
+          vstore16(v, 0, tmp);
+          for (int i = lane_lo; i < lane_hi; i++)
+            d[16 * h + i] = tmp[i];
+        }
       }
     }
   }

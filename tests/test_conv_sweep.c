@@ -108,8 +108,8 @@ static void corner_cases(sweep *s) {
       int64_t sp7[3] = {7, 6, 9};
       add_case(s, &d, make_shape(dims, 1, 4, sp7, shape), shape);
     }
-    /* Odd widths around the 16-pixel tile, with borders on both sides. */
-    for (int64_t w = 13; w <= 37; w += 4) {
+    /* Odd widths around the 16- and 32-pixel tiles, with borders on both sides. */
+    for (int64_t w = 13; w <= 69; w += 4) {
       oclnn_conv_desc d = oclnn_conv_desc_default(2, 3, 9, 3);
       d.padding_mode = modes[m];
       set_all(d.padding, 2, 1);
@@ -324,6 +324,27 @@ Test(conv_sweep, direct_general_block6, .timeout = 300) {
 Test(conv_sweep, direct_general_block16, .timeout = 300) {
   cr_assert_eq(run_sweep_block("16", OCLNN_CONV_ALGO_DIRECT, GENERAL, TOL),
                build_sweep(GENERAL)->count);
+}
+/* Direct's tile widths whatever this device picks (32 pixels on AVX-512, 16 elsewhere; rows of
+ * at most 16 pixels run the 16-pixel build either way), forced by OCLNN_CONV_DIRECT_PIXELS, with
+ * the channel blocks each takes (16 is cut to 8 at 32 pixels). */
+static int run_sweep_pixels(const char *pixels, const char *block, family f) {
+  setenv("OCLNN_CONV_DIRECT_PIXELS", pixels, 1);
+  int ran = run_sweep_block(block, OCLNN_CONV_ALGO_DIRECT, f, TOL);
+  unsetenv("OCLNN_CONV_DIRECT_PIXELS");
+  return ran;
+}
+Test(conv_sweep, direct_general_pixels16_block16, .timeout = 300) {
+  cr_assert_eq(run_sweep_pixels("16", "16", GENERAL), build_sweep(GENERAL)->count);
+}
+Test(conv_sweep, direct_general_pixels32_block8, .timeout = 300) {
+  cr_assert_eq(run_sweep_pixels("32", "8", GENERAL), build_sweep(GENERAL)->count);
+}
+Test(conv_sweep, direct_general_pixels32_block6, .timeout = 300) {
+  cr_assert_eq(run_sweep_pixels("32", "6", GENERAL), build_sweep(GENERAL)->count);
+}
+Test(conv_sweep, direct_depthwise_pixels32_block4, .timeout = 300) {
+  cr_assert_eq(run_sweep_pixels("32", "4", DEPTHWISE), build_sweep(DEPTHWISE)->count);
 }
 
 Test(conv_sweep, depthwise_general, .timeout = 300) {

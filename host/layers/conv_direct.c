@@ -1,14 +1,15 @@
 /* Convolution, register-tiled direct algorithm (kernels_cl/conv_direct.cl): weights packed in
- * blocks of CB output channels; one work-item computes CB channels x 16 pixels of a row; the
- * work-group (all channel blocks of one tile) stages the input window in local memory, applying
- * the padding mode there. One program per (kernel width, stride class, channel block). */
+ * blocks of CB output channels; one work-item computes CB channels x 16 or 32 pixels of a row
+ * (tile_pixels_for); the work-group (all channel blocks of one tile) stages the input window in
+ * local memory, applying the padding mode there. One program per (kernel width, stride class,
+ * channel block, tile width). */
 #include "layers/conv_internal.h"
 
 #include <stdio.h>
 
 #define DIRECT_FILE "conv_direct.cl"
 #define DIRECT_MAX_KW 16
-#define TILE 16
+#define MAX_TILE 32
 /* Local memory for the staged input window: all of a group's channels when they fit
  * STAGE_MAX (staged once per work-item), else chunks of STAGE_CHUNK (staged per channel block).
  * Never more than half the device's local memory; 32 KiB is what every OpenCL 1.2 device has. */
@@ -18,24 +19,58 @@
 /* Work-items per compute unit below which channel blocks are split into several runs. */
 #define ITEMS_PER_UNIT 64
 
-enum { K_PACK = 0, K_CONV = 1 };
+/* Kernels in conv->kernel_obj; K_NARROW (the 16-pixel build, in conv->program[1]) is made at
+ * the first call with rows of at most 16 pixels when the layer's tile is 32. */
+enum { K_PACK = 0, K_CONV = 1, K_NARROW = 2 };
 
 static int stride_class(int stride) { return stride <= 2 ? stride : 0; }
 
 /* Output channels per work-item, fixed by direct_init. */
 static int channel_block(const oclnn_conv *conv) { return conv->tile; }
 
+/* Output pixels per work-item: OCLNN_CONV_DIRECT_PIXELS (16 or 32; a test and tuning switch, read
+ * when a layer is created), else 32 on 16-lane devices (AVX-512: 8 channels x 2 pixel vectors
+ * load 10 vectors per 16 FMAs where 16 x 1 load 17; 5-15 % less CPU time on every direct layer
+ * of the benchmarks, docs/conv.md) and 16 elsewhere (AVX2 has the registers for neither). Rows
+ * of at most 16 pixels run a 16-pixel build of the same channel block (direct_narrow). */
+static int tile_pixels_for(const oclnn_conv *conv) {
+  int forced = oclnn__conv_env_int("OCLNN_CONV_DIRECT_PIXELS", MAX_TILE);
+  if (forced == 16 || forced == 32)
+    return forced;
+  return oclnn__conv_wide_vectors(conv) ? 32 : 16;
+}
+
 static int blocks_of(const oclnn_conv *conv) {
   int cb = channel_block(conv);
   return (conv->group_out + cb - 1) / cb;
 }
 
-static int span_of(const oclnn_conv *conv) {
-  return (TILE - 1) * conv->stride[2] + (conv->kernel[2] - 1) * conv->dilation[2] + 1;
+static int span_of(const oclnn_conv *conv, int pixels) {
+  return (pixels - 1) * conv->stride[2] + (conv->kernel[2] - 1) * conv->dilation[2] + 1;
 }
 
-static void direct_options(char *buf, size_t size, int kw, int sw, int cb) {
-  snprintf(buf, size, "-DKW=%d -DSW=%d -DCB=%d", kw, sw, cb);
+static void direct_options(char *buf, size_t size, int kw, int sw, int cb, int pixels) {
+  snprintf(buf, size, "-DKW=%d -DSW=%d -DCB=%d -DTV=%d", kw, sw, cb, pixels / 16);
+}
+
+/* The 16-pixel build for rows of at most 16 pixels, where a 32-pixel tile would compute twice
+ * the pixels; it reads the same packed weights (their layout depends on the channel block
+ * only). */
+static oclnn_status direct_narrow(oclnn_conv *conv, const char *fn, cl_kernel *kernel) {
+  if (!conv->kernel_obj[K_NARROW]) {
+    char options[64];
+    direct_options(options, sizeof options, conv->kernel[2], stride_class(conv->stride[2]),
+                   channel_block(conv), 16);
+    oclnn_status status =
+        oclnn__program_get(conv->ctx, fn, DIRECT_FILE, options, &conv->program[1]);
+    if (status == OCLNN_SUCCESS)
+      status = oclnn__kernel_create(conv->ctx, fn, conv->program[1], "conv_direct",
+                                    &conv->kernel_obj[K_NARROW]);
+    if (status != OCLNN_SUCCESS)
+      return status;
+  }
+  *kernel = conv->kernel_obj[K_NARROW];
+  return OCLNN_SUCCESS;
 }
 
 static bool direct_supports(const oclnn_conv *conv) {
@@ -43,7 +78,7 @@ static bool direct_supports(const oclnn_conv *conv) {
     return false;
   /* One staged input channel must fit the local memory limit. */
   int64_t one = (int64_t)conv->kernel[0] * conv->kernel[1] *
-                ((int64_t)(TILE - 1) * conv->stride[2] +
+                ((int64_t)(tile_pixels_for(conv) - 1) * conv->stride[2] +
                  (int64_t)(conv->kernel[2] - 1) * conv->dilation[2] + 1) *
                 (int64_t)sizeof(float);
   return one <= STAGE_LIMIT;
@@ -51,9 +86,13 @@ static bool direct_supports(const oclnn_conv *conv) {
 
 static oclnn_status direct_init(oclnn_conv *conv, const char *fn) {
   conv->tile = oclnn__conv_channel_block(conv, conv->group_out);
+  conv->tile_pixels = tile_pixels_for(conv);
+  /* Two pixel vectors hold at most 8 x 2 accumulators (of the 32 vector registers). */
+  if (conv->tile_pixels == 32 && conv->tile > 8)
+    conv->tile = 8;
   char options[64];
   direct_options(options, sizeof options, conv->kernel[2], stride_class(conv->stride[2]),
-                 channel_block(conv));
+                 channel_block(conv), conv->tile_pixels);
   oclnn_status status = oclnn__program_get(conv->ctx, fn, DIRECT_FILE, options, &conv->program[0]);
   static const char *const names[] = {"conv_direct_pack", "conv_direct"};
   for (int i = 0; i < 2 && status == OCLNN_SUCCESS; i++)
@@ -104,7 +143,15 @@ static oclnn_status direct_run(oclnn_conv *conv, const char *fn, const oclnn__co
                        "%s: %lld output rows are too many for the direct algorithm", fn,
                        (long long)rows64);
   const int rows_k = conv->kernel[0] * conv->kernel[1];
-  const cl_int span = span_of(conv);
+  cl_kernel k = conv->kernel_obj[K_CONV];
+  int pixels = conv->tile_pixels;
+  if (pixels > 16 && call->out[2] <= 16) {
+    oclnn_status status = direct_narrow(conv, fn, &k);
+    if (status != OCLNN_SUCCESS)
+      return status;
+    pixels = 16;
+  }
+  const cl_int span = span_of(conv, pixels);
   size_t local_mem = 0, units = 1;
   device_limits(conv, &local_mem, &units);
   size_t budget = STAGE_MAX < local_mem / 2 ? STAGE_MAX : local_mem / 2;
@@ -119,13 +166,12 @@ static oclnn_status direct_run(oclnn_conv *conv, const char *fn, const oclnn__co
   const cl_int blocks = blocks_of(conv), mode = (cl_int)conv->desc.padding_mode;
   /* Each work-item runs through per_run channel blocks, reusing its staged window; split the
    * blocks into more runs while there are too few work-items to fill the device. */
-  const size_t tiles = ((size_t)call->out[2] + TILE - 1) / TILE;
+  const size_t tiles = ((size_t)call->out[2] + (size_t)pixels - 1) / (size_t)pixels;
   const size_t base = tiles * (size_t)rows64 * (size_t)call->batch * (size_t)conv->groups;
   cl_int per_run = blocks;
   while (per_run > 1 && base * (size_t)((blocks + per_run - 1) / per_run) < ITEMS_PER_UNIT * units)
     per_run = (per_run + 1) / 2;
   const size_t runs = (size_t)((blocks + per_run - 1) / per_run);
-  cl_kernel k = conv->kernel_obj[K_CONV];
   cl_int err = CL_SUCCESS;
   cl_uint arg = 0;
   OCLNN__CONV_ARG(k, arg, err, call->input);
@@ -166,20 +212,26 @@ static oclnn_status direct_run(oclnn_conv *conv, const char *fn, const oclnn__co
     return oclnn__fail_cl(ctx, fn, "clSetKernelArg (conv_direct)", err);
   size_t global[3] = {tiles, (size_t)rows64, (size_t)call->batch * (size_t)conv->groups * runs};
   size_t local[3] = {1, 1, 1};
-  return oclnn__enqueue(ctx, fn, conv->program[0], k, 3, global, local);
+  return oclnn__enqueue(ctx, fn, conv->program[pixels == conv->tile_pixels ? 0 : 1], k, 3, global,
+                        local);
 }
 
 void oclnn__conv_direct_variants(oclnn__variant_fn each, void *user) {
   /* Kernel widths of common layers, every stride class, the channel blocks channel_block
-   * picks. */
+   * picks, both tile widths. */
   static const int widths[] = {1, 2, 3, 4, 5, 7, 9, 11};
   static const int blocks[] = {1, 2, 4, 6, 8, 16};
   for (size_t i = 0; i < sizeof widths / sizeof widths[0]; i++)
     for (int sw = 0; sw <= 2; sw++)
       for (size_t b = 0; b < sizeof blocks / sizeof blocks[0]; b++) {
         char options[64];
-        direct_options(options, sizeof options, widths[i], sw, blocks[b]);
+        direct_options(options, sizeof options, widths[i], sw, blocks[b], 16);
         each(user, DIRECT_FILE, options);
+        /* The 32-pixel tiles of 16-lane devices, whose blocks are 1, 2, 4 or 8. */
+        if (blocks[b] <= 8 && blocks[b] != 6) {
+          direct_options(options, sizeof options, widths[i], sw, blocks[b], 32);
+          each(user, DIRECT_FILE, options);
+        }
       }
 }
 
