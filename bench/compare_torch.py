@@ -25,8 +25,8 @@ calls). The ratio is torch / oclnn (> 1 means oclnn is faster); GB/s counts byte
 written by the minimal algorithm (pad: input + output; norm: 2 or 3 passes over the tensor, see
 bench/README.md), %copy compares oclnn's GB/s with the memory copy bandwidth (--copy-gbps, 34).
 conv prints GFLOP/s instead (2 x the direct convolution's products / time) and %peak against the
-fp32 peak (--peak-gflops, 231), the algorithm oclnn ran, and after the table each reflect case's
-time against its zeros twin.
+fp32 peak (--peak-gflops, 525: bench/fp32_peak.c), the algorithm oclnn ran, and after the table
+each reflect case's time against its zeros twin.
 The target column shows the issues' ratio targets (on ratio warm) where a case has one. Exit status 0 when it ran, whatever the ratios. Run it with Debian's torch:
 /usr/bin/python3 (torch 1.13), 2 threads by default.
 """
@@ -557,8 +557,11 @@ def main():
     parser.add_argument("--threads", type=int, default=2, help="torch threads (2)")
     parser.add_argument("--copy-gbps", type=float, default=34.0,
                         help="memory copy bandwidth that %%copy compares with, GB/s (34)")
-    parser.add_argument("--peak-gflops", type=float, default=231.0,
-                        help="fp32 peak that conv's %%peak compares with, GFLOP/s (231)")
+    parser.add_argument("--peak-gflops", type=float, default=525.0,
+                        help="fp32 peak that conv's %%peak compares with, GFLOP/s (525: "
+                        "2 cores x 2 512-bit FMAs per cycle x 16 lanes x 2 flops x ~4.1 GHz, "
+                        "measured by bench/fp32_peak.c on the AVX-512 machine: 518-530 with "
+                        "two threads; 231 was the AVX2 figure)")
     parser.add_argument("--worker", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.suite not in TORCH_SUITES:
