@@ -18,18 +18,22 @@
  *    tile is read through conv_source, so the padding mode costs nothing and no padded copy is
  *    made;
  *  - conv_winograd_gemm: M[xi][k][t] = sum_c U[xi][k][c] V[xi][c][t], 36 GEMMs, tiled as
- *    conv_gemm.cl (CB channels x 16 tiles per work-item, the 16-tile panel staged in local
+ *    conv_gemm.cl (CB channels x 16 or 32 tiles per work-item, the panel of tiles staged in local
  *    memory);
  *  - conv_winograd_output: Y = A^T M A + bias, storing the part of the 4x4 tile inside the
  *    output.
  *
- * Build option: CB (output channels per work-item in the GEMM, 1..16). */
+ * Build options: CB (output channels per work-item in the GEMM, 1..16), TV (float16 vectors of
+ * tiles per channel in the GEMM: 1, or 2 for 32 tiles with CB <= 8, as conv_direct.cl's TV). */
 
 #ifndef CB
 #error "CB must be defined"
 #endif
+#if !defined(TV) || TV < 1 || TV > 2 || (TV == 2 && CB > 8)
+#error "TV must be 1, or 2 with CB <= 8"
+#endif
 
-#define TILE 16
+#define TILE (16 * TV)
 #define MODE_REFLECT 1
 #define MODE_REPLICATE 2
 #define MODE_CIRCULAR 3
@@ -198,9 +202,18 @@ __kernel void conv_winograd_input(__global const float *restrict in, ulong in_of
   }
 }
 
+#if TV == 2
+#define TAP(j)                           \
+  do {                                   \
+    const float16 wj = (float16)(wv[j]); \
+    acc##j = fma(x, wj, acc##j);         \
+    hi##j = fma(x_hi, wj, hi##j);        \
+  } while (0)
+#else
 #define TAP(j) acc##j = fma(x, (float16)(wv[j]), acc##j)
+#endif
 
-/* gid 0: 16 tiles (the last group moved back to end at `tiles`, or partial); gid 1: xi * runs +
+/* gid 0: TILE tiles (the last group moved back to end at `tiles`, or partial); gid 1: xi * runs +
  * run of `per_run` channel blocks. stage: chunk * 16 floats. */
 __kernel void conv_winograd_gemm(__global const float *restrict u, ulong u_offset,
                                  __global const float *restrict v, ulong v_offset,
@@ -229,13 +242,18 @@ __kernel void conv_winograd_gemm(__global const float *restrict u, ulong u_offse
     float16 acc4 = 0.0f, acc5 = 0.0f, acc6 = 0.0f, acc7 = 0.0f;
     float16 acc8 = 0.0f, acc9 = 0.0f, acc10 = 0.0f, acc11 = 0.0f;
     float16 acc12 = 0.0f, acc13 = 0.0f, acc14 = 0.0f, acc15 = 0.0f;
+#if TV == 2
+    float16 hi0 = 0.0f, hi1 = 0.0f, hi2 = 0.0f, hi3 = 0.0f;
+    float16 hi4 = 0.0f, hi5 = 0.0f, hi6 = 0.0f, hi7 = 0.0f;
+#endif
     for (int c0 = 0; c0 < channels; c0 += chunk) {
       const int count = min(chunk, channels - c0);
       if (!one_chunk || kb == run * per_run) {
         for (int c = 0; c < count; c++) {
           __global const float *s = src + (ulong)(c0 + c) * pitch;
           if (full) {
-            vstore16(vload16(0, s), c, stage);
+            for (int h = 0; h < TV; h++)
+              vstore16(vload16(h, s), c * TV + h, stage);
           } else {
             for (int j = 0; j < TILE; j++)
               stage[c * TILE + j] = j < last_lane ? s[j] : 0.0f;
@@ -243,7 +261,10 @@ __kernel void conv_winograd_gemm(__global const float *restrict u, ulong u_offse
         }
       }
       for (int c = 0; c < count; c++) {
-        const float16 x = vload16(c, stage);
+        const float16 x = vload16(c * TV, stage);
+#if TV == 2
+        const float16 x_hi = vload16(c * TV + 1, stage);
+#endif
         __global const float *wv = w;
         TAP(0);
 #if CB > 1
@@ -299,15 +320,26 @@ __kernel void conv_winograd_gemm(__global const float *restrict u, ulong u_offse
     __global float *dst = m + m_offset + (xi * (ulong)out_channels + (ulong)k0) * pitch + t0;
     const float16 accs[16] = {acc0, acc1, acc2,  acc3,  acc4,  acc5,  acc6,  acc7,
                               acc8, acc9, acc10, acc11, acc12, acc13, acc14, acc15};
+#if TV == 2
+    const float16 his[8] = {hi0, hi1, hi2, hi3, hi4, hi5, hi6, hi7};
+#endif
     for (int j = 0; j < valid; j++) {
       __global float *d = dst + (ulong)j * pitch;
-      if (first_lane == 0 && full) {
-        vstore16(accs[j], 0, d);
-      } else {
-        float tmp[TILE];
-        vstore16(accs[j], 0, tmp);
-        for (int i = first_lane; i < last_lane; i++)
-          d[i] = tmp[i];
+      for (int h = 0; h < TV; h++) {
+#if TV == 2
+        const float16 r = h ? his[j] : accs[j];
+#else
+        const float16 r = accs[j];
+#endif
+        const int lane_lo = max(first_lane - 16 * h, 0), lane_hi = min(last_lane - 16 * h, 16);
+        if (lane_lo == 0 && lane_hi == 16) {
+          vstore16(r, 0, d + 16 * h);
+        } else {
+          float tmp[16];
+          vstore16(r, 0, tmp);
+          for (int i = lane_lo; i < lane_hi; i++)
+            d[16 * h + i] = tmp[i];
+        }
       }
     }
   }

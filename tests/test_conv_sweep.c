@@ -405,6 +405,24 @@ Test(conv_sweep, winograd_general_block6, .timeout = 300) {
 Test(conv_sweep, winograd_general_block16, .timeout = 300) {
   cr_assert_geq(run_sweep_block("16", OCLNN_CONV_ALGO_WINOGRAD, GENERAL, WINOGRAD_TOL), 30);
 }
+/* Winograd's GEMM tile widths whatever this device picks (32 tiles on AVX-512, 16 elsewhere),
+ * forced by OCLNN_WINOGRAD_TILES, with the channel blocks each takes; the odd widths of the sweep
+ * give up to 48 tiles, so full, moved-back and partial groups of 32 all run. */
+static int run_winograd_tiles(const char *tiles, const char *block) {
+  setenv("OCLNN_WINOGRAD_TILES", tiles, 1);
+  int ran = run_sweep_block(block, OCLNN_CONV_ALGO_WINOGRAD, GENERAL, WINOGRAD_TOL);
+  unsetenv("OCLNN_WINOGRAD_TILES");
+  return ran;
+}
+Test(conv_sweep, winograd_general_tiles16_block16, .timeout = 300) {
+  cr_assert_geq(run_winograd_tiles("16", "16"), 30);
+}
+Test(conv_sweep, winograd_general_tiles32_block8, .timeout = 300) {
+  cr_assert_geq(run_winograd_tiles("32", "8"), 30);
+}
+Test(conv_sweep, winograd_general_tiles32_block6, .timeout = 300) {
+  cr_assert_geq(run_winograd_tiles("32", "6"), 30);
+}
 Test(conv_sweep, winograd_depthwise, .timeout = 300) {
   cr_assert_geq(run_sweep(OCLNN_CONV_ALGO_WINOGRAD, DEPTHWISE, WINOGRAD_TOL), 0);
 }

@@ -28,7 +28,8 @@ struct oclnn_conv {
   /* The algorithm's register tile, fixed by its init: direct's output channels per work-item,
    * depthwise's output rows per block. */
   int tile;
-  /* Direct: output pixels of a row per work-item (16, or 32 as two float16 vectors). */
+  /* Direct: output pixels of a row per work-item; Winograd: tiles per GEMM work-item (16, or 32
+   * as two float16 vectors). */
   int tile_pixels;
   /* Prepared weights (oclnn_conv_prepare_weights), in the algorithm's layout. */
   cl_mem prepared_weight;

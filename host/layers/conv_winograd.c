@@ -13,7 +13,6 @@
 #include <stdlib.h>
 
 #define WINOGRAD_FILE "conv_winograd.cl"
-#define TILE 16
 #define XI 36
 #define STAGE_MAX (128 * 1024)
 #define STAGE_CHUNK (16 * 1024)
@@ -36,7 +35,19 @@ static int blocks_of(const oclnn_conv *conv) {
   return (conv->channels_out + cb - 1) / cb;
 }
 
-static void winograd_options(char *buf, size_t size, int cb) { snprintf(buf, size, "-DCB=%d", cb); }
+static void winograd_options(char *buf, size_t size, int cb, int tiles) {
+  snprintf(buf, size, "-DCB=%d -DTV=%d", cb, tiles / 16);
+}
+
+/* Tiles per GEMM work-item: OCLNN_WINOGRAD_TILES (16 or 32; a test and tuning switch, read when
+ * a layer is created), else 32 on 16-lane devices (8 channels x 2 tile vectors, as direct's
+ * 32-pixel tiles: 10 vector loads per 16 FMAs instead of 17) and 16 elsewhere. */
+static int gemm_tiles_for(const oclnn_conv *conv) {
+  int forced = oclnn__conv_env_int("OCLNN_WINOGRAD_TILES", 32);
+  if (forced == 16 || forced == 32)
+    return forced;
+  return oclnn__conv_wide_vectors(conv) ? 32 : 16;
+}
 
 static bool winograd_supports(const oclnn_conv *conv) {
   return conv->desc.dims == 2 && conv->groups == 1 && conv->kernel[1] == 3 &&
@@ -55,7 +66,11 @@ static oclnn_status winograd_init(oclnn_conv *conv, const char *fn) {
   }
   char options[32];
   conv->tile = oclnn__conv_channel_block(conv, conv->channels_out);
-  winograd_options(options, sizeof options, channel_block(conv));
+  conv->tile_pixels = gemm_tiles_for(conv);
+  /* Two tile vectors hold at most 8 x 2 accumulators (of the 32 vector registers). */
+  if (conv->tile_pixels == 32 && conv->tile > 8)
+    conv->tile = 8;
+  winograd_options(options, sizeof options, channel_block(conv), conv->tile_pixels);
   oclnn_status status =
       oclnn__program_get(conv->ctx, fn, WINOGRAD_FILE, options, &conv->program[0]);
   static const char *const names[] = {"conv_winograd_weights", "conv_winograd_weights_tail",
@@ -214,11 +229,12 @@ static oclnn_status winograd_band(oclnn_conv *conv, const char *fn, const oclnn_
     budget = (size_t)local_mem / 2;
   if (budget < STAGE_CHUNK)
     budget = STAGE_CHUNK;
-  const size_t one = TILE * sizeof(float);
+  const size_t one = (size_t)conv->tile_pixels * sizeof(float);
   cl_int chunk =
       (size_t)conv->channels_in * one <= budget ? conv->channels_in : (cl_int)(STAGE_CHUNK / one);
   const cl_int blocks = blocks_of(conv);
-  const size_t groups16 = (size_t)((tiles + TILE - 1) / TILE);
+  const size_t groups16 =
+      (size_t)((tiles + (cl_ulong)conv->tile_pixels - 1) / (cl_ulong)conv->tile_pixels);
   cl_int per_run = blocks;
   while (per_run > 1 && groups16 * XI * (size_t)((blocks + per_run - 1) / per_run) <
                             ITEMS_PER_UNIT * (units ? units : 1))
@@ -295,8 +311,12 @@ void oclnn__conv_winograd_variants(oclnn__variant_fn each, void *user) {
   static const int blocks[] = {1, 2, 4, 6, 8, 16};
   for (size_t b = 0; b < sizeof blocks / sizeof blocks[0]; b++) {
     char options[32];
-    winograd_options(options, sizeof options, blocks[b]);
+    winograd_options(options, sizeof options, blocks[b], 16);
     each(user, WINOGRAD_FILE, options);
+    if (blocks[b] <= 8 && blocks[b] != 6) {
+      winograd_options(options, sizeof options, blocks[b], 32);
+      each(user, WINOGRAD_FILE, options);
+    }
   }
 }
 
