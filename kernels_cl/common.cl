@@ -21,3 +21,27 @@
 #define STREAM_STOREV(v, p) vstoreV((v), 0, (p))
 #endif
 #define STREAM_AT(stream, p) ((stream) && ((ulong)(p)) % (VEC * sizeof(float)) == 0)
+
+/* Convolution padding modes (oclnn_conv_padding_mode's values) and the one mapping every
+ * convolution kernel applies in its input indexing: coordinate x of the padded (and upsampled)
+ * input, relative to the unpadded input of size n, to the coordinate it reads, or -1 for a zero.
+ * The host guarantees PyTorch's preconditions: reflect pad < n, circular pad <= n, n >= 1. */
+#define MODE_ZEROS 0
+#define MODE_REFLECT 1
+#define MODE_REPLICATE 2
+#define MODE_CIRCULAR 3
+
+inline int conv_source(int x, int n, int mode) {
+  if (x >= 0 && x < n)
+    return x;
+  switch (mode) {
+  case MODE_REFLECT:
+    return x < 0 ? -x : 2 * (n - 1) - x;
+  case MODE_REPLICATE:
+    return x < 0 ? 0 : n - 1;
+  case MODE_CIRCULAR:
+    return x < 0 ? x + n : x - n;
+  default:
+    return -1;
+  }
+}

@@ -6,28 +6,6 @@
  * windows read the input element, including the padded positions that reflect, replicate and
  * circular padding fold onto it and the factor^dims upsampled copies of it. */
 
-#define MODE_ZEROS 0
-#define MODE_REFLECT 1
-#define MODE_REPLICATE 2
-#define MODE_CIRCULAR 3
-
-/* The forward's mapping (conv_generic.cl): padded coordinate x (relative to the unpadded,
- * upsampled input of size n) to the coordinate it reads, or -1 (zero). */
-inline int conv_bw_source(int x, int n, int mode) {
-  if (x >= 0 && x < n)
-    return x;
-  switch (mode) {
-  case MODE_REFLECT:
-    return x < 0 ? -x : 2 * (n - 1) - x;
-  case MODE_REPLICATE:
-    return x < 0 ? 0 : n - 1;
-  case MODE_CIRCULAR:
-    return x < 0 ? x + n : x - n;
-  default:
-    return -1;
-  }
-}
-
 inline int floor_div(int a, int b) { return a >= 0 ? a / b : -((b - 1 - a) / b); }
 
 /* The padded coordinates q (relative to the unpadded input, -before <= q < n + after) that read
@@ -189,18 +167,18 @@ __kernel void conv_bw_weight(__global const float *restrict grad_out, ulong grad
     __global const float *go =
         grad_out + grad_out_offset + (n * (ulong)out_channels + (ulong)k) * out_plane;
     for (int od = 0; od < out_d; od++) {
-      const int zu = conv_bw_source(od * sd - pbd + a * dd, in_d * ud, mode);
+      const int zu = conv_source(od * sd - pbd + a * dd, in_d * ud, mode);
       if (zu < 0)
         continue;
       for (int oh = 0; oh < out_h; oh++) {
-        const int yu = conv_bw_source(oh * sh - pbh + b * dh, in_h * uh, mode);
+        const int yu = conv_source(oh * sh - pbh + b * dh, in_h * uh, mode);
         if (yu < 0)
           continue;
         __global const float *row =
             src + ((ulong)(zu / ud) * (ulong)in_h + (ulong)(yu / uh)) * (ulong)in_w;
         __global const float *go_row = go + ((ulong)od * (ulong)out_h + (ulong)oh) * (ulong)out_w;
         for (int ow = 0; ow < out_w; ow++) {
-          const int xu = conv_bw_source(ow * sw - pbw + e * dw, in_w * uw, mode);
+          const int xu = conv_source(ow * sw - pbw + e * dw, in_w * uw, mode);
           if (xu >= 0)
             acc = fma(go_row[ow], row[xu / uw], acc);
         }
@@ -224,8 +202,8 @@ __kernel void conv_bw_stage(__global const float *restrict in, ulong in_offset,
   if (row >= pd * ph)
     return;
   const ulong plane = get_global_id(1);
-  const int zu = conv_bw_source(row / ph - pbd, in_d * ud, mode);
-  const int yu = conv_bw_source(row % ph - pbh, in_h * uh, mode);
+  const int zu = conv_source(row / ph - pbd, in_d * ud, mode);
+  const int yu = conv_source(row % ph - pbh, in_h * uh, mode);
   __global float *dst = staged + (plane * (ulong)pd * (ulong)ph + (ulong)row) * (ulong)(sw * q);
   if (zu < 0 || yu < 0) {
     for (int x = 0; x < sw * q; x++)
@@ -244,7 +222,7 @@ __kernel void conv_bw_stage(__global const float *restrict in, ulong in_offset,
         if (uw == 1 && x >= pbw && x < pbw + nw) {
           v = src[x - pbw];
         } else {
-          const int xu = x < pw ? conv_bw_source(x - pbw, nw, mode) : -1;
+          const int xu = x < pw ? conv_source(x - pbw, nw, mode) : -1;
           v = xu >= 0 ? src[xu / uw] : 0.0f;
         }
         dst[f * q + j] = v;
@@ -260,11 +238,11 @@ __kernel void conv_bw_stage(__global const float *restrict in, ulong in_offset,
       dst[pbw + x] = src[x / uw];
   }
   for (int x = 0; x < pbw; x++) {
-    const int xu = conv_bw_source(x - pbw, nw, mode);
+    const int xu = conv_source(x - pbw, nw, mode);
     dst[x] = xu >= 0 ? src[xu / uw] : 0.0f;
   }
   for (int x = pbw + nw; x < pw; x++) {
-    const int xu = conv_bw_source(x - pbw, nw, mode);
+    const int xu = conv_source(x - pbw, nw, mode);
     dst[x] = xu >= 0 ? src[xu / uw] : 0.0f;
   }
 }
@@ -542,9 +520,9 @@ __kernel void conv_bw_col2im(__global const float *restrict cols, __global float
                 if (mode != MODE_ZEROS) {
                   const bool inside = in_lo <= in_hi;
                   for (int ow = 0; ow < (inside ? in_lo : out_w); ow++)
-                    dst[conv_bw_source(ow * sw + x0, nw, mode) / uw] += src[ow];
+                    dst[conv_source(ow * sw + x0, nw, mode) / uw] += src[ow];
                   for (int ow = inside ? in_hi + 1 : out_w; ow < out_w; ow++)
-                    dst[conv_bw_source(ow * sw + x0, nw, mode) / uw] += src[ow];
+                    dst[conv_source(ow * sw + x0, nw, mode) / uw] += src[ow];
                 }
               }
             }

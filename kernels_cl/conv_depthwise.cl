@@ -21,26 +21,6 @@
 #endif
 
 #define TILE 16
-#define MODE_REFLECT 1
-#define MODE_REPLICATE 2
-#define MODE_CIRCULAR 3
-
-/* Maps a coordinate of the padded input to the input dim of size n; -1 is a zero (zeros mode).
- * The host guarantees PyTorch's preconditions: reflect pad < n, circular pad <= n. */
-inline int conv_source(int x, int n, int mode) {
-  if (x >= 0 && x < n)
-    return x;
-  switch (mode) {
-  case MODE_REFLECT:
-    return x < 0 ? -x : 2 * (n - 1) - x;
-  case MODE_REPLICATE:
-    return x < 0 ? 0 : n - 1;
-  case MODE_CIRCULAR:
-    return x < 0 ? x + n : x - n;
-  default:
-    return -1;
-  }
-}
 
 #if SW == 1
 #define LOAD_TILE(p) vload16(0, (p))

@@ -3,28 +3,7 @@
  * path: simple enough to be obviously right, and the fallback when no specialised kernel fits.
  *
  * Padding is never materialised: every input coordinate goes through conv_source, which maps a
- * coordinate of the padded input to the input (or to -1, "zero", in zeros mode). */
-
-#define MODE_ZEROS 0
-#define MODE_REFLECT 1
-#define MODE_REPLICATE 2
-#define MODE_CIRCULAR 3
-
-/* The host guarantees PyTorch's preconditions: reflect pad < n, circular pad <= n, n >= 1. */
-inline int conv_source(int x, int n, int mode) {
-  if (x >= 0 && x < n)
-    return x;
-  switch (mode) {
-  case MODE_REFLECT:
-    return x < 0 ? -x : 2 * (n - 1) - x;
-  case MODE_REPLICATE:
-    return x < 0 ? 0 : n - 1;
-  case MODE_CIRCULAR:
-    return x < 0 ? x + n : x - n;
-  default:
-    return -1;
-  }
-}
+ * coordinate of the padded input to the input (or to -1, "zero", in zeros mode; common.cl). */
 
 /* in: (N, C, D, H, W); weight: (K, C/groups, KD, KH, KW); bias: (K) when has_bias; out: (N, K,
  * OD, OH, OW). geometry: D, H, W, OD, OH, OW; params: per dim D/H/W kernel, stride, dilation,

@@ -34,24 +34,6 @@
 #endif
 
 #define TILE (16 * TV)
-#define MODE_REFLECT 1
-#define MODE_REPLICATE 2
-#define MODE_CIRCULAR 3
-
-inline int conv_source(int x, int n, int mode) {
-  if (x >= 0 && x < n)
-    return x;
-  switch (mode) {
-  case MODE_REFLECT:
-    return x < 0 ? -x : 2 * (n - 1) - x;
-  case MODE_REPLICATE:
-    return x < 0 ? 0 : n - 1;
-  case MODE_CIRCULAR:
-    return x < 0 ? x + n : x - n;
-  default:
-    return -1;
-  }
-}
 
 /* One (k, c) pair per work-item: u = G g G^T (6x6) from the 3x3 g. */
 __kernel void conv_winograd_weights(__global const float *restrict weight, ulong weight_offset,
