@@ -164,8 +164,10 @@ cl_program oclnn__cache_load(oclnn_context *ctx, const char *key,
                count <= OCLNN__MAX_LOCAL_SIZES &&
                HEADER_SIZE + key_length + count * LOCAL_SIZE_BYTES + binary_length == size &&
                memcmp(data + HEADER_SIZE, key, expected_key) == 0;
-  const unsigned char *sizes = data + HEADER_SIZE + key_length;
-  const unsigned char *binary = sizes + count * LOCAL_SIZE_BYTES;
+  /* The lengths place the sections only once they are known to add up to the file: a garbage
+   * header must not even form a pointer past the data (undefined behaviour). */
+  const unsigned char *sizes = valid ? data + HEADER_SIZE + key_length : data;
+  const unsigned char *binary = valid ? sizes + count * LOCAL_SIZE_BYTES : data;
   if (valid && entry_checksum(sizes, (size_t)count * LOCAL_SIZE_BYTES, binary,
                               (size_t)binary_length) == checksum) {
     size_t binary_size = (size_t)binary_length;
