@@ -20,7 +20,7 @@
 #define ITEMS_PER_UNIT 64
 
 /* Kernels in conv->kernel_obj; K_NARROW (the 16-pixel build, in conv->program[1]) is made at
- * the first call with rows of at most 16 pixels when the layer's tile is 32. */
+ * the first call whose rows 32-pixel tiles fit badly when the layer's tile is 32. */
 enum { K_PACK = 0, K_CONV = 1, K_NARROW = 2 };
 
 static int stride_class(int stride) { return stride <= 2 ? stride : 0; }
@@ -32,7 +32,7 @@ static int channel_block(const oclnn_conv *conv) { return conv->tile; }
  * when a layer is created), else 32 on 16-lane devices (AVX-512: 8 channels x 2 pixel vectors
  * load 10 vectors per 16 FMAs where 16 x 1 load 17; 5-15 % less CPU time on every direct layer
  * of the benchmarks, docs/conv.md) and 16 elsewhere (AVX2 has the registers for neither). Rows
- * of at most 16 pixels run a 16-pixel build of the same channel block (direct_narrow). */
+ * that 32-pixel tiles fit badly run a 16-pixel build of the same channel block (direct_run). */
 static int tile_pixels_for(const oclnn_conv *conv) {
   int forced = oclnn__conv_env_int("OCLNN_CONV_DIRECT_PIXELS", MAX_TILE);
   if (forced == 16 || forced == 32)
@@ -53,8 +53,8 @@ static void direct_options(char *buf, size_t size, int kw, int sw, int cb, int p
   snprintf(buf, size, "-DKW=%d -DSW=%d -DCB=%d -DTV=%d", kw, sw, cb, pixels / 16);
 }
 
-/* The 16-pixel build for rows of at most 16 pixels, where a 32-pixel tile would compute twice
- * the pixels; it reads the same packed weights (their layout depends on the channel block
+/* The 16-pixel build for rows where 32-pixel tiles would compute many more pixels than the row
+ * has (direct_run); it reads the same packed weights (their layout depends on the channel block
  * only). */
 static oclnn_status direct_narrow(oclnn_conv *conv, const char *fn, cl_kernel *kernel) {
   if (!conv->kernel_obj[K_NARROW]) {
@@ -145,7 +145,12 @@ static oclnn_status direct_run(oclnn_conv *conv, const char *fn, const oclnn__co
   const int rows_k = conv->kernel[0] * conv->kernel[1];
   cl_kernel k = conv->kernel_obj[K_CONV];
   int pixels = conv->tile_pixels;
-  if (pixels > 16 && call->out[2] <= 16) {
+  /* Rows whose 32-pixel tiles would compute over 8/7 of the lanes 16-pixel tiles do (rows of at
+   * most 16 pixels, or e.g. 40 or 48) run the 16-pixel build: the wider tile saves ~12 % per
+   * computed lane, not more (docs/conv.md). */
+  const int64_t lanes32 = ((int64_t)call->out[2] + 31) / 32 * 32;
+  const int64_t lanes16 = ((int64_t)call->out[2] + 15) / 16 * 16;
+  if (pixels > 16 && lanes32 * 7 > lanes16 * 8) {
     oclnn_status status = direct_narrow(conv, fn, &k);
     if (status != OCLNN_SUCCESS)
       return status;
