@@ -33,11 +33,30 @@ static int channel_block(const oclnn_conv *conv) { return conv->tile; }
  * load 10 vectors per 16 FMAs where 16 x 1 load 17; 5-15 % less CPU time on every direct layer
  * of the benchmarks, docs/conv.md) and 16 elsewhere (AVX2 has the registers for neither). Rows
  * that 32-pixel tiles fit badly run a 16-pixel build of the same channel block (direct_run). */
+static size_t stage_budget(const oclnn_conv *conv, size_t *units);
+
+/* Bytes of one input channel's staged window for tiles of `pixels`. */
+static int64_t window_bytes(const oclnn_conv *conv, int pixels) {
+  return (int64_t)conv->kernel[0] * conv->kernel[1] *
+         ((int64_t)(pixels - 1) * conv->stride[2] +
+          (int64_t)(conv->kernel[2] - 1) * conv->dilation[2] + 1) *
+         (int64_t)sizeof(float);
+}
+
 static int tile_pixels_for(const oclnn_conv *conv) {
-  int forced = oclnn__conv_env_int("OCLNN_CONV_DIRECT_PIXELS", MAX_TILE);
+  const int64_t one = window_bytes(conv, 32);
+  if (one > STAGE_LIMIT)
+    return 16; /* direct_supports' limit on one staged channel */
+  const int forced = oclnn__conv_env_int("OCLNN_CONV_DIRECT_PIXELS", MAX_TILE);
   if (forced == 16 || forced == 32)
     return forced;
-  return oclnn__conv_wide_vectors(conv) ? 32 : 16;
+  if (!oclnn__conv_wide_vectors(conv))
+    return 16;
+  /* Where the group's channels' 32-pixel windows do not fit the stage at once, they would be
+   * staged again for every channel block, twice as many blocks of 8: 1.5-2x the CPU time of 16
+   * x 16 tiles on 256- and 384-channel stride-2 layers (docs/conv.md). */
+  size_t units = 1;
+  return one * conv->group_in <= (int64_t)stage_budget(conv, &units) ? 32 : 16;
 }
 
 static int blocks_of(const oclnn_conv *conv) {
@@ -76,11 +95,9 @@ static oclnn_status direct_narrow(oclnn_conv *conv, const char *fn, cl_kernel *k
 static bool direct_supports(const oclnn_conv *conv) {
   if (conv->kernel[2] > DIRECT_MAX_KW || oclnn__conv_upsampled(conv))
     return false;
-  /* One staged input channel must fit the local memory limit. */
-  int64_t one = (int64_t)conv->kernel[0] * conv->kernel[1] *
-                ((int64_t)(tile_pixels_for(conv) - 1) * conv->stride[2] +
-                 (int64_t)(conv->kernel[2] - 1) * conv->dilation[2] + 1) *
-                (int64_t)sizeof(float);
+  /* One staged input channel must fit the local memory limit (16-pixel tiles; 32 only where
+   * it fits, tile_pixels_for). */
+  const int64_t one = window_bytes(conv, 16);
   return one <= STAGE_LIMIT;
 }
 
@@ -129,10 +146,14 @@ static oclnn_status direct_pack(oclnn_conv *conv, const char *fn, cl_mem src, cl
   return oclnn__enqueue(conv->ctx, fn, conv->program[0], k, 1, &global, &local);
 }
 
-/* Local memory size and compute units of the device (queried once by the context). */
-static void device_limits(const oclnn_conv *conv, size_t *local_mem, size_t *units) {
-  *local_mem = conv->ctx->local_mem_size ? (size_t)conv->ctx->local_mem_size : STAGE_LIMIT;
+/* Local memory for one work-item's staged window (at most half the device's, at least
+ * STAGE_LIMIT), and the device's compute units (queried once by the context). */
+static size_t stage_budget(const oclnn_conv *conv, size_t *units) {
+  const size_t local_mem =
+      conv->ctx->local_mem_size ? (size_t)conv->ctx->local_mem_size : STAGE_LIMIT;
   *units = conv->ctx->compute_units ? conv->ctx->compute_units : 1;
+  size_t budget = STAGE_MAX < local_mem / 2 ? STAGE_MAX : local_mem / 2;
+  return budget < STAGE_LIMIT ? STAGE_LIMIT : budget;
 }
 
 static oclnn_status direct_run(oclnn_conv *conv, const char *fn, const oclnn__conv_call *call) {
@@ -144,6 +165,8 @@ static oclnn_status direct_run(oclnn_conv *conv, const char *fn, const oclnn__co
                        (long long)rows64);
   const int rows_k = conv->kernel[0] * conv->kernel[1];
   cl_kernel k = conv->kernel_obj[K_CONV];
+  size_t units = 1;
+  const size_t budget = stage_budget(conv, &units);
   int pixels = conv->tile_pixels;
   /* Rows whose 32-pixel tiles would compute over 8/7 of the lanes 16-pixel tiles do (rows of at
    * most 16 pixels, or e.g. 40 or 48) run the 16-pixel build: the wider tile saves ~12 % per
@@ -157,11 +180,6 @@ static oclnn_status direct_run(oclnn_conv *conv, const char *fn, const oclnn__co
     pixels = 16;
   }
   const cl_int span = span_of(conv, pixels);
-  size_t local_mem = 0, units = 1;
-  device_limits(conv, &local_mem, &units);
-  size_t budget = STAGE_MAX < local_mem / 2 ? STAGE_MAX : local_mem / 2;
-  if (budget < STAGE_LIMIT)
-    budget = STAGE_LIMIT;
   const size_t one = (size_t)rows_k * (size_t)span * sizeof(float); /* one channel */
   cl_int chunk =
       (cl_int)((size_t)conv->group_in * one <= budget ? (size_t)conv->group_in : STAGE_CHUNK / one);
