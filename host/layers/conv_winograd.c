@@ -39,14 +39,15 @@ static void winograd_options(char *buf, size_t size, int cb, int tiles) {
   snprintf(buf, size, "-DCB=%d -DTV=%d", cb, tiles / 16);
 }
 
-/* Tiles per GEMM work-item: OCLNN_WINOGRAD_TILES (16 or 32; a test and tuning switch, read when
- * a layer is created), else 32 on 16-lane devices (8 channels x 2 tile vectors, as direct's
- * 32-pixel tiles: 10 vector loads per 16 FMAs instead of 17) and 16 elsewhere. */
+/* Tiles per GEMM work-item: 16, or 32 (8 channels x 2 tile vectors, as direct's 32-pixel tiles)
+ * where OCLNN_WINOGRAD_TILES asks for it (a test and tuning switch, read when a layer is
+ * created). Not the default on 16-lane devices: it was within noise of 16 on the benchmark
+ * layers and 1.2-1.7x the CPU time on small maps (512->512 on 7x7, 256->256 on 14x14), where
+ * fewer, wider work-items leave the panel half empty or the device short of work
+ * (docs/conv.md). */
 static int gemm_tiles_for(const oclnn_conv *conv) {
-  int forced = oclnn__conv_env_int("OCLNN_WINOGRAD_TILES", 32);
-  if (forced == 16 || forced == 32)
-    return forced;
-  return oclnn__conv_wide_vectors(conv) ? 32 : 16;
+  (void)conv;
+  return oclnn__conv_env_int("OCLNN_WINOGRAD_TILES", 32) == 32 ? 32 : 16;
 }
 
 static bool winograd_supports(const oclnn_conv *conv) {
@@ -313,10 +314,6 @@ void oclnn__conv_winograd_variants(oclnn__variant_fn each, void *user) {
     char options[32];
     winograd_options(options, sizeof options, blocks[b], 16);
     each(user, WINOGRAD_FILE, options);
-    if (blocks[b] <= 8 && blocks[b] != 6) {
-      winograd_options(options, sizeof options, blocks[b], 32);
-      each(user, WINOGRAD_FILE, options);
-    }
   }
 }
 
