@@ -545,3 +545,97 @@ __kernel void conv_bw_weight_sum(__global const float *restrict partial, ulong p
     acc += partial[partial_offset + c * total + index];
   grad_weight[grad_weight_offset + index] = acc;
 }
+
+/* Taps of stride phase r (0 <= r < s) of a kernel of k taps along one dim (dilation 1): the
+ * taps r, r + s, ... */
+inline int conv_bw_phase_taps(int k, int r, int s) { return (k - r + s - 1) / s; }
+
+/* The stride-phase path's weights: for each phase (rz, ry, rx) in order, the taps that land on
+ * it, flipped, channels swapped per group, as (C, K / groups, taps of the phase) one phase after
+ * the other (the phases' taps add up to the kernel's). One (c, k) row per work-item, as
+ * conv_bw_flip. */
+__kernel void conv_bw_phase_weights(__global const float *restrict weight, ulong weight_offset,
+                                    __global float *restrict phased, ulong rows, int group_in,
+                                    int group_out, int kd, int kh, int kw, int sd, int sh, int sw) {
+  const ulong row = get_global_id(0); /* c * group_out + k */
+  if (row >= rows)
+    return;
+  const int k = (int)(row % (ulong)group_out), c = (int)(row / (ulong)group_out);
+  const int g = c / group_in, ci = c - g * group_in;
+  __global const float *src =
+      weight + weight_offset +
+      ((ulong)(g * group_out + k) * (ulong)group_in + (ulong)ci) * (ulong)(kd * kh * kw);
+  ulong base = 0; /* the phase's first float */
+  for (int rz = 0; rz < sd; rz++)
+    for (int ry = 0; ry < sh; ry++)
+      for (int rx = 0; rx < sw; rx++) {
+        const int pd = conv_bw_phase_taps(kd, rz, sd), ph = conv_bw_phase_taps(kh, ry, sh),
+                  pw = conv_bw_phase_taps(kw, rx, sw);
+        const int taps = pd * ph * pw;
+        __global float *dst = phased + base + row * (ulong)taps;
+        for (int tz = 0; tz < pd; tz++)
+          for (int ty = 0; ty < ph; ty++)
+            for (int tx = 0; tx < pw; tx++) {
+              const int a = rz + sd * (pd - 1 - tz), b = ry + sh * (ph - 1 - ty),
+                        e = rx + sw * (pw - 1 - tx);
+              dst[(tz * ph + ty) * pw + tx] = src[(a * kh + b) * kw + e];
+            }
+        base += rows * (ulong)taps;
+      }
+}
+
+/* Along a dim of `out` outputs, k taps, stride s: the extent of phase r's gradient (out + its
+ * taps - 1; with k = s * m + t, phases r < t have m + 1 taps, the others m), and the extents of
+ * the phases before r added up. */
+inline int conv_bw_phase_len(int out, int k, int s, int r) {
+  return out - 1 + k / s + (r < k % s ? 1 : 0);
+}
+inline int conv_bw_phase_prefix(int out, int k, int s, int r) {
+  return r * (out - 1 + k / s) + min(r, k % s);
+}
+
+/* grad_input (N, C, D, H, W) from the stride phases' gradients, one input row (n, c, z, y) per
+ * work-item (no divisions per element). Phase (rz, ry, rx) holds, for the padded positions
+ * s * q + r per dim, the gradient at q = 0 .. its extent - 1 (N * C planes, the phases one after
+ * the other in (rz, ry, rx) order); input position i reads padded position i + pad_before.
+ * Positions past a phase's extent get no term: zero. */
+__kernel void conv_bw_phase_interleave(__global const float *restrict phases,
+                                       __global float *restrict grad_in, ulong grad_in_offset,
+                                       ulong rows, ulong planes, int in_d, int in_h, int in_w,
+                                       int out_d, int out_h, int out_w, int kd, int kh, int kw,
+                                       int sd, int sh, int sw, int pbd, int pbh, int pbw) {
+  const ulong index = get_global_id(0);
+  if (index >= rows)
+    return;
+  const int y = (int)(index % (ulong)in_h);
+  const int z = (int)(index / (ulong)in_h % (ulong)in_d);
+  const ulong plane = index / (ulong)in_h / (ulong)in_d; /* n * channels + c */
+  const int pz = z + pbd, py = y + pbh;
+  const int rz = pz % sd, qz = pz / sd, ry = py % sh, qy = py / sh;
+  const int lz = conv_bw_phase_len(out_d, kd, sd, rz), ly = conv_bw_phase_len(out_h, kh, sh, ry);
+  const ulong all_h = (ulong)conv_bw_phase_prefix(out_h, kh, sh, sh),
+              all_w = (ulong)conv_bw_phase_prefix(out_w, kw, sw, sw);
+  const ulong zy_base =
+      planes * ((ulong)conv_bw_phase_prefix(out_d, kd, sd, rz) * all_h * all_w +
+                (ulong)lz * (ulong)conv_bw_phase_prefix(out_h, kh, sh, ry) * all_w);
+  const bool inside = qz < lz && qy < ly;
+  const ulong row_in_phase =
+      (plane * (ulong)lz + (ulong)(inside ? qz : 0)) * (ulong)ly + (ulong)(inside ? qy : 0);
+  __global float *dst = grad_in + grad_in_offset + index * (ulong)in_w;
+  for (int rx = 0; rx < sw; rx++) {
+    const int lx = conv_bw_phase_len(out_w, kw, sw, rx);
+    __global const float *src =
+        phases + zy_base +
+        planes * (ulong)lz * (ulong)ly * (ulong)conv_bw_phase_prefix(out_w, kw, sw, rx) +
+        row_in_phase * (ulong)lx;
+    /* The first x of the phase and its q. */
+    const int x0 = ((rx - pbw) % sw + sw) % sw;
+    int qx = (x0 + pbw) / sw;
+    const int stop = inside ? min(in_w, lx * sw + rx - pbw) : 0; /* past it: zeros */
+    int x = x0;
+    for (; x < stop; x += sw, qx++)
+      dst[x] = src[qx];
+    for (; x < in_w; x += sw)
+      dst[x] = 0.0f;
+  }
+}

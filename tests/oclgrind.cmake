@@ -80,12 +80,13 @@ endforeach()
 
 # Convolution backward: the torch.autograd cases (wide ones reach the tiled grad_weight kernel
 # and its staging) and the bad-input table, once per grad_input path (forward convolution and
-# fold, columns and col2im, gather). Without the uninitialised-value plugin: it reports the
-# fold's reads of the padded gradient the forward helper layer wrote (the results match torch
-# exactly, so every value read was written) and then crashes; bounds and races are checked.
+# fold, stride phases and interleave, columns and col2im, gather). Without the
+# uninitialised-value plugin: it reports the fold's reads of the padded gradient the forward
+# helper layer wrote (the results match torch exactly, so every value read was written) and then
+# crashes; bounds and races are checked.
 # 7-20 s each.
 if(TARGET test_conv_backward)
-  foreach(path forward columns gather)
+  foreach(path forward phases columns gather)
     add_test(NAME oclgrind_test_conv_backward_${path} COMMAND test_conv_backward --jobs 2
       --filter "conv_backward_@(torch|invalid)/*")
     set_tests_properties(oclgrind_test_conv_backward_${path} PROPERTIES

@@ -395,6 +395,10 @@ Test(conv_backward_sweep, corner_cases) {
 
 /* Random configurations; wide: the last spatial dim 12..45, so that the output rows are long
  * enough for the tiled grad_weight kernel (16 positions per step, partial last steps). */
+/* Set by the stride-phase sweep: only configurations that path takes (zeros padding, dilation
+ * 1, strides 2..3 within the kernel, no upsampling). */
+static bool sweep_phases_only;
+
 static void random_sweep(uint64_t seed, bool wide, int want) {
   oclnn_context *ctx = test_context();
   rng_state = seed;
@@ -426,6 +430,16 @@ static void random_sweep(uint64_t seed, bool wide, int want) {
       d.input_upsample[i] = upsample ? rnd(1, 3) : 1;
       spatial[i] = rnd(1, max_size);
     }
+    if (sweep_phases_only) {
+      d.padding_mode = OCLNN_CONV_ZEROS;
+      d.padding_type = OCLNN_CONV_PADDING_EXPLICIT;
+      for (int i = 0; i < dims; i++) {
+        d.kernel_size[i] = rnd(2, 4);
+        d.stride[i] = rnd(1, d.kernel_size[i] < 3 ? d.kernel_size[i] : 3);
+        d.dilation[i] = d.input_upsample[i] = 1;
+      }
+      d.stride[dims - 1] = rnd(2, d.kernel_size[dims - 1] < 3 ? d.kernel_size[dims - 1] : 3);
+    }
     if (wide)
       spatial[dims - 1] = rnd(12, 45);
     int64_t shape[5], out[5];
@@ -448,6 +462,15 @@ Test(conv_backward_sweep, random_configurations) {
 Test(conv_backward_sweep, random_columns_path) {
   setenv("OCLNN_CONV_BACKWARD_INPUT", "columns", 1);
   random_sweep(0x6a09e667f3bcc909ULL, false, 100);
+}
+
+/* The stride-phase path (one stride-1 helper layer per phase, then the interleave) on the
+ * configurations it takes, odd sizes and paddings past the kernel included. */
+Test(conv_backward_sweep, random_phases_path) {
+  setenv("OCLNN_CONV_BACKWARD_INPUT", "phases", 1);
+  sweep_phases_only = true;
+  random_sweep(0x3c6ef372fe94f82bULL, false, 100);
+  random_sweep(0xa54ff53a5f1d36f1ULL, true, 30);
 }
 
 Test(conv_backward_sweep, random_gather_path) {

@@ -1,11 +1,12 @@
 /* Convolution backward (oclnn_conv_backward): checks the call as the forward does, then enqueues
  * the gradients (kernels_cl/conv_backward.cl; docs/conv.md "Backward" has the design and its
  * measurements). grad_input runs as a forward convolution on the forward's algorithms where it
- * is one (stride 1), else as columns of a 1x1 convolution folded by col2im, else as a plain
- * gather; grad_weight on a tiled kernel over a staged (padded, upsampled) copy of the input;
- * grad_bias as a per-channel sum. Every gradient element is written by one work-item, so the
- * positions that reflect and circular padding and input_upsample fold onto one input element
- * need no atomics and results do not vary between runs. */
+ * is one (stride 1), else as one stride-1 forward convolution per stride phase interleaved onto
+ * the input, else as columns of a 1x1 convolution folded by col2im, else as a plain gather;
+ * grad_weight on a tiled kernel over a staged (padded, upsampled) copy of the input; grad_bias as a
+ * per-channel sum. Every gradient element is written by one work-item, so the positions that
+ * reflect and circular padding and input_upsample fold onto one input element need no atomics and
+ * results do not vary between runs. */
 #include "layers/conv_internal.h"
 
 #include <stdio.h>
@@ -29,11 +30,14 @@ enum {
   KERNEL_COL2IM = 6,
   KERNEL_WEIGHT_SUM = 7,
   KERNEL_STAGE = 8,
-  KERNELS = 9
+  KERNEL_PHASE_WEIGHTS = 9,
+  KERNEL_PHASE_INTERLEAVE = 10,
+  KERNELS = 11
 };
 static const char *const KERNEL_NAMES[KERNELS] = {
-    "conv_bw_input",     "conv_bw_weight", "conv_bw_weight_tiled", "conv_bw_bias", "conv_bw_flip",
-    "conv_bw_transpose", "conv_bw_col2im", "conv_bw_weight_sum",   "conv_bw_stage"};
+    "conv_bw_input", "conv_bw_weight",        "conv_bw_weight_tiled",    "conv_bw_bias",
+    "conv_bw_flip",  "conv_bw_transpose",     "conv_bw_col2im",          "conv_bw_weight_sum",
+    "conv_bw_stage", "conv_bw_phase_weights", "conv_bw_phase_interleave"};
 /* conv_bw_weight_tiled's block: output channels x weight columns per work-item (the default
  * build, and the narrow one). */
 #define WEIGHT_KB 4
@@ -60,6 +64,8 @@ void oclnn__conv_backward_free(oclnn_conv *conv) {
   if (conv->backward_tiled_narrow)
     clReleaseKernel(conv->backward_tiled_narrow);
   oclnn_conv_free(conv->backward_layer);
+  for (int p = 0; p < OCLNN__CONV_BACKWARD_PHASES; p++)
+    oclnn_conv_free(conv->backward_phase_layer[p]);
   if (conv->backward_weight)
     clReleaseMemObject(conv->backward_weight);
   if (conv->backward_padded)
@@ -248,7 +254,7 @@ static bool as_forward(const oclnn_conv *conv, const backward_call *call, int *p
 
 /* How grad_input is computed (OCLNN_CONV_BACKWARD_INPUT forces one where it can run, for tests
  * and measurements). */
-typedef enum input_path { PATH_FORWARD, PATH_COLUMNS, PATH_GATHER } input_path;
+typedef enum input_path { PATH_FORWARD, PATH_PHASES, PATH_COLUMNS, PATH_GATHER } input_path;
 
 /* Whether two helper descriptors (built by forward_layer or run_grad_input_columns) agree. */
 static bool same_helper(const oclnn_conv_desc *a, const oclnn_conv_desc *b) {
@@ -473,12 +479,158 @@ static oclnn_status run_grad_input_columns(oclnn_conv *conv, const char *fn,
                     conv->dilation);
 }
 
-/* The path for this layer: PATH_FORWARD where it can run, else the columns when their buffer
- * is not too large, else the gather; OCLNN_CONV_BACKWARD_INPUT ("forward", "columns",
- * "gather") picks one where it can run. */
+/* Taps of stride phase r along a dim of k taps and stride s (dilation 1): r, r + s, ... */
+static int phase_taps(int k, int r, int s) { return (k - r + s - 1) / s; }
+
+/* The stride-phase path runs where every dim has dilation 1 and at least as many taps as its
+ * stride (every phase has taps), zeros padding, no upsampling, a stride > 1, at most
+ * OCLNN__CONV_BACKWARD_PHASES phases and phase gradients within BUFFER_MAX_FLOATS. Gives the
+ * phase gradients' floats. */
+static bool as_phases(const oclnn_conv *conv, const backward_call *call, cl_ulong *floats) {
+  if (oclnn__conv_upsampled(conv) || conv->desc.padding_mode != OCLNN_CONV_ZEROS)
+    return false;
+  int phases = 1;
+  for (int i = 0; i < 3; i++) {
+    if (conv->dilation[i] != 1 || conv->stride[i] > conv->kernel[i])
+      return false;
+    phases *= conv->stride[i];
+  }
+  if (phases < 2 || phases > OCLNN__CONV_BACKWARD_PHASES)
+    return false;
+  *floats = 0;
+  for (int p = 0; p < phases; p++) {
+    const int r[3] = {p / (conv->stride[1] * conv->stride[2]),
+                      p / conv->stride[2] % conv->stride[1], p % conv->stride[2]};
+    cl_ulong factors[5] = {(cl_ulong)call->batch, (cl_ulong)conv->channels_in};
+    for (int i = 0; i < 3; i++)
+      factors[2 + i] =
+          (cl_ulong)call->out[i] + (cl_ulong)phase_taps(conv->kernel[i], r[i], conv->stride[i]) - 1;
+    *floats += capped_product(factors, 5);
+    if (*floats > BUFFER_MAX_FLOATS)
+      return false;
+  }
+  return true;
+}
+
+/* grad_input by stride phases: the input positions whose padded coordinate is s * q + r per dim
+ * (phase r) are reached only by the taps r, r + s, ..., and their gradient is a stride-1
+ * correlation of grad_output with those taps flipped (padded by taps - 1 on each side, so q runs
+ * over every output that reaches the phase). Each phase runs on its own stride-1 helper layer
+ * (the forward's fast algorithms) into a phase-major buffer, which conv_bw_phase_interleave
+ * writes onto grad_input. Same work as the columns path without the taps x output positions
+ * columns. */
+static oclnn_status run_grad_input_phases(oclnn_conv *conv, const char *fn,
+                                          const backward_call *call, size_t phase_floats) {
+  oclnn_context *ctx = conv->ctx;
+  const int dims = conv->desc.dims, rank = call->input->rank, first = rank - dims;
+  const int *s = conv->stride;
+  const int phases = s[0] * s[1] * s[2];
+  oclnn_status status = OCLNN_SUCCESS;
+  cl_int err = CL_SUCCESS;
+  if (!conv->backward_weight) {
+    const size_t floats =
+        (size_t)conv->channels_out * (size_t)conv->group_in * product3(conv->kernel);
+    conv->backward_weight =
+        clCreateBuffer(ctx->cl_ctx, CL_MEM_READ_WRITE, floats * sizeof(float), NULL, &err);
+    if (err != CL_SUCCESS) {
+      conv->backward_weight = NULL;
+      return oclnn__fail_cl(ctx, fn, "clCreateBuffer (helper weights)", err);
+    }
+  }
+  int r[OCLNN__CONV_BACKWARD_PHASES][3];
+  for (int p = 0; p < phases; p++) {
+    r[p][0] = p / (s[1] * s[2]);
+    r[p][1] = p / s[2] % s[1];
+    r[p][2] = p % s[2];
+    if (conv->backward_phase_layer[p])
+      continue;
+    oclnn_conv_desc desc = oclnn_conv_desc_default(dims, conv->channels_out, conv->channels_in, 1);
+    for (int i = 0; i < dims; i++) {
+      const int a = 3 - dims + i, taps = phase_taps(conv->kernel[a], r[p][a], s[a]);
+      desc.kernel_size[i] = taps;
+      desc.padding[i] = taps - 1;
+    }
+    desc.groups = conv->groups;
+    desc.bias = 0;
+    status = oclnn_conv_create(ctx, &desc, &conv->backward_phase_layer[p]);
+    if (status != OCLNN_SUCCESS) {
+      conv->backward_phase_layer[p] = NULL;
+      return status;
+    }
+  }
+  status = padded_buffer(conv, fn, phase_floats);
+  if (status != OCLNN_SUCCESS)
+    return status;
+  cl_kernel k = conv->backward_kernel[KERNEL_PHASE_WEIGHTS];
+  const cl_ulong rows = (cl_ulong)conv->channels_in * (cl_ulong)conv->group_out;
+  const cl_ulong w_offset = call->weight->offset;
+  const cl_int group_in = conv->group_in, group_out = conv->group_out;
+  cl_uint arg = 0;
+  OCLNN__CONV_ARG(k, arg, err, call->weight->buffer);
+  OCLNN__CONV_ARG(k, arg, err, w_offset);
+  OCLNN__CONV_ARG(k, arg, err, conv->backward_weight);
+  OCLNN__CONV_ARG(k, arg, err, rows);
+  OCLNN__CONV_ARG(k, arg, err, group_in);
+  OCLNN__CONV_ARG(k, arg, err, group_out);
+  for (int i = 0; i < 3; i++)
+    OCLNN__CONV_ARG(k, arg, err, conv->kernel[i]);
+  for (int i = 0; i < 3; i++)
+    OCLNN__CONV_ARG(k, arg, err, s[i]);
+  if (err != CL_SUCCESS)
+    return oclnn__fail_cl(ctx, fn, "clSetKernelArg (conv_bw_phase_weights)", err);
+  status = launch(conv, fn, k, rows);
+  size_t w_base = 0, g_base = 0;
+  for (int p = 0; p < phases && status == OCLNN_SUCCESS; p++) {
+    int64_t w_shape[OCLNN_MAX_RANK] = {conv->channels_in, conv->group_out};
+    int64_t g_shape[OCLNN_MAX_RANK];
+    memcpy(g_shape, call->input->shape, (size_t)rank * sizeof *g_shape);
+    size_t taps = 1, g_floats = 1;
+    for (int i = 0; i < dims; i++) {
+      const int a = 3 - dims + i;
+      w_shape[2 + i] = phase_taps(conv->kernel[a], r[p][a], s[a]);
+      taps *= (size_t)w_shape[2 + i];
+      g_shape[first + i] = call->out[a] + w_shape[2 + i] - 1;
+    }
+    for (int i = 0; i < rank; i++)
+      g_floats *= (size_t)g_shape[i];
+    const oclnn_tensor w = oclnn_tensor_view(conv->backward_weight, w_base, dims + 2, w_shape);
+    const oclnn_tensor g = oclnn_tensor_view(conv->backward_padded, g_base, rank, g_shape);
+    status = oclnn_conv_prepare_weights(conv->backward_phase_layer[p], &w, NULL);
+    if (status == OCLNN_SUCCESS)
+      status = oclnn_conv_forward(conv->backward_phase_layer[p], call->grad_output, NULL, NULL, &g);
+    w_base += (size_t)rows * taps;
+    g_base += g_floats;
+  }
+  if (status != OCLNN_SUCCESS)
+    return status;
+  k = conv->backward_kernel[KERNEL_PHASE_INTERLEAVE];
+  const cl_ulong planes = (cl_ulong)call->batch * (cl_ulong)conv->channels_in;
+  const cl_ulong in_rows = planes * (cl_ulong)call->in[0] * (cl_ulong)call->in[1];
+  const cl_ulong gi_offset = call->grad_input->offset;
+  arg = 0;
+  OCLNN__CONV_ARG(k, arg, err, conv->backward_padded);
+  OCLNN__CONV_ARG(k, arg, err, call->grad_input->buffer);
+  OCLNN__CONV_ARG(k, arg, err, gi_offset);
+  OCLNN__CONV_ARG(k, arg, err, in_rows);
+  OCLNN__CONV_ARG(k, arg, err, planes);
+  const int *params[] = {call->in, call->out, conv->kernel, s, conv->pad_before, NULL};
+  for (int q = 0; params[q]; q++)
+    for (int i = 0; i < 3; i++)
+      OCLNN__CONV_ARG(k, arg, err, params[q][i]);
+  if (err != CL_SUCCESS)
+    return oclnn__fail_cl(ctx, fn, "clSetKernelArg (conv_bw_phase_interleave)", err);
+  return launch(conv, fn, k, in_rows);
+}
+
+/* The path for this layer: PATH_FORWARD where it can run, else the stride phases, else the
+ * columns when their buffer is not too large, else the gather; OCLNN_CONV_BACKWARD_INPUT
+ * ("forward", "phases", "columns", "gather") picks one where it can run. */
 static input_path choose_input_path(const oclnn_conv *conv, const backward_call *call, int *padding,
-                                    size_t *col_floats) {
+                                    size_t *col_floats, size_t *phase_floats) {
   const bool forward = as_forward(conv, call, padding);
+  cl_ulong phase_total = 0;
+  const bool phased = !forward && as_phases(conv, call, &phase_total);
+  *phase_floats = (size_t)phase_total;
   const cl_ulong factors[4] = {(cl_ulong)call->batch, (cl_ulong)conv->channels_in,
                                product3(conv->kernel), product3(call->out)};
   const cl_ulong floats = capped_product(factors, 4);
@@ -489,7 +641,9 @@ static input_path choose_input_path(const oclnn_conv *conv, const backward_call 
     return PATH_GATHER;
   if (env && strcmp(env, "columns") == 0 && columns)
     return PATH_COLUMNS;
-  return forward ? PATH_FORWARD : columns ? PATH_COLUMNS : PATH_GATHER;
+  if (env && strcmp(env, "phases") == 0 && phased)
+    return PATH_PHASES;
+  return forward ? PATH_FORWARD : phased ? PATH_PHASES : columns ? PATH_COLUMNS : PATH_GATHER;
 }
 
 static oclnn_status run_grad_input(oclnn_conv *conv, const char *fn, const backward_call *call) {
@@ -498,10 +652,12 @@ static oclnn_status run_grad_input(oclnn_conv *conv, const char *fn, const backw
   if (total == 0)
     return OCLNN_SUCCESS;
   int padding[3];
-  size_t col_floats = 0;
-  const input_path path = choose_input_path(conv, call, padding, &col_floats);
+  size_t col_floats = 0, phase_floats = 0;
+  const input_path path = choose_input_path(conv, call, padding, &col_floats, &phase_floats);
   if (path == PATH_FORWARD)
     return run_grad_input_as_forward(conv, fn, call, padding);
+  if (path == PATH_PHASES)
+    return run_grad_input_phases(conv, fn, call, phase_floats);
   if (path == PATH_COLUMNS)
     return run_grad_input_columns(conv, fn, call, col_floats);
   const cl_ulong go_offset = call->grad_output->offset, w_offset = call->weight->offset,

@@ -11,6 +11,9 @@
 
 #define OCLNN__CONV_MAX_KERNELS 5
 
+/* The most stride phases (product of the strides) of conv_backward.c's phase path. */
+#define OCLNN__CONV_BACKWARD_PHASES 16
+
 struct oclnn_conv {
   oclnn_context *ctx;
   oclnn_conv_desc desc;
@@ -43,11 +46,13 @@ struct oclnn_conv {
   cl_kernel backward_tiled_narrow;
   /* Winograd: the scratch budget of one band of tile rows (conv_winograd.c). */
   size_t band_bytes;
-  cl_kernel backward_kernel[9];      /* see conv_backward.c's KERNEL_NAMES */
+  cl_kernel backward_kernel[11];     /* see conv_backward.c's KERNEL_NAMES */
   struct oclnn_conv *backward_layer; /* grad_input as a forward convolution, when it is one */
   cl_mem backward_weight;            /* its weights (flipped, channels swapped) */
   cl_mem backward_padded;            /* the padded input's gradient, for non-zero padding modes */
   size_t backward_padded_floats;
+  /* grad_input by stride phases: one stride-1 forward layer per phase (conv_backward.c). */
+  struct oclnn_conv *backward_phase_layer[OCLNN__CONV_BACKWARD_PHASES];
 };
 
 /* One forward call, checked: buffers with element offsets and the 3d geometry. */
