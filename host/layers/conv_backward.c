@@ -479,6 +479,12 @@ static oclnn_status run_grad_input_columns(oclnn_conv *conv, const char *fn,
                     conv->dilation);
 }
 
+/* The narrowest output rows the stride-phase path takes by default: measured against the
+ * columns (CPU time, interleaved, load ~2): out width 128 6 % less (32to64 on 256x256) and 4 %
+ * (64to128 on 256x256), 96 about even, 64 5 % more (64to128 on 128x128), 28 20 % more and 14
+ * 6 % more (64to128 on 56x56, 256to256 on 28x28). */
+#define PHASES_MIN_WIDTH 96
+
 /* Taps of stride phase r along a dim of k taps and stride s (dilation 1): r, r + s, ... */
 static int phase_taps(int k, int r, int s) { return (k - r + s - 1) / s; }
 
@@ -643,7 +649,10 @@ static input_path choose_input_path(const oclnn_conv *conv, const backward_call 
     return PATH_COLUMNS;
   if (env && strcmp(env, "phases") == 0 && phased)
     return PATH_PHASES;
-  return forward ? PATH_FORWARD : phased ? PATH_PHASES : columns ? PATH_COLUMNS : PATH_GATHER;
+  /* By default the phases only where output rows are wide: the phase layers' direct kernels lose
+   * to the columns' GEMM on narrow rows (docs/conv.md). */
+  const bool phases_pay = phased && call->out[2] >= PHASES_MIN_WIDTH;
+  return forward ? PATH_FORWARD : phases_pay ? PATH_PHASES : columns ? PATH_COLUMNS : PATH_GATHER;
 }
 
 static oclnn_status run_grad_input(oclnn_conv *conv, const char *fn, const backward_call *call) {
