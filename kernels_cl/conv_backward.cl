@@ -254,13 +254,15 @@ __kernel void conv_bw_stage(__global const float *restrict in, ulong in_offset,
  * loaded once and multiplied all by all. The staged rows hold every position a window reads, so
  * the loads are plain vector loads at any stride (the phases of a strided row); the staged
  * buffer has 16 floats of slack past its end for a partial last step, whose extra lanes are
- * zeroed. 4 x 6 accumulators leave room in AVX-512's 32 registers for the 4 gradient
- * vectors and one input vector; the tiled kernel ran 1.8x faster than with 4 x 4 (128to128 k3,
- * conv1d k5, 128to128 k1 benchmark cases, kernel time, two interleaved runs, load 4). gid 0: column
- * block; gid 1: group * k_blocks + block; gid 2: a chunk of chunk_rows rows of output positions (so
- * that the work-items running one after the other share their grad_out and input rows in the
- * caches), whose partial sums go to dst + gid 2 * dst_chunk_stride (grad_weight itself for one
- * chunk; else conv_bw_weight_sum adds them up). */
+ * zeroed. Where the input is its own staged copy (no padding, upsampling or W stride) and rows are
+ * whole steps, `staged` is the input itself at staged_offset (no copy, no partial step). 4 x 6
+ * accumulators leave room in AVX-512's 32 registers for the 4 gradient vectors and one input
+ * vector; the tiled kernel ran 1.8x faster than with 4 x 4 (128to128 k3, conv1d k5, 128to128 k1
+ * benchmark cases, kernel time, two interleaved runs, load 4). gid 0: column block; gid 1: group *
+ * k_blocks + block; gid 2: a chunk of chunk_rows rows of output positions (so that the work-items
+ * running one after the other share their grad_out and input rows in the caches), whose partial
+ * sums go to dst + gid 2 * dst_chunk_stride (grad_weight itself for one chunk; else
+ * conv_bw_weight_sum adds them up). */
 #ifndef WKB
 #define WKB 4 /* build option: 4, or 1 for one output channel per group (depthwise) */
 #endif
@@ -374,7 +376,7 @@ __kernel void conv_bw_bias(__global const float *restrict grad_out, ulong grad_o
   }
 
 __kernel void conv_bw_weight_tiled(__global const float *restrict grad_out, ulong grad_out_offset,
-                                   __global const float *restrict staged,
+                                   __global const float *restrict staged, ulong staged_offset,
                                    __global float *restrict dst, ulong dst_offset,
                                    ulong dst_chunk_stride, ulong chunk_rows, ulong batch,
                                    int channels, int out_channels, int groups, int pd, int ph,
@@ -407,7 +409,7 @@ __kernel void conv_bw_weight_tiled(__global const float *restrict grad_out, ulon
                                 (n * (ulong)out_channels + (ulong)k0) * out_plane +
                                 ((ulong)od * (ulong)out_h + (ulong)oh) * (ulong)out_w;
     /* The staged row at this output row's window origin (tap 0 of channel 0). */
-    __global const float *row = staged + n * (ulong)channels * staged_plane +
+    __global const float *row = staged + staged_offset + n * (ulong)channels * staged_plane +
                                 ((ulong)(od * sd) * (ulong)ph + (ulong)(oh * sh)) * (ulong)pitch;
     for (int ow0 = 0; ow0 < out_w; ow0 += 16, row += 16) {
       const int lanes = min(16, out_w - ow0);

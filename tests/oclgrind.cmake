@@ -95,3 +95,12 @@ if(TARGET test_conv_backward)
       TIMEOUT 900)
   endforeach()
 endif()
+# The tiled grad_weight reading the input in place (no staging copy): bounds and races.
+if(TARGET test_conv_backward)
+  add_test(NAME oclgrind_test_conv_backward_in_place COMMAND test_conv_backward --jobs 2
+    --filter "conv_backward_in_place/*")
+  set_tests_properties(oclgrind_test_conv_backward_in_place PROPERTIES
+    ENVIRONMENT "OCL_ICD_VENDORS=${OCLNN_OCLGRIND_VENDORS};OCLNN_DEVICE=oclgrind;OCLNN_TEST_KEEP_CONTEXT=1;OCLNN_CACHE_DIR=${CMAKE_BINARY_DIR}/test-program-cache-oclgrind;OCLGRIND_UNINITIALIZED=0;OCLGRIND_DATA_RACES=1;OCLNN_TEST_DATA=${CMAKE_CURRENT_SOURCE_DIR}/data"
+    FAIL_REGULAR_EXPRESSION "Invalid (read|write)|Uninitiali[sz]ed|[Dd]ata race|OCLGRIND FATAL"
+    TIMEOUT 900)
+endif()

@@ -398,6 +398,9 @@ Test(conv_backward_sweep, corner_cases) {
 /* Set by the stride-phase sweep: only configurations that path takes (zeros padding, dilation
  * 1, strides 2..3 within the kernel, no upsampling). */
 static bool sweep_phases_only;
+/* Set by the in-place sweep: only configurations whose tiled grad_weight reads the input in place
+ * (no padding or upsampling, W stride 1, output rows of 16 or 32 positions). */
+static bool sweep_in_place_only;
 
 static void random_sweep(uint64_t seed, bool wide, int want) {
   oclnn_context *ctx = test_context();
@@ -442,6 +445,13 @@ static void random_sweep(uint64_t seed, bool wide, int want) {
     }
     if (wide)
       spatial[dims - 1] = rnd(12, 45);
+    if (sweep_in_place_only) {
+      d.padding_type = OCLNN_CONV_PADDING_VALID;
+      for (int i = 0; i < dims; i++)
+        d.input_upsample[i] = 1;
+      d.stride[dims - 1] = 1;
+      spatial[dims - 1] = 16 * rnd(1, 2) + d.dilation[dims - 1] * (d.kernel_size[dims - 1] - 1);
+    }
     int64_t shape[5], out[5];
     const int64_t batch = rnd(-1, 2); /* -1: unbatched */
     const int rank = make_shape(dims, batch, d.in_channels, spatial, shape);
@@ -509,6 +519,13 @@ Test(conv_backward_sweep, path_switch_on_one_layer) {
 }
 
 Test(conv_backward_sweep, random_wide_rows) { random_sweep(0x2545f4914f6cdd1dULL, true, 80); }
+
+/* The tiled grad_weight reading the input in place (1x1 and valid layers with rows of whole
+ * 16-position steps), the input at an offset in its buffer. */
+Test(conv_backward_in_place, random_configurations) {
+  sweep_in_place_only = true;
+  random_sweep(0x853c49e6748fea9bULL, false, 40);
+}
 
 /* ------------------------------------------------------------------------------------------ */
 /* torch.autograd cases                                                                       */

@@ -748,37 +748,47 @@ static oclnn_status run_grad_weight(oclnn_conv *conv, const char *fn, const back
     chunk_rows = (rows + max_chunks - 1) / max_chunks;
   const cl_ulong chunks = rows ? (rows + chunk_rows - 1) / chunk_rows : 1;
   const cl_ulong partial = chunks > 1 ? chunks * total : 0;
+  /* The input is its own staged copy where nothing pads, upsamples or phase-splits it; with rows
+   * of whole 16-position steps the tiled kernel then reads no position past a row's window, so
+   * it reads the input in place (1x1 and valid layers: no copy of the input per call). */
+  bool in_place = conv->stride[2] == 1 && call->out[2] % 16 == 0;
+  for (int i = 0; i < 3; i++)
+    in_place =
+        in_place && conv->pad_before[i] == 0 && conv->pad_after[i] == 0 && conv->upsample[i] == 1;
+  const cl_ulong staged_floats = in_place ? 0 : staged + slack;
   cl_mem scratch = NULL;
-  oclnn_status status =
-      oclnn__scratch(ctx, fn, (size_t)(staged + slack + partial) * sizeof(float), &scratch);
+  oclnn_status status = OCLNN_SUCCESS;
+  if (staged_floats + partial > 0)
+    status = oclnn__scratch(ctx, fn, (size_t)(staged_floats + partial) * sizeof(float), &scratch);
   if (status != OCLNN_SUCCESS)
     return status;
   cl_kernel k = conv->backward_kernel[KERNEL_STAGE];
-  OCLNN__CONV_ARG(k, arg, err, call->input->buffer);
-  OCLNN__CONV_ARG(k, arg, err, in_offset);
-  OCLNN__CONV_ARG(k, arg, err, scratch);
-  for (int i = 0; i < 3; i++)
-    OCLNN__CONV_ARG(k, arg, err, call->in[i]);
-  for (int i = 0; i < 3; i++)
-    OCLNN__CONV_ARG(k, arg, err, padded[i]);
-  for (int i = 0; i < 3; i++)
-    OCLNN__CONV_ARG(k, arg, err, conv->pad_before[i]);
-  OCLNN__CONV_ARG(k, arg, err, mode);
-  for (int i = 0; i < 3; i++)
-    OCLNN__CONV_ARG(k, arg, err, conv->upsample[i]);
-  OCLNN__CONV_ARG(k, arg, err, conv->stride[2]);
-  OCLNN__CONV_ARG(k, arg, err, phase);
-  if (err != CL_SUCCESS)
-    return oclnn__fail_cl(ctx, fn, "clSetKernelArg (conv_bw_stage)", err);
-  if (staged > 0) { /* (an empty batch stages nothing; the tiled kernel then writes zeros) */
+  /* (An empty batch stages nothing; the tiled kernel then writes zeros.) */
+  if (!in_place && staged > 0) {
+    OCLNN__CONV_ARG(k, arg, err, call->input->buffer);
+    OCLNN__CONV_ARG(k, arg, err, in_offset);
+    OCLNN__CONV_ARG(k, arg, err, scratch);
+    for (int i = 0; i < 3; i++)
+      OCLNN__CONV_ARG(k, arg, err, call->in[i]);
+    for (int i = 0; i < 3; i++)
+      OCLNN__CONV_ARG(k, arg, err, padded[i]);
+    for (int i = 0; i < 3; i++)
+      OCLNN__CONV_ARG(k, arg, err, conv->pad_before[i]);
+    OCLNN__CONV_ARG(k, arg, err, mode);
+    for (int i = 0; i < 3; i++)
+      OCLNN__CONV_ARG(k, arg, err, conv->upsample[i]);
+    OCLNN__CONV_ARG(k, arg, err, conv->stride[2]);
+    OCLNN__CONV_ARG(k, arg, err, phase);
+    if (err != CL_SUCCESS)
+      return oclnn__fail_cl(ctx, fn, "clSetKernelArg (conv_bw_stage)", err);
     const size_t stage_global[2] = {
         oclnn__conv_round_up((size_t)padded[0] * (size_t)padded[1], STAGE_ROWS),
         (size_t)(batch * (cl_ulong)conv->channels_in)};
     const size_t stage_local[2] = {STAGE_ROWS, 1};
     status = oclnn__enqueue(ctx, fn, conv->backward_program, k, 2, stage_global, stage_local);
+    if (status != OCLNN_SUCCESS)
+      return status;
   }
-  if (status != OCLNN_SUCCESS)
-    return status;
 
   /* One output channel per group: the narrow build (its program at the first such call). */
   const bool narrow = conv->group_out == 1;
@@ -800,12 +810,14 @@ static oclnn_status run_grad_weight(oclnn_conv *conv, const char *fn, const back
     k = conv->backward_tiled_narrow;
   }
   const cl_mem dst = partial ? scratch : call->grad_weight->buffer;
-  const cl_ulong dst_offset = partial ? staged + slack : gw_offset,
-                 dst_stride = partial ? total : 0;
+  const cl_ulong dst_offset = partial ? staged_floats : gw_offset, dst_stride = partial ? total : 0;
+  const cl_mem source = in_place ? call->input->buffer : scratch;
+  const cl_ulong source_offset = in_place ? in_offset : 0;
   arg = 0;
   OCLNN__CONV_ARG(k, arg, err, call->grad_output->buffer);
   OCLNN__CONV_ARG(k, arg, err, go_offset);
-  OCLNN__CONV_ARG(k, arg, err, scratch);
+  OCLNN__CONV_ARG(k, arg, err, source);
+  OCLNN__CONV_ARG(k, arg, err, source_offset);
   OCLNN__CONV_ARG(k, arg, err, dst);
   OCLNN__CONV_ARG(k, arg, err, dst_offset);
   OCLNN__CONV_ARG(k, arg, err, dst_stride);
@@ -835,7 +847,7 @@ static oclnn_status run_grad_weight(oclnn_conv *conv, const char *fn, const back
   if (status != OCLNN_SUCCESS || !partial)
     return status;
   k = conv->backward_kernel[KERNEL_WEIGHT_SUM];
-  const cl_ulong partial_offset = staged + slack;
+  const cl_ulong partial_offset = staged_floats;
   arg = 0;
   OCLNN__CONV_ARG(k, arg, err, scratch);
   OCLNN__CONV_ARG(k, arg, err, partial_offset);
