@@ -319,11 +319,12 @@ __kernel void norm_bw_apply(__global const float *x, ulong x_off, __global const
  * (groups * div), t < div. Laid end to end they are R = rows / groups rows of len floats;
  * work-item lid takes positions [lid * chunk, (lid + 1) * chunk) of that (contiguous runs, so
  * each work-item streams through memory instead of visiting every row), and the second pass
- * re-reads what the same work-item (the same core) has just read. Pass 1 stores each work-item's
- * row sums in lanes (row r: 2 * local size floats), which are added pairwise per row into part[2
- * r], part[2 r + 1] (sum(dy cw), sum(dy cw xhat): the same as norm_bw_rows with one segment per
- * row, for the channel sums); the group sums of those weighted by the row weights follow in blocks
- * of `block` rows; pass 2 writes grad_in. flags: 1 row weight w[r % channels], 2 column weight cw.
+ * re-reads in reverse order what the same work-group (the same core) has just read. Pass 1 stores
+ * each work-item's row sums in lanes (row r: 2 * local size floats), which are added pairwise per
+ * row into part[2 r], part[2 r + 1] (sum(dy cw), sum(dy cw xhat): the same as norm_bw_rows with one
+ * segment per row, for the channel sums); the group sums of those weighted by the row weights
+ * follow in blocks of `block` rows; pass 2 writes grad_in. flags: 1 row weight w[r % channels], 2
+ * column weight cw.
  */
 __kernel void norm_bw_fused(__global const float *x, ulong x_off, __global const float *dy,
                             ulong dy_off, __global const float *save_mean, ulong sm_off,
@@ -346,12 +347,12 @@ __kernel void norm_bw_fused(__global const float *x, ulong x_off, __global const
   lanes += lanes_off;
   /* This work-item's positions in the group's rows laid end to end, and their part of row k. */
   const ulong first = min((ulong)lid * chunk, R * len), last = min(first + chunk, R * len);
-#define ROW_PART(k)                                  \
+#define ROW_PART(k, first, last)                     \
   const ulong start = max(first, (k)*len) - (k)*len; \
   const ulong end = max(min(last, ((k) + 1) * len), (k)*len) - (k)*len
   for (ulong k = 0; k < R; k++) {
     const ulong r = ((k / div) * groups + g) * div + k % div;
-    ROW_PART(k);
+    ROW_PART(k, first, last);
     const float2 s = row_sums(x + r * len, dy + r * len, cw, has_cw, start, end, mean);
     vstore2(s, r * size + lid, lanes);
   }
@@ -387,11 +388,16 @@ __kernel void norm_bw_fused(__global const float *x, ulong x_off, __global const
   barrier(CLK_LOCAL_MEM_FENCE);
   const float a = ab[0], b = ab[1];
   grad_in += gi_off;
-  /* Backwards: the rows read last are the likeliest still in the caches. */
+  /* Backwards: what pass 1 read last is the likeliest still in the caches (a group of x and dy
+   * can be as large as a core's L2, which a second pass in the same order would miss entirely).
+   * The work-items of a work-group run one after another in local-id order on CPUs, so the
+   * last work-item's positions come first here. */
+  const ulong back = (ulong)(size - 1 - lid) * chunk;
+  const ulong first2 = min(back, R * len), last2 = min(first2 + chunk, R * len);
   for (ulong k = R; k-- > 0;) {
     const ulong r = ((k / div) * groups + g) * div + k % div;
     const float rw = (flags & 1) ? w[w_off + r % channels] : 1.0f;
-    ROW_PART(k);
+    ROW_PART(k, first2, last2);
     row_grad(x + r * len, dy + r * len, cw, has_cw, start, end, mean, invstd, rw, a, b, stream,
              grad_in + r * len);
   }

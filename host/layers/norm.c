@@ -594,12 +594,12 @@ oclnn_status oclnn__norm_save_enqueue(oclnn__norm_engine *e, const char *fn, cl_
   return launch(e, fn, e->backward_program, &a, groups, LOCAL);
 }
 
-/* norm_bw_fused keeps two tensors' groups (x and dy) in the caches and reads both twice: it
- * takes groups up to a quarter of the forward's fused limit (64 Ki floats, 512 KiB of the two:
- * one core's L2 here). Measured at the 8x64x128x128 benchmarks: InstanceNorm's 16 Ki groups
- * gain (~15-25%), BatchNorm's and GroupNorm's 128 Ki groups lose (10-35%) against the separate
- * passes (docs/norm.md). */
-#define FUSED_BACKWARD_FACTOR 4
+/* norm_bw_fused reads two tensors' groups (x and dy) twice, the second time backwards from the
+ * caches: it takes groups up to half the forward's fused limit (128 Ki floats, 1 MiB of the
+ * two: one core's L2 here). Measured at the 8x64x128x128 benchmarks against the separate passes
+ * (docs/norm.md): InstanceNorm's 16 Ki groups ~15-25% faster, BatchNorm's and GroupNorm's 128 Ki
+ * groups 16-22% faster since the second pass runs backwards (10-35% slower before). */
+#define FUSED_BACKWARD_FACTOR 2
 
 /* Rows per work-item of norm_bw_rows when it also sums columns (kernels_cl/norm_backward.cl). */
 #define ROW_BLOCK 8
