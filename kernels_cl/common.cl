@@ -45,3 +45,26 @@ inline int conv_source(int x, int n, int mode) {
     return -1;
   }
 }
+
+/* FOR_EACH_CB(M) is M(0); M(1); ... M(CB - 1); (used without a semicolon of its own) for the
+ * build-time channel block CB (1..16) of the register-tiled convolution kernels: straight-line
+ * statements, one per accumulator, written once here instead of an #if ladder in each kernel. */
+#ifdef CB
+#define OCLNN_CB_STEPS_1(M) M(0);
+#define OCLNN_CB_STEPS_2(M) OCLNN_CB_STEPS_1(M) M(1);
+#define OCLNN_CB_STEPS_3(M) OCLNN_CB_STEPS_2(M) M(2);
+#define OCLNN_CB_STEPS_4(M) OCLNN_CB_STEPS_3(M) M(3);
+#define OCLNN_CB_STEPS_5(M) OCLNN_CB_STEPS_4(M) M(4);
+#define OCLNN_CB_STEPS_6(M) OCLNN_CB_STEPS_5(M) M(5);
+#define OCLNN_CB_STEPS_7(M) OCLNN_CB_STEPS_6(M) M(6);
+#define OCLNN_CB_STEPS_8(M) OCLNN_CB_STEPS_7(M) M(7);
+#define OCLNN_CB_STEPS_9(M) OCLNN_CB_STEPS_8(M) M(8);
+#define OCLNN_CB_STEPS_10(M) OCLNN_CB_STEPS_9(M) M(9);
+#define OCLNN_CB_STEPS_11(M) OCLNN_CB_STEPS_10(M) M(10);
+#define OCLNN_CB_STEPS_12(M) OCLNN_CB_STEPS_11(M) M(11);
+#define OCLNN_CB_STEPS_13(M) OCLNN_CB_STEPS_12(M) M(12);
+#define OCLNN_CB_STEPS_14(M) OCLNN_CB_STEPS_13(M) M(13);
+#define OCLNN_CB_STEPS_15(M) OCLNN_CB_STEPS_14(M) M(14);
+#define OCLNN_CB_STEPS_16(M) OCLNN_CB_STEPS_15(M) M(15);
+#define FOR_EACH_CB(M) OCLNN_CAT(OCLNN_CB_STEPS_, CB)(M)
+#endif

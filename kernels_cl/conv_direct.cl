@@ -283,52 +283,7 @@ __kernel void conv_direct(__global const float *restrict in, ulong in_offset,
           const float16 x_hi = LOAD_TAP(p, e * dw + 16 * STRIDE_W);
 #endif
           __global const float *wv = w + e * CB;
-          TAP(0);
-#if CB > 1
-          TAP(1);
-#endif
-#if CB > 2
-          TAP(2);
-#endif
-#if CB > 3
-          TAP(3);
-#endif
-#if CB > 4
-          TAP(4);
-#endif
-#if CB > 5
-          TAP(5);
-#endif
-#if CB > 6
-          TAP(6);
-#endif
-#if CB > 7
-          TAP(7);
-#endif
-#if CB > 8
-          TAP(8);
-#endif
-#if CB > 9
-          TAP(9);
-#endif
-#if CB > 10
-          TAP(10);
-#endif
-#if CB > 11
-          TAP(11);
-#endif
-#if CB > 12
-          TAP(12);
-#endif
-#if CB > 13
-          TAP(13);
-#endif
-#if CB > 14
-          TAP(14);
-#endif
-#if CB > 15
-          TAP(15);
-#endif
+          FOR_EACH_CB(TAP)
         }
         p += span;
         w += KW * CB;

@@ -88,52 +88,7 @@ __kernel void conv_gemm(__global const float *restrict in, ulong in_offset,
       for (int c = 0; c < count; c++) {
         const float16 x = vload16(c, stage);
         __global const float *wv = w;
-        TAP(0);
-#if CB > 1
-        TAP(1);
-#endif
-#if CB > 2
-        TAP(2);
-#endif
-#if CB > 3
-        TAP(3);
-#endif
-#if CB > 4
-        TAP(4);
-#endif
-#if CB > 5
-        TAP(5);
-#endif
-#if CB > 6
-        TAP(6);
-#endif
-#if CB > 7
-        TAP(7);
-#endif
-#if CB > 8
-        TAP(8);
-#endif
-#if CB > 9
-        TAP(9);
-#endif
-#if CB > 10
-        TAP(10);
-#endif
-#if CB > 11
-        TAP(11);
-#endif
-#if CB > 12
-        TAP(12);
-#endif
-#if CB > 13
-        TAP(13);
-#endif
-#if CB > 14
-        TAP(14);
-#endif
-#if CB > 15
-        TAP(15);
-#endif
+        FOR_EACH_CB(TAP)
         w += CB;
       }
     }
