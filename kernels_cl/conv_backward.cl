@@ -425,6 +425,171 @@ __kernel void conv_bw_weight_tiled(__global const float *restrict grad_out, ulon
   FOR_COLUMNS(COLUMN_STORE)
 }
 
+/* grad_output as rows of channels for conv_bw_weight_outer: gt (groups, N * plane, kp) with
+ * gt[g, n * plane + p, k] = grad_out[n, g * group_out + k, p], zero for k >= group_out (kp is
+ * group_out rounded up to the outer kernel's block of channels, a multiple of 16). One block of
+ * TRANSPOSE_POSITIONS positions of one (n, g) per work-item (a block of 16 positions per
+ * work-item took 1.1 ms on 64 x 128 x 128, mostly work-group overhead). Per 16 channels x 16
+ * positions: 16 vector loads, a transpose in registers (four butterfly stages of swizzles), 16
+ * vector stores; 16 scalar stores per vector instead took 0.38 ms there. */
+#define TRANSPOSE_POSITIONS 256
+
+/* Transposes the 16 x 16 floats of r[0..15] in place: four butterfly stages; in stage `step`
+ * the lanes j & step of row i (i & step == 0) swap with the lanes j - step of row i + step. */
+inline void conv_bw_transpose16(float16 *r) {
+#pragma unroll
+  for (int i = 0; i < 8; i++) {
+    const float16 a = r[i], b = r[i + 8];
+    r[i] = (float16)(a.lo, b.lo);
+    r[i + 8] = (float16)(a.hi, b.hi);
+  }
+#pragma unroll
+  for (int i = 0; i < 16; i++) {
+    if ((i & 4) == 0) {
+      const float16 a = r[i], b = r[i + 4];
+      r[i] = (float16)(a.s0123, b.s0123, a.s89ab, b.s89ab);
+      r[i + 4] = (float16)(a.s4567, b.s4567, a.scdef, b.scdef);
+    }
+  }
+#pragma unroll
+  for (int i = 0; i < 16; i++) {
+    if ((i & 2) == 0) {
+      const float16 a = r[i], b = r[i + 2];
+      r[i] = (float16)(a.s01, b.s01, a.s45, b.s45, a.s89, b.s89, a.scd, b.scd);
+      r[i + 2] = (float16)(a.s23, b.s23, a.s67, b.s67, a.sab, b.sab, a.sef, b.sef);
+    }
+  }
+#pragma unroll
+  for (int i = 0; i < 16; i += 2) {
+    const float16 a = r[i], b = r[i + 1];
+    r[i] = (float16)(a.s0, b.s0, a.s2, b.s2, a.s4, b.s4, a.s6, b.s6, a.s8, b.s8, a.sa, b.sa, a.sc,
+                     b.sc, a.se, b.se);
+    r[i + 1] = (float16)(a.s1, b.s1, a.s3, b.s3, a.s5, b.s5, a.s7, b.s7, a.s9, b.s9, a.sb, b.sb,
+                         a.sd, b.sd, a.sf, b.sf);
+  }
+}
+
+__kernel void conv_bw_grad_transpose(__global const float *restrict grad_out, ulong grad_out_offset,
+                                     __global float *restrict gt, ulong gt_offset, ulong batch,
+                                     int groups, int group_out, int kp, ulong plane) {
+  const ulong first = get_global_id(0) * TRANSPOSE_POSITIONS;
+  if (first >= plane)
+    return;
+  const ulong end = min(first + TRANSPOSE_POSITIONS, plane);
+  const ulong n = get_global_id(1) / (ulong)groups;
+  const int g = (int)(get_global_id(1) % (ulong)groups);
+  __global const float *src =
+      grad_out + grad_out_offset + ((n * (ulong)groups + (ulong)g) * (ulong)group_out) * plane;
+  __global float *dst = gt + gt_offset + ((ulong)g * batch * plane + n * plane) * (ulong)kp;
+  for (ulong p = first; p < end; p += 16) {
+    const int lanes = (int)min((ulong)16, end - p);
+    for (int k0 = 0; k0 < kp; k0 += 16) {
+      __global float *d = dst + p * (ulong)kp + (ulong)k0;
+      if (lanes < 16) {
+        for (int l = 0; l < lanes; l++)
+          for (int k = k0; k < k0 + 16; k++)
+            d[(ulong)l * (ulong)kp + (ulong)(k - k0)] =
+                k < group_out ? src[(ulong)k * plane + p + (ulong)l] : 0.0f;
+        continue;
+      }
+      float16 r[16];
+#pragma unroll
+      for (int i = 0; i < 16; i++)
+        r[i] = k0 + i < group_out ? vload16(0, src + (ulong)(k0 + i) * plane + p) : 0.0f;
+      conv_bw_transpose16(r);
+#pragma unroll
+      for (int i = 0; i < 16; i++)
+        vstore16(r[i], 0, d + (ulong)i * (ulong)kp);
+    }
+  }
+}
+
+/* grad_weight as outer products: one work-item (a work-group of one) computes 64 output channels
+ * (4 float16 vectors along the output channels) x 6 weight columns ((input channel, tap) pairs)
+ * over a chunk of chunk_rows rows of output positions. Per output position it loads the 64
+ * gradients of its channels (one row of gt, conv_bw_grad_transpose) and multiplies them by the
+ * 6 inputs its columns read, each broadcast from one float: 24 fused multiply-adds per 4 vector
+ * loads and 6 scalar loads, and no horizontal sums. The inputs are read at any stride and
+ * offset, so `staged` is conv_bw_stage's copy without phase split (pitch: its row length), or
+ * the input itself where nothing pads or upsamples it. Each accumulator lane sums its chunk's
+ * positions in order; the chunks go to dst + gid 2 * dst_chunk_stride (grad_weight itself for
+ * one chunk; else conv_bw_weight_sum adds them in order). gid 0: column block; gid 1: group *
+ * k_blocks + block of 64 channels; gid 2: chunk. */
+#define FOR_OUTER_COLUMNS(M) M(0) M(1) M(2) M(3) M(4) M(5)
+#define OUTER_ACC_DECL(j) float16 o0##j = 0.0f, o1##j = 0.0f, o2##j = 0.0f, o3##j = 0.0f;
+
+#define OUTER_SETUP(j)                                                                \
+  const int ot##j = min(col0 + j, columns - 1) % taps;                                \
+  const ulong otap##j =                                                               \
+      (ulong)(g * group_in + min(col0 + j, columns - 1) / taps) * staged_plane +      \
+      ((ulong)(ot##j / (kh * kw) * dd) * (ulong)ph + (ulong)(ot##j / kw % kh * dh)) * \
+          (ulong)pitch +                                                              \
+      (ulong)(ot##j % kw * dw);                                                       \
+  OUTER_ACC_DECL(j)
+
+#define OUTER_STEP(j)                         \
+  {                                           \
+    const float16 xv = (float16)(x[otap##j]); \
+    o0##j = fma(xv, g0, o0##j);               \
+    o1##j = fma(xv, g1, o1##j);               \
+    o2##j = fma(xv, g2, o2##j);               \
+    o3##j = fma(xv, g3, o3##j);               \
+  }
+
+/* The 16 channels of one accumulator into column `col` of grad_weight (those below group_out). */
+inline void conv_bw_outer_store(float16 acc, __global float *dst, int k, int group_out,
+                                int columns) {
+  float v[16];
+  vstore16(acc, 0, v);
+  for (int l = 0; l < 16 && k + l < group_out; l++)
+    dst[(ulong)l * (ulong)columns] = v[l];
+}
+
+#define OUTER_STORE(j)                                                                          \
+  if (col0 + j < columns) {                                                                     \
+    __global float *gw = dst + dst_offset + get_global_id(2) * dst_chunk_stride +               \
+                         (ulong)(g * group_out + k_first) * (ulong)columns + (ulong)(col0 + j); \
+    conv_bw_outer_store(o0##j, gw, k_first, group_out, columns);                                \
+    conv_bw_outer_store(o1##j, gw + 16 * (ulong)columns, k_first + 16, group_out, columns);     \
+    conv_bw_outer_store(o2##j, gw + 32 * (ulong)columns, k_first + 32, group_out, columns);     \
+    conv_bw_outer_store(o3##j, gw + 48 * (ulong)columns, k_first + 48, group_out, columns);     \
+  }
+
+__kernel void conv_bw_weight_outer(__global const float *restrict gt, ulong gt_offset,
+                                   __global const float *restrict staged, ulong staged_offset,
+                                   __global float *restrict dst, ulong dst_offset,
+                                   ulong dst_chunk_stride, ulong chunk_rows, ulong batch,
+                                   int channels, int out_channels, int groups, int pd, int ph,
+                                   int pitch, int kp, int out_d, int out_h, int out_w, int kd,
+                                   int kh, int kw, int sd, int sh, int sw, int dd, int dh, int dw) {
+  const int group_in = channels / groups, group_out = out_channels / groups;
+  const int taps = kd * kh * kw, columns = group_in * taps;
+  const int k_blocks = kp / 64;
+  const int col0 = (int)get_global_id(0) * 6;
+  const int g = (int)get_global_id(1) / k_blocks;
+  const int k_first = (int)get_global_id(1) % k_blocks * 64; /* within the group */
+  const ulong staged_plane = (ulong)pd * (ulong)ph * (ulong)pitch;
+  const ulong out_plane = (ulong)out_d * (ulong)out_h * (ulong)out_w;
+  FOR_OUTER_COLUMNS(OUTER_SETUP)
+  const ulong row_end = min((get_global_id(2) + 1) * chunk_rows, batch * (ulong)(out_d * out_h));
+  for (ulong r = get_global_id(2) * chunk_rows; r < row_end; r++) {
+    const int oh = (int)(r % (ulong)out_h), od = (int)(r / (ulong)out_h % (ulong)out_d);
+    const ulong n = r / (ulong)out_h / (ulong)out_d;
+    __global const float *grads = gt + gt_offset +
+                                  ((ulong)g * batch * out_plane + r * (ulong)out_w) * (ulong)kp +
+                                  (ulong)k_first;
+    /* The staged row at this output row's window origin (tap 0 of channel 0). */
+    __global const float *x = staged + staged_offset + n * (ulong)channels * staged_plane +
+                              ((ulong)(od * sd) * (ulong)ph + (ulong)(oh * sh)) * (ulong)pitch;
+    for (int ow = 0; ow < out_w; ow++, x += sw, grads += kp) {
+      const float16 g0 = vload16(0, grads), g1 = vload16(1, grads), g2 = vload16(2, grads),
+                    g3 = vload16(3, grads);
+      FOR_OUTER_COLUMNS(OUTER_STEP)
+    }
+  }
+  FOR_OUTER_COLUMNS(OUTER_STORE)
+}
+
 /* The weights of grad_input as a forward convolution (stride 1): per group, input and output
  * channels swapped and the taps reversed. flipped (C, K/groups, taps) from weight (K, C/groups,
  * taps); one row of taps (c, k) per work-item. */

@@ -104,3 +104,13 @@ if(TARGET test_conv_backward)
     FAIL_REGULAR_EXPRESSION "Invalid (read|write)|Uninitiali[sz]ed|[Dd]ata race|OCLGRIND FATAL"
     TIMEOUT 900)
 endif()
+# The outer-product grad_weight (conv_bw_grad_transpose, conv_bw_weight_outer), forced on the random
+# configurations and on its default layers (many channels per group): bounds and races.
+if(TARGET test_conv_backward)
+  add_test(NAME oclgrind_test_conv_backward_outer COMMAND test_conv_backward --jobs 2
+    --filter "conv_backward_outer/*")
+  set_tests_properties(oclgrind_test_conv_backward_outer PROPERTIES
+    ENVIRONMENT "OCL_ICD_VENDORS=${OCLNN_OCLGRIND_VENDORS};OCLNN_DEVICE=oclgrind;OCLNN_TEST_KEEP_CONTEXT=1;OCLNN_CACHE_DIR=${CMAKE_BINARY_DIR}/test-program-cache-oclgrind;OCLGRIND_UNINITIALIZED=0;OCLGRIND_DATA_RACES=1;OCLNN_TEST_DATA=${CMAKE_CURRENT_SOURCE_DIR}/data"
+    FAIL_REGULAR_EXPRESSION "Invalid (read|write)|Uninitiali[sz]ed|[Dd]ata race|OCLGRIND FATAL"
+    TIMEOUT 900)
+endif()

@@ -527,6 +527,61 @@ Test(conv_backward_in_place, random_configurations) {
   random_sweep(0x853c49e6748fea9bULL, false, 40);
 }
 
+/* The outer-product grad_weight (conv_bw_grad_transpose, conv_bw_weight_outer) forced on the
+ * random configurations: few output channels, so blocks of 64 channels mostly zero-padded, every
+ * padding mode, stride, dilation, upsampling, groups and 1d/2d/3d, the input in place where
+ * nothing pads or upsamples it (any stride). */
+Test(conv_backward_outer, random_configurations) {
+  setenv("OCLNN_CONV_BACKWARD_WEIGHT", "outer", 1);
+  random_sweep(0x510e527fade682d1ULL, false, 100);
+  random_sweep(0x9b05688c2b3e6c1fULL, true, 30);
+}
+
+/* Layers the outer kernel takes by default (at least 48 output channels per group): a block of
+ * 64 channels with a tail, two blocks, groups, padding modes, strides, dilation, upsampling, an
+ * unpadded strided 1d layer read in place, several chunks of positions, an empty batch. */
+Test(conv_backward_outer, wide_layers) {
+  oclnn_context *ctx = test_context();
+  uint64_t seed = 101;
+  oclnn_conv_desc d = oclnn_conv_desc_default(2, 5, 70, 3); /* 64 + 6 channels: two blocks */
+  d.padding[0] = d.padding[1] = 1;
+  d.stride[1] = 2;
+  const int64_t s1[4] = {2, 5, 6, 9};
+  check_case(ctx, &d, 4, s1, seed++, 7);
+  check_case(ctx, &d, 4, s1, seed++, 2);
+  d = oclnn_conv_desc_default(2, 6, 128, 3); /* groups of 64 */
+  d.groups = 2;
+  d.kernel_size[0] = 2;
+  d.dilation[0] = 2;
+  d.padding[0] = d.padding[1] = 1;
+  d.padding_mode = OCLNN_CONV_REFLECT;
+  const int64_t s2[3] = {6, 7, 8}; /* unbatched */
+  check_case(ctx, &d, 3, s2, seed++, 7);
+  d = oclnn_conv_desc_default(1, 3, 64, 1); /* in place, stride 3 */
+  d.stride[0] = 3;
+  d.padding_type = OCLNN_CONV_PADDING_VALID;
+  const int64_t s3[3] = {3, 3, 20};
+  check_case(ctx, &d, 3, s3, seed++, 6);
+  check_case(ctx, &d, 3, s3, seed++, 3);
+  d = oclnn_conv_desc_default(3, 2, 50, 2);
+  d.padding[0] = d.padding[1] = d.padding[2] = 1;
+  d.padding_mode = OCLNN_CONV_CIRCULAR;
+  const int64_t s4[5] = {1, 2, 3, 4, 5};
+  check_case(ctx, &d, 5, s4, seed++, 7);
+  d = oclnn_conv_desc_default(2, 3, 48, 3);
+  d.input_upsample[0] = 2;
+  d.padding[0] = 2;
+  d.padding_mode = OCLNN_CONV_REPLICATE;
+  const int64_t s5[4] = {2, 3, 4, 5};
+  check_case(ctx, &d, 4, s5, seed++, 7);
+  d = oclnn_conv_desc_default(2, 2, 64, 3); /* 4900 positions: two chunks */
+  d.padding[0] = d.padding[1] = 1;
+  const int64_t s6[4] = {1, 2, 70, 70};
+  check_case(ctx, &d, 4, s6, seed++, 6);
+  const int64_t s7[4] = {0, 2, 5, 5}; /* empty batch: zeros */
+  check_case(ctx, &d, 4, s7, seed++, 6);
+}
+
 /* ------------------------------------------------------------------------------------------ */
 /* torch.autograd cases                                                                       */
 /* ------------------------------------------------------------------------------------------ */

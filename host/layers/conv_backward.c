@@ -32,12 +32,23 @@ enum {
   KERNEL_STAGE = 8,
   KERNEL_PHASE_WEIGHTS = 9,
   KERNEL_PHASE_INTERLEAVE = 10,
-  KERNELS = 11
+  KERNEL_GRAD_TRANSPOSE = 11,
+  KERNEL_WEIGHT_OUTER = 12,
+  KERNELS = 13
 };
-static const char *const KERNEL_NAMES[KERNELS] = {
-    "conv_bw_input", "conv_bw_weight",        "conv_bw_weight_tiled",    "conv_bw_bias",
-    "conv_bw_flip",  "conv_bw_transpose",     "conv_bw_col2im",          "conv_bw_weight_sum",
-    "conv_bw_stage", "conv_bw_phase_weights", "conv_bw_phase_interleave"};
+static const char *const KERNEL_NAMES[KERNELS] = {"conv_bw_input",
+                                                  "conv_bw_weight",
+                                                  "conv_bw_weight_tiled",
+                                                  "conv_bw_bias",
+                                                  "conv_bw_flip",
+                                                  "conv_bw_transpose",
+                                                  "conv_bw_col2im",
+                                                  "conv_bw_weight_sum",
+                                                  "conv_bw_stage",
+                                                  "conv_bw_phase_weights",
+                                                  "conv_bw_phase_interleave",
+                                                  "conv_bw_grad_transpose",
+                                                  "conv_bw_weight_outer"};
 /* conv_bw_weight_tiled's block: output channels x weight columns per work-item (the default
  * build, and the narrow one). */
 #define WEIGHT_KB 4
@@ -49,6 +60,16 @@ static const char *const KERNEL_NAMES[KERNELS] = {
  * work-item to amortise its setup and its 24 horizontal sums (4096 ran the kernel 10-20 % faster
  * than 1024 on the 128to128 k3, conv1d and 64to64 k3 cases, two interleaved runs, load 3). */
 #define WEIGHT_CHUNK_POSITIONS 4096
+/* conv_bw_weight_outer's block: output channels (4 float16 vectors) x weight columns per
+ * work-item; it runs by default where a group has at least OUTER_MIN_GROUP_OUT output channels
+ * (the channels of a block past group_out are computed on zeros and dropped). */
+#define OUTER_KB 64
+#define OUTER_CB 6
+#define OUTER_MIN_GROUP_OUT 48
+/* Output positions per work-item of conv_bw_grad_transpose (its TRANSPOSE_POSITIONS). */
+#define TRANSPOSE_POSITIONS 256
+/* Output positions per chunk of the outer kernel (rounded to whole rows). */
+#define OUTER_CHUNK_POSITIONS 4096
 /* Rows per work-group of conv_bw_stage. */
 #define STAGE_ROWS 16
 
@@ -690,8 +711,211 @@ static oclnn_status run_grad_input(oclnn_conv *conv, const char *fn, const backw
   return launch(conv, fn, k, total);
 }
 
-/* grad_weight: the tiled kernel on the staged input where rows are wide enough, else one weight
- * element per work-item. */
+/* Enqueues conv_bw_stage: the input upsampled and padded (`padded` per dim) into `scratch` from
+ * float 0, each row split into `phases` phases of `phase` positions (1 and the padded W: plain
+ * rows). */
+static oclnn_status stage_input(oclnn_conv *conv, const char *fn, const backward_call *call,
+                                cl_mem scratch, const cl_int *padded, cl_int phases, cl_int phase) {
+  cl_kernel k = conv->backward_kernel[KERNEL_STAGE];
+  const cl_ulong in_offset = call->input->offset;
+  const cl_int mode = (cl_int)conv->desc.padding_mode;
+  cl_int err = CL_SUCCESS;
+  cl_uint arg = 0;
+  OCLNN__CONV_ARG(k, arg, err, call->input->buffer);
+  OCLNN__CONV_ARG(k, arg, err, in_offset);
+  OCLNN__CONV_ARG(k, arg, err, scratch);
+  for (int i = 0; i < 3; i++)
+    OCLNN__CONV_ARG(k, arg, err, call->in[i]);
+  for (int i = 0; i < 3; i++)
+    OCLNN__CONV_ARG(k, arg, err, padded[i]);
+  for (int i = 0; i < 3; i++)
+    OCLNN__CONV_ARG(k, arg, err, conv->pad_before[i]);
+  OCLNN__CONV_ARG(k, arg, err, mode);
+  for (int i = 0; i < 3; i++)
+    OCLNN__CONV_ARG(k, arg, err, conv->upsample[i]);
+  OCLNN__CONV_ARG(k, arg, err, phases);
+  OCLNN__CONV_ARG(k, arg, err, phase);
+  if (err != CL_SUCCESS)
+    return oclnn__fail_cl(conv->ctx, fn, "clSetKernelArg (conv_bw_stage)", err);
+  const size_t stage_global[2] = {
+      oclnn__conv_round_up((size_t)padded[0] * (size_t)padded[1], STAGE_ROWS),
+      (size_t)((cl_ulong)call->batch * (cl_ulong)conv->channels_in)};
+  const size_t stage_local[2] = {STAGE_ROWS, 1};
+  return oclnn__enqueue(conv->ctx, fn, conv->backward_program, k, 2, stage_global, stage_local);
+}
+
+/* Rows of output positions per chunk of a grad_weight kernel: about `positions` positions,
+ * grown until the chunks' partial sums (`total` floats each) fit BUFFER_MAX_FLOATS. */
+static cl_ulong weight_chunk_rows(const backward_call *call, cl_ulong total, cl_ulong positions) {
+  const cl_ulong rows = (cl_ulong)call->batch * (cl_ulong)call->out[0] * (cl_ulong)call->out[1];
+  cl_ulong chunk_rows = (positions + (cl_ulong)call->out[2] - 1) / (cl_ulong)call->out[2];
+  const cl_ulong max_chunks = total < BUFFER_MAX_FLOATS ? BUFFER_MAX_FLOATS / total : 1;
+  if (rows > max_chunks * chunk_rows)
+    chunk_rows = (rows + max_chunks - 1) / max_chunks;
+  return chunk_rows;
+}
+
+/* Enqueues conv_bw_weight_sum: grad_weight (`total` floats) as the sum of `chunks` partial sums
+ * at `partial_offset` in `scratch`, in chunk order. */
+static oclnn_status sum_chunks(oclnn_conv *conv, const char *fn, const backward_call *call,
+                               cl_mem scratch, cl_ulong partial_offset, cl_ulong total,
+                               cl_ulong chunks) {
+  cl_kernel k = conv->backward_kernel[KERNEL_WEIGHT_SUM];
+  const cl_ulong gw_offset = call->grad_weight->offset;
+  cl_int err = CL_SUCCESS;
+  cl_uint arg = 0;
+  OCLNN__CONV_ARG(k, arg, err, scratch);
+  OCLNN__CONV_ARG(k, arg, err, partial_offset);
+  OCLNN__CONV_ARG(k, arg, err, call->grad_weight->buffer);
+  OCLNN__CONV_ARG(k, arg, err, gw_offset);
+  OCLNN__CONV_ARG(k, arg, err, total);
+  OCLNN__CONV_ARG(k, arg, err, chunks);
+  if (err != CL_SUCCESS)
+    return oclnn__fail_cl(conv->ctx, fn, "clSetKernelArg (conv_bw_weight_sum)", err);
+  return launch(conv, fn, k, total);
+}
+
+/* Whether the input needs no staged copy for a kernel that reads it at any stride (no padding,
+ * no upsampling). */
+static bool input_unpadded(const oclnn_conv *conv) {
+  bool plain = true;
+  for (int i = 0; i < 3; i++)
+    plain = plain && conv->pad_before[i] == 0 && conv->pad_after[i] == 0 && conv->upsample[i] == 1;
+  return plain;
+}
+
+/* Floats of conv_bw_grad_transpose's rows (groups * N * output positions * the group's output
+ * channels rounded up to OUTER_KB), capped. */
+static cl_ulong outer_grad_floats(const oclnn_conv *conv, const backward_call *call) {
+  const cl_ulong kp = ((cl_ulong)conv->group_out + OUTER_KB - 1) / OUTER_KB * OUTER_KB;
+  const cl_ulong factors[4] = {(cl_ulong)conv->groups, (cl_ulong)call->batch, product3(call->out),
+                               kp};
+  return capped_product(factors, 4);
+}
+
+/* Floats of the plain staged input (no phase split) of the outer kernel, capped. */
+static cl_ulong outer_staged_floats(const oclnn_conv *conv, const backward_call *call) {
+  cl_ulong factors[5] = {(cl_ulong)call->batch, (cl_ulong)conv->channels_in};
+  for (int i = 0; i < 3; i++)
+    factors[2 + i] = (cl_ulong)call->in[i] * (cl_ulong)conv->upsample[i] +
+                     (cl_ulong)conv->pad_before[i] + (cl_ulong)conv->pad_after[i];
+  return input_unpadded(conv) ? 0 : capped_product(factors, 5);
+}
+
+/* grad_weight on conv_bw_weight_outer: grad_output transposed to rows of channels, the input
+ * staged without phase split unless it is unpadded (then read in place), then the chunks' sums. */
+static oclnn_status run_grad_weight_outer(oclnn_conv *conv, const char *fn,
+                                          const backward_call *call, cl_ulong total) {
+  oclnn_context *ctx = conv->ctx;
+  const cl_ulong batch = (cl_ulong)call->batch, plane = product3(call->out);
+  const cl_int kp = (conv->group_out + OUTER_KB - 1) / OUTER_KB * OUTER_KB;
+  const bool in_place = input_unpadded(conv);
+  cl_int padded[3];
+  for (int i = 0; i < 3; i++)
+    padded[i] = in_place
+                    ? call->in[i]
+                    : call->in[i] * conv->upsample[i] + conv->pad_before[i] + conv->pad_after[i];
+  const cl_ulong staged = outer_staged_floats(conv, call), grads = outer_grad_floats(conv, call);
+  const cl_ulong rows = batch * (cl_ulong)call->out[0] * (cl_ulong)call->out[1];
+  const cl_ulong chunk_rows = weight_chunk_rows(call, total, OUTER_CHUNK_POSITIONS);
+  const cl_ulong chunks = rows ? (rows + chunk_rows - 1) / chunk_rows : 1;
+  const cl_ulong partial = chunks > 1 ? chunks * total : 0;
+  /* Scratch: the staged input (none in place), the transposed gradients, the partial sums (a
+   * float of slack so that an empty batch still gets a buffer). */
+  const cl_ulong grads_offset = staged, partial_offset = staged + grads;
+  cl_mem scratch = NULL;
+  oclnn_status status =
+      oclnn__scratch(ctx, fn, (size_t)(partial_offset + partial + 1) * sizeof(float), &scratch);
+  if (status == OCLNN_SUCCESS && !in_place && staged > 0)
+    status = stage_input(conv, fn, call, scratch, padded, 1, padded[2]);
+  if (status != OCLNN_SUCCESS)
+    return status;
+  cl_kernel k = conv->backward_kernel[KERNEL_GRAD_TRANSPOSE];
+  cl_int err = CL_SUCCESS;
+  cl_uint arg = 0;
+  if (grads > 0) {
+    const cl_ulong go_offset = call->grad_output->offset;
+    OCLNN__CONV_ARG(k, arg, err, call->grad_output->buffer);
+    OCLNN__CONV_ARG(k, arg, err, go_offset);
+    OCLNN__CONV_ARG(k, arg, err, scratch);
+    OCLNN__CONV_ARG(k, arg, err, grads_offset);
+    OCLNN__CONV_ARG(k, arg, err, batch);
+    OCLNN__CONV_ARG(k, arg, err, conv->groups);
+    OCLNN__CONV_ARG(k, arg, err, conv->group_out);
+    OCLNN__CONV_ARG(k, arg, err, kp);
+    OCLNN__CONV_ARG(k, arg, err, plane);
+    if (err != CL_SUCCESS)
+      return oclnn__fail_cl(ctx, fn, "clSetKernelArg (conv_bw_grad_transpose)", err);
+    const size_t global[2] = {(size_t)((plane + TRANSPOSE_POSITIONS - 1) / TRANSPOSE_POSITIONS),
+                              (size_t)(batch * (cl_ulong)conv->groups)};
+    const size_t local[2] = {1, 1};
+    status = oclnn__enqueue(ctx, fn, conv->backward_program, k, 2, global, local);
+    if (status != OCLNN_SUCCESS)
+      return status;
+  }
+  k = conv->backward_kernel[KERNEL_WEIGHT_OUTER];
+  const cl_mem dst = partial ? scratch : call->grad_weight->buffer;
+  const cl_ulong dst_offset = partial ? partial_offset : call->grad_weight->offset,
+                 dst_stride = partial ? total : 0;
+  const cl_mem source = in_place ? call->input->buffer : scratch;
+  const cl_ulong source_offset = in_place ? call->input->offset : 0;
+  arg = 0;
+  OCLNN__CONV_ARG(k, arg, err, scratch);
+  OCLNN__CONV_ARG(k, arg, err, grads_offset);
+  OCLNN__CONV_ARG(k, arg, err, source);
+  OCLNN__CONV_ARG(k, arg, err, source_offset);
+  OCLNN__CONV_ARG(k, arg, err, dst);
+  OCLNN__CONV_ARG(k, arg, err, dst_offset);
+  OCLNN__CONV_ARG(k, arg, err, dst_stride);
+  OCLNN__CONV_ARG(k, arg, err, chunk_rows);
+  OCLNN__CONV_ARG(k, arg, err, batch);
+  OCLNN__CONV_ARG(k, arg, err, conv->channels_in);
+  OCLNN__CONV_ARG(k, arg, err, conv->channels_out);
+  OCLNN__CONV_ARG(k, arg, err, conv->groups);
+  for (int i = 0; i < 3; i++)
+    OCLNN__CONV_ARG(k, arg, err, padded[i]);
+  OCLNN__CONV_ARG(k, arg, err, kp);
+  for (int i = 0; i < 3; i++)
+    OCLNN__CONV_ARG(k, arg, err, call->out[i]);
+  const int *params[] = {conv->kernel, conv->stride, conv->dilation, NULL};
+  for (int p = 0; params[p]; p++)
+    for (int i = 0; i < 3; i++)
+      OCLNN__CONV_ARG(k, arg, err, params[p][i]);
+  if (err != CL_SUCCESS)
+    return oclnn__fail_cl(ctx, fn, "clSetKernelArg (conv_bw_weight_outer)", err);
+  const size_t columns = (size_t)conv->group_in * (size_t)product3(conv->kernel);
+  const size_t global[3] = {(columns + OUTER_CB - 1) / OUTER_CB,
+                            (size_t)conv->groups * (size_t)(kp / OUTER_KB), (size_t)chunks};
+  const size_t local[3] = {1, 1, 1};
+  status = oclnn__enqueue(ctx, fn, conv->backward_program, k, 3, global, local);
+  if (status != OCLNN_SUCCESS || !partial)
+    return status;
+  return sum_chunks(conv, fn, call, scratch, partial_offset, total, chunks);
+}
+
+/* How grad_weight is computed (OCLNN_CONV_BACKWARD_WEIGHT=outer, tiled or element forces one
+ * where it can run, for tests and measurements). */
+typedef enum weight_path { WEIGHT_ELEMENT, WEIGHT_TILED, WEIGHT_OUTER } weight_path;
+
+static weight_path choose_weight_path(const oclnn_conv *conv, const backward_call *call) {
+  const bool tiled =
+      call->out[2] >= WEIGHT_TILED_MIN_WIDTH && padded_floats(conv, call) <= BUFFER_MAX_FLOATS;
+  const bool outer = outer_staged_floats(conv, call) <= BUFFER_MAX_FLOATS &&
+                     outer_grad_floats(conv, call) <= BUFFER_MAX_FLOATS;
+  const char *env = getenv("OCLNN_CONV_BACKWARD_WEIGHT");
+  if (env && strcmp(env, "element") == 0)
+    return WEIGHT_ELEMENT;
+  if (env && strcmp(env, "tiled") == 0 && tiled)
+    return WEIGHT_TILED;
+  if (env && strcmp(env, "outer") == 0 && outer)
+    return WEIGHT_OUTER;
+  if (outer && conv->group_out >= OUTER_MIN_GROUP_OUT)
+    return WEIGHT_OUTER;
+  return tiled ? WEIGHT_TILED : WEIGHT_ELEMENT;
+}
+
+/* grad_weight: the outer-product kernel where groups have many output channels, else the tiled
+ * kernel on the staged input where rows are wide enough, else one weight element per work-item. */
 static oclnn_status run_grad_weight(oclnn_conv *conv, const char *fn, const backward_call *call) {
   oclnn_context *ctx = conv->ctx;
   const cl_ulong total =
@@ -702,7 +926,10 @@ static oclnn_status run_grad_weight(oclnn_conv *conv, const char *fn, const back
   cl_int err = CL_SUCCESS;
   cl_uint arg = 0;
   const cl_ulong staged = padded_floats(conv, call);
-  if (call->out[2] < WEIGHT_TILED_MIN_WIDTH || staged > BUFFER_MAX_FLOATS) {
+  const weight_path path = choose_weight_path(conv, call);
+  if (path == WEIGHT_OUTER)
+    return run_grad_weight_outer(conv, fn, call, total);
+  if (path == WEIGHT_ELEMENT) {
     cl_kernel k = conv->backward_kernel[KERNEL_WEIGHT];
     OCLNN__CONV_ARG(k, arg, err, call->grad_output->buffer);
     OCLNN__CONV_ARG(k, arg, err, go_offset);
@@ -741,11 +968,7 @@ static oclnn_status run_grad_weight(oclnn_conv *conv, const char *fn, const back
   const cl_int phase = (padded[2] + conv->stride[2] - 1) / conv->stride[2];
   const cl_ulong slack = 16;
   const cl_ulong rows = batch * (cl_ulong)call->out[0] * (cl_ulong)call->out[1];
-  cl_ulong chunk_rows =
-      ((cl_ulong)WEIGHT_CHUNK_POSITIONS + (cl_ulong)call->out[2] - 1) / (cl_ulong)call->out[2];
-  const cl_ulong max_chunks = total < BUFFER_MAX_FLOATS ? BUFFER_MAX_FLOATS / total : 1;
-  if (rows > max_chunks * chunk_rows)
-    chunk_rows = (rows + max_chunks - 1) / max_chunks;
+  const cl_ulong chunk_rows = weight_chunk_rows(call, total, WEIGHT_CHUNK_POSITIONS);
   const cl_ulong chunks = rows ? (rows + chunk_rows - 1) / chunk_rows : 1;
   const cl_ulong partial = chunks > 1 ? chunks * total : 0;
   /* The input is its own staged copy where nothing pads, upsamples or phase-splits it; with rows
@@ -762,38 +985,16 @@ static oclnn_status run_grad_weight(oclnn_conv *conv, const char *fn, const back
     status = oclnn__scratch(ctx, fn, (size_t)(staged_floats + partial) * sizeof(float), &scratch);
   if (status != OCLNN_SUCCESS)
     return status;
-  cl_kernel k = conv->backward_kernel[KERNEL_STAGE];
   /* (An empty batch stages nothing; the tiled kernel then writes zeros.) */
-  if (!in_place && staged > 0) {
-    OCLNN__CONV_ARG(k, arg, err, call->input->buffer);
-    OCLNN__CONV_ARG(k, arg, err, in_offset);
-    OCLNN__CONV_ARG(k, arg, err, scratch);
-    for (int i = 0; i < 3; i++)
-      OCLNN__CONV_ARG(k, arg, err, call->in[i]);
-    for (int i = 0; i < 3; i++)
-      OCLNN__CONV_ARG(k, arg, err, padded[i]);
-    for (int i = 0; i < 3; i++)
-      OCLNN__CONV_ARG(k, arg, err, conv->pad_before[i]);
-    OCLNN__CONV_ARG(k, arg, err, mode);
-    for (int i = 0; i < 3; i++)
-      OCLNN__CONV_ARG(k, arg, err, conv->upsample[i]);
-    OCLNN__CONV_ARG(k, arg, err, conv->stride[2]);
-    OCLNN__CONV_ARG(k, arg, err, phase);
-    if (err != CL_SUCCESS)
-      return oclnn__fail_cl(ctx, fn, "clSetKernelArg (conv_bw_stage)", err);
-    const size_t stage_global[2] = {
-        oclnn__conv_round_up((size_t)padded[0] * (size_t)padded[1], STAGE_ROWS),
-        (size_t)(batch * (cl_ulong)conv->channels_in)};
-    const size_t stage_local[2] = {STAGE_ROWS, 1};
-    status = oclnn__enqueue(ctx, fn, conv->backward_program, k, 2, stage_global, stage_local);
-    if (status != OCLNN_SUCCESS)
-      return status;
-  }
+  if (!in_place && staged > 0)
+    status = stage_input(conv, fn, call, scratch, padded, conv->stride[2], phase);
+  if (status != OCLNN_SUCCESS)
+    return status;
 
   /* One output channel per group: the narrow build (its program at the first such call). */
   const bool narrow = conv->group_out == 1;
   oclnn__program *program = conv->backward_program;
-  k = conv->backward_kernel[KERNEL_WEIGHT_TILED];
+  cl_kernel k = conv->backward_kernel[KERNEL_WEIGHT_TILED];
   if (narrow) {
     if (!conv->backward_tiled_narrow) {
       status = oclnn__program_get(ctx, fn, BACKWARD_FILE, BACKWARD_NARROW_OPTIONS,
@@ -846,18 +1047,7 @@ static oclnn_status run_grad_weight(oclnn_conv *conv, const char *fn, const back
   status = oclnn__enqueue(ctx, fn, program, k, 3, global, local);
   if (status != OCLNN_SUCCESS || !partial)
     return status;
-  k = conv->backward_kernel[KERNEL_WEIGHT_SUM];
-  const cl_ulong partial_offset = staged_floats;
-  arg = 0;
-  OCLNN__CONV_ARG(k, arg, err, scratch);
-  OCLNN__CONV_ARG(k, arg, err, partial_offset);
-  OCLNN__CONV_ARG(k, arg, err, call->grad_weight->buffer);
-  OCLNN__CONV_ARG(k, arg, err, gw_offset);
-  OCLNN__CONV_ARG(k, arg, err, total);
-  OCLNN__CONV_ARG(k, arg, err, chunks);
-  if (err != CL_SUCCESS)
-    return oclnn__fail_cl(ctx, fn, "clSetKernelArg (conv_bw_weight_sum)", err);
-  return launch(conv, fn, k, total);
+  return sum_chunks(conv, fn, call, scratch, staged_floats, total, chunks);
 }
 
 static oclnn_status run_grad_bias(oclnn_conv *conv, const char *fn, const backward_call *call) {
