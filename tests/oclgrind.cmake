@@ -86,7 +86,7 @@ endforeach()
 # crashes; bounds and races are checked.
 # 7-20 s each.
 if(TARGET test_conv_backward)
-  foreach(path forward phases columns gather)
+  foreach(path forward stride2 phases columns gather)
     add_test(NAME oclgrind_test_conv_backward_${path} COMMAND test_conv_backward --jobs 2
       --filter "conv_backward_@(torch|invalid)/*")
     set_tests_properties(oclgrind_test_conv_backward_${path} PROPERTIES

@@ -401,13 +401,17 @@ static bool sweep_phases_only;
 /* Set by the in-place sweep: only configurations whose tiled grad_weight reads the input in place
  * (no padding or upsampling, W stride 1, output rows of 16 or 32 positions). */
 static bool sweep_in_place_only;
+/* Set by the stride-2 sweep: only 2d configurations the one-pass stride-2 kernel takes (stride
+ * 2 x 2, zeros padding, dilation 1, kernel 2..6 per dim), with up to 9 input channels per group
+ * (partial channel blocks). */
+static bool sweep_stride2_only;
 
 static void random_sweep(uint64_t seed, bool wide, int want) {
   oclnn_context *ctx = test_context();
   rng_state = seed;
   int ran = 0;
   for (int attempt = 0; attempt < 20 * want && ran < want; attempt++) {
-    const int dims = (int)rnd(1, 3);
+    const int dims = sweep_stride2_only ? 2 : (int)rnd(1, 3);
     oclnn_conv_desc d = oclnn_conv_desc_default(dims, 1, 1, 1);
     int64_t groups = rnd(1, 3);
     const bool depthwise = rnd(0, 3) == 0;
@@ -442,6 +446,17 @@ static void random_sweep(uint64_t seed, bool wide, int want) {
         d.dilation[i] = d.input_upsample[i] = 1;
       }
       d.stride[dims - 1] = rnd(2, d.kernel_size[dims - 1] < 3 ? d.kernel_size[dims - 1] : 3);
+    }
+    if (sweep_stride2_only) {
+      d.padding_mode = OCLNN_CONV_ZEROS;
+      d.padding_type = OCLNN_CONV_PADDING_EXPLICIT;
+      if (!depthwise)
+        d.in_channels = groups * rnd(1, 9);
+      for (int i = 0; i < dims; i++) {
+        d.kernel_size[i] = rnd(2, 6);
+        d.stride[i] = 2;
+        d.dilation[i] = d.input_upsample[i] = 1;
+      }
     }
     if (wide)
       spatial[dims - 1] = rnd(12, 45);
@@ -481,6 +496,31 @@ Test(conv_backward_sweep, random_phases_path) {
   sweep_phases_only = true;
   random_sweep(0x3c6ef372fe94f82bULL, false, 100);
   random_sweep(0xa54ff53a5f1d36f1ULL, true, 30);
+}
+
+/* The one-pass stride-2 kernel: odd sizes, paddings past the kernel, partial channel blocks
+ * (9 channels per group in blocks of 4 or 6, and forced blocks of 2), wide rows with whole,
+ * partial and moved-back 16-column tiles. */
+Test(conv_backward_sweep, random_stride2_path) {
+  setenv("OCLNN_CONV_BACKWARD_INPUT", "stride2", 1);
+  sweep_stride2_only = true;
+  random_sweep(0x510e527fade682d1ULL, false, 80);
+  random_sweep(0x9b05688c2b3e6c1fULL, true, 40);
+  setenv("OCLNN_CONV_BW_S2_BLOCK", "2", 1);
+  random_sweep(0x1f83d9abfb41bd6bULL, true, 30);
+}
+
+/* The stride-2 kernel with more grad_output channels than its staged window holds at once
+ * (restaged per chunk and channel block), grouped. */
+Test(conv_backward_sweep, stride2_chunked_window) {
+  setenv("OCLNN_CONV_BACKWARD_INPUT", "stride2", 1);
+  oclnn_context *ctx = test_context();
+  oclnn_conv_desc d = oclnn_conv_desc_default(2, 6, 2000, 3);
+  d.groups = 2;
+  d.stride[0] = d.stride[1] = 2;
+  d.padding[0] = d.padding[1] = 1;
+  const int64_t shape[4] = {1, 6, 7, 37};
+  check_case(ctx, &d, 4, shape, 77, 1);
 }
 
 Test(conv_backward_sweep, random_gather_path) {

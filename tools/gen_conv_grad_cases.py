@@ -154,6 +154,12 @@ def main():
                1, "circular", shape_of(2, 1, 3, [3, 41]))
         w.case("wide2d_upsample_replicate", 2, 2, 2, [3, 3], [1, 1], "explicit", [1, 2], [1, 1],
                2, 0, "replicate", shape_of(2, 1, 2, [2, 9]), up=[2, 3])
+        # Stride 2 x 2 in zeros mode (the one-pass stride-2 grad_input kernel): 32-column tiles
+        # whole, partial and moved back, odd padding (column pairs odd phase first) and even.
+        w.case("stride2_k3_zeros", 2, 5, 3, [3, 3], [2, 2], "explicit", [1, 1], [1, 1], 1, 1,
+               "zeros", shape_of(2, 2, 5, [9, 37]))
+        w.case("stride2_k4x2_groups", 2, 4, 6, [4, 2], [2, 2], "explicit", [2, 0], [1, 1], 2, 0,
+               "zeros", shape_of(2, 1, 4, [8, 35]))
 
 
 if __name__ == "__main__":

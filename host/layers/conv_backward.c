@@ -76,6 +76,7 @@ static const char *const KERNEL_NAMES[KERNELS] = {"conv_bw_input",
 void oclnn__conv_backward_variants(oclnn__variant_fn each, void *user) {
   each(user, BACKWARD_FILE, BACKWARD_OPTIONS);
   each(user, BACKWARD_FILE, BACKWARD_NARROW_OPTIONS);
+  oclnn__conv_bw_stride2_variants(each, user);
 }
 
 void oclnn__conv_backward_free(oclnn_conv *conv) {
@@ -91,6 +92,7 @@ void oclnn__conv_backward_free(oclnn_conv *conv) {
     clReleaseMemObject(conv->backward_weight);
   if (conv->backward_padded)
     clReleaseMemObject(conv->backward_padded);
+  oclnn__conv_bw_stride2_free(conv);
 }
 
 static oclnn_status backward_init(oclnn_conv *conv, const char *fn) {
@@ -275,7 +277,13 @@ static bool as_forward(const oclnn_conv *conv, const backward_call *call, int *p
 
 /* How grad_input is computed (OCLNN_CONV_BACKWARD_INPUT forces one where it can run, for tests
  * and measurements). */
-typedef enum input_path { PATH_FORWARD, PATH_PHASES, PATH_COLUMNS, PATH_GATHER } input_path;
+typedef enum input_path {
+  PATH_FORWARD,
+  PATH_STRIDE2,
+  PATH_PHASES,
+  PATH_COLUMNS,
+  PATH_GATHER
+} input_path;
 
 /* Whether two helper descriptors (built by forward_layer or run_grad_input_columns) agree. */
 static bool same_helper(const oclnn_conv_desc *a, const oclnn_conv_desc *b) {
@@ -649,9 +657,10 @@ static oclnn_status run_grad_input_phases(oclnn_conv *conv, const char *fn,
   return launch(conv, fn, k, in_rows);
 }
 
-/* The path for this layer: PATH_FORWARD where it can run, else the stride phases, else the
- * columns when their buffer is not too large, else the gather; OCLNN_CONV_BACKWARD_INPUT
- * ("forward", "phases", "columns", "gather") picks one where it can run. */
+/* The path for this layer: PATH_FORWARD where it can run, else the one-pass stride-2 kernel,
+ * else the stride phases, else the columns when their buffer is not too large, else the gather;
+ * OCLNN_CONV_BACKWARD_INPUT ("forward", "stride2", "phases", "columns", "gather") picks one where
+ * it can run. */
 static input_path choose_input_path(const oclnn_conv *conv, const backward_call *call, int *padding,
                                     size_t *col_floats, size_t *phase_floats) {
   const bool forward = as_forward(conv, call, padding);
@@ -670,6 +679,11 @@ static input_path choose_input_path(const oclnn_conv *conv, const backward_call 
     return PATH_COLUMNS;
   if (env && strcmp(env, "phases") == 0 && phased)
     return PATH_PHASES;
+  const bool stride2 = oclnn__conv_bw_stride2_takes(conv);
+  if (env && strcmp(env, "stride2") == 0 && stride2)
+    return PATH_STRIDE2;
+  if (stride2)
+    return PATH_STRIDE2;
   /* By default the phases only where output rows are wide: the phase layers' direct kernels lose
    * to the columns' GEMM on narrow rows (docs/conv.md). */
   const bool phases_pay = phased && call->out[2] >= PHASES_MIN_WIDTH;
@@ -686,6 +700,9 @@ static oclnn_status run_grad_input(oclnn_conv *conv, const char *fn, const backw
   const input_path path = choose_input_path(conv, call, padding, &col_floats, &phase_floats);
   if (path == PATH_FORWARD)
     return run_grad_input_as_forward(conv, fn, call, padding);
+  if (path == PATH_STRIDE2)
+    return oclnn__conv_bw_stride2_input(conv, fn, call->batch, call->in, call->out, call->weight,
+                                        call->grad_output, call->grad_input);
   if (path == PATH_PHASES)
     return run_grad_input_phases(conv, fn, call, phase_floats);
   if (path == PATH_COLUMNS)

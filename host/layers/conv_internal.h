@@ -53,6 +53,12 @@ struct oclnn_conv {
   size_t backward_padded_floats;
   /* grad_input by stride phases: one stride-1 forward layer per phase (conv_backward.c). */
   struct oclnn_conv *backward_phase_layer[OCLNN__CONV_BACKWARD_PHASES];
+  /* grad_input of stride-2 2d layers, all phases in one pass (conv_backward_stride2.c): its
+   * program, pack and main kernels, packed weights and input channels per work-item. */
+  oclnn__program *backward_s2_program;
+  cl_kernel backward_s2_kernel[2];
+  cl_mem backward_s2_weight;
+  int backward_s2_block;
 };
 
 /* One forward call, checked: buffers with element offsets and the 3d geometry. */
@@ -111,6 +117,20 @@ oclnn_status oclnn__conv_check_weight(oclnn_conv *conv, const char *fn, const oc
 
 /* Frees what the backward built (conv_backward.c); called by oclnn_conv_free. */
 void oclnn__conv_backward_free(oclnn_conv *conv);
+
+/* grad_input of 2d layers with stride 2 x 2, zeros padding, dilation 1, no upsampling and a
+ * kernel of 2..6 per dim, the four stride phases in one kernel (conv_backward_stride2.c):
+ * whether it takes the layer, the enqueue (grad_input of `batch` samples of `in` (D, H, W) from
+ * grad_output of `out` positions and the weights in PyTorch's layout; programs, kernels and the
+ * packed weights are made at the first call and kept by the layer), its free and its program
+ * variants. */
+bool oclnn__conv_bw_stride2_takes(const oclnn_conv *conv);
+oclnn_status oclnn__conv_bw_stride2_input(oclnn_conv *conv, const char *fn, int64_t batch,
+                                          const int *in, const int *out, const oclnn_tensor *weight,
+                                          const oclnn_tensor *grad_output,
+                                          const oclnn_tensor *grad_input);
+void oclnn__conv_bw_stride2_free(oclnn_conv *conv);
+void oclnn__conv_bw_stride2_variants(oclnn__variant_fn each, void *user);
 
 /* Sets kernel arguments in order; returns an OpenCL error code (0 on success). */
 cl_int oclnn__conv_set_args(cl_kernel kernel, cl_uint *index, size_t size, const void *value);

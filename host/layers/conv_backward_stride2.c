@@ -1,0 +1,192 @@
+/* grad_input of stride-2 2d convolutions in one pass (kernels_cl/conv_bw_stride2.cl): every
+ * work-item computes all four stride phases of a 2 x 32 block of grad_input for a block of input
+ * channels from one staged grad_output window, and stores the block in place. It replaces, for
+ * these layers, conv_backward.c's per-phase helper layers with their phase buffer and interleave
+ * pass (docs/conv.md "Backward"). */
+#include "layers/conv_internal.h"
+
+#include <stdio.h>
+
+#define S2_FILE "conv_bw_stride2.cl"
+#define S2_MAX_TAPS 6
+#define S2_Q_TILE 16
+/* Local memory for the staged window: all of a group's grad_output channels when they fit. */
+#define S2_STAGE_MAX (128 * 1024)
+#define S2_STAGE_CHUNK (16 * 1024)
+#define S2_ITEMS_PER_UNIT 64
+
+enum { S2_PACK = 0, S2_INPUT = 1 };
+
+bool oclnn__conv_bw_stride2_takes(const oclnn_conv *conv) {
+  if (conv->desc.dims != 2 || oclnn__conv_upsampled(conv) ||
+      conv->desc.padding_mode != OCLNN_CONV_ZEROS)
+    return false;
+  for (int i = 1; i < 3; i++)
+    if (conv->stride[i] != 2 || conv->dilation[i] != 1 || conv->kernel[i] < 2 ||
+        conv->kernel[i] > S2_MAX_TAPS)
+      return false;
+  return true;
+}
+
+/* Input channels per work-item (4 CB float16 accumulators): OCLNN_CONV_BW_S2_BLOCK (1..8, a
+ * test and tuning switch read when the program is made), else by the register file: 16-lane
+ * devices (32 vector registers) take 4 or 6, whichever pads the last block less (24
+ * accumulators at most, leaving registers for the shifted grad_output vectors), 8-lane ones
+ * (16 registers, a float16 taking two) 1. */
+static int s2_block(const oclnn_conv *conv) {
+  const int forced = oclnn__conv_env_int("OCLNN_CONV_BW_S2_BLOCK", 8);
+  if (forced)
+    return forced;
+  const int channels = conv->group_in;
+  if (!oclnn__conv_wide_vectors(conv))
+    return 1;
+  if (channels <= 4)
+    return channels;
+  const int waste6 = (6 - channels % 6) % 6, waste4 = (4 - channels % 4) % 4;
+  return waste4 < waste6 ? 4 : 6;
+}
+
+static void s2_options(char *buf, size_t size, int kh, int kw, int cb) {
+  snprintf(buf, size, "-DKH=%d -DKW=%d -DCB=%d", kh, kw, cb);
+}
+
+void oclnn__conv_bw_stride2_variants(oclnn__variant_fn each, void *user) {
+  /* The common k3 s2 and k4 s2 layers at the blocks s2_block picks. */
+  static const int blocks[] = {1, 4, 6};
+  for (int k = 3; k <= 4; k++)
+    for (size_t b = 0; b < sizeof blocks / sizeof blocks[0]; b++) {
+      char options[48];
+      s2_options(options, sizeof options, k, k, blocks[b]);
+      each(user, S2_FILE, options);
+    }
+}
+
+void oclnn__conv_bw_stride2_free(oclnn_conv *conv) {
+  for (int i = 0; i < 2; i++)
+    if (conv->backward_s2_kernel[i])
+      clReleaseKernel(conv->backward_s2_kernel[i]);
+  if (conv->backward_s2_weight)
+    clReleaseMemObject(conv->backward_s2_weight);
+}
+
+static int s2_blocks(const oclnn_conv *conv) {
+  return (conv->group_in + conv->backward_s2_block - 1) / conv->backward_s2_block;
+}
+
+/* Floats of the packed weights: [groups][blocks][C_out/groups][KH][KW][CB]. */
+static size_t s2_packed_floats(const oclnn_conv *conv) {
+  return (size_t)conv->groups * (size_t)s2_blocks(conv) * (size_t)conv->group_out *
+         (size_t)conv->kernel[1] * (size_t)conv->kernel[2] * (size_t)conv->backward_s2_block;
+}
+
+static oclnn_status s2_init(oclnn_conv *conv, const char *fn) {
+  if (conv->backward_s2_kernel[S2_INPUT])
+    return OCLNN_SUCCESS;
+  conv->backward_s2_block = s2_block(conv);
+  char options[48];
+  s2_options(options, sizeof options, conv->kernel[1], conv->kernel[2], conv->backward_s2_block);
+  oclnn_status status =
+      oclnn__program_get(conv->ctx, fn, S2_FILE, options, &conv->backward_s2_program);
+  static const char *const names[] = {"conv_bw_s2_pack", "conv_bw_s2_input"};
+  for (int i = 0; i < 2 && status == OCLNN_SUCCESS; i++)
+    if (!conv->backward_s2_kernel[i])
+      status = oclnn__kernel_create(conv->ctx, fn, conv->backward_s2_program, names[i],
+                                    &conv->backward_s2_kernel[i]);
+  if (status != OCLNN_SUCCESS || conv->backward_s2_weight)
+    return status;
+  cl_int err = CL_SUCCESS;
+  conv->backward_s2_weight = clCreateBuffer(conv->ctx->cl_ctx, CL_MEM_READ_WRITE,
+                                            s2_packed_floats(conv) * sizeof(float), NULL, &err);
+  if (err != CL_SUCCESS) {
+    conv->backward_s2_weight = NULL;
+    return oclnn__fail_cl(conv->ctx, fn, "clCreateBuffer (stride-2 packed weights)", err);
+  }
+  return OCLNN_SUCCESS;
+}
+
+oclnn_status oclnn__conv_bw_stride2_input(oclnn_conv *conv, const char *fn, int64_t batch,
+                                          const int *in, const int *out, const oclnn_tensor *weight,
+                                          const oclnn_tensor *grad_output,
+                                          const oclnn_tensor *grad_input) {
+  oclnn_context *ctx = conv->ctx;
+  oclnn_status status = s2_init(conv, fn);
+  if (status != OCLNN_SUCCESS)
+    return status;
+  const cl_int blocks = s2_blocks(conv);
+
+  cl_kernel k = conv->backward_s2_kernel[S2_PACK];
+  const cl_ulong total = s2_packed_floats(conv), w_offset = weight->offset;
+  cl_int err = CL_SUCCESS;
+  cl_uint arg = 0;
+  OCLNN__CONV_ARG(k, arg, err, weight->buffer);
+  OCLNN__CONV_ARG(k, arg, err, w_offset);
+  OCLNN__CONV_ARG(k, arg, err, conv->backward_s2_weight);
+  OCLNN__CONV_ARG(k, arg, err, total);
+  OCLNN__CONV_ARG(k, arg, err, conv->group_in);
+  OCLNN__CONV_ARG(k, arg, err, conv->group_out);
+  OCLNN__CONV_ARG(k, arg, err, blocks);
+  if (err != CL_SUCCESS)
+    return oclnn__fail_cl(ctx, fn, "clSetKernelArg (conv_bw_s2_pack)", err);
+  size_t pack_local = 64, pack_global = oclnn__conv_round_up((size_t)total, pack_local);
+  status = oclnn__enqueue(ctx, fn, conv->backward_s2_program, k, 1, &pack_global, &pack_local);
+  if (status != OCLNN_SUCCESS)
+    return status;
+
+  /* Rows of q (the padded row halved) over the real input rows: ph / 2 to (H - 1 + ph) / 2;
+   * column tiles of 2 * S2_Q_TILE input columns. */
+  const int ph = conv->pad_before[1], pw = conv->pad_before[2];
+  const cl_int qy_lo = ph / 2;
+  const size_t q_h = (size_t)((in[1] - 1 + ph) / 2 - qy_lo + 1);
+  const size_t tiles = (size_t)((in[2] + 2 * S2_Q_TILE - 1) / (2 * S2_Q_TILE));
+
+  const int ty = (conv->kernel[1] + 1) / 2, tx = (conv->kernel[2] + 1) / 2;
+  const size_t one = (size_t)ty * (size_t)(S2_Q_TILE + tx) * sizeof(float);
+  size_t budget = S2_STAGE_MAX;
+  if (ctx->local_mem_size && ctx->local_mem_size / 2 < budget)
+    budget = (size_t)ctx->local_mem_size / 2;
+  if (budget < S2_STAGE_CHUNK)
+    budget = S2_STAGE_CHUNK;
+  const cl_int chunk =
+      (size_t)conv->group_out * one <= budget ? conv->group_out : (cl_int)(S2_STAGE_CHUNK / one);
+  const size_t stage_bytes = (size_t)chunk * one;
+
+  /* Fewer channel blocks per work-item until the items fill the device. */
+  const size_t base = tiles * q_h * (size_t)batch * (size_t)conv->groups;
+  const cl_uint units = ctx->compute_units ? ctx->compute_units : 1;
+  cl_int per_run = blocks;
+  while (per_run > 1 &&
+         base * (size_t)((blocks + per_run - 1) / per_run) < (size_t)S2_ITEMS_PER_UNIT * units)
+    per_run = (per_run + 1) / 2;
+  const size_t runs = (size_t)((blocks + per_run - 1) / per_run);
+
+  k = conv->backward_s2_kernel[S2_INPUT];
+  const cl_ulong go_offset = grad_output->offset, gi_offset = grad_input->offset;
+  arg = 0;
+  OCLNN__CONV_ARG(k, arg, err, grad_output->buffer);
+  OCLNN__CONV_ARG(k, arg, err, go_offset);
+  OCLNN__CONV_ARG(k, arg, err, conv->backward_s2_weight);
+  OCLNN__CONV_ARG(k, arg, err, grad_input->buffer);
+  OCLNN__CONV_ARG(k, arg, err, gi_offset);
+  OCLNN__CONV_ARG(k, arg, err, conv->channels_in);
+  OCLNN__CONV_ARG(k, arg, err, conv->channels_out);
+  OCLNN__CONV_ARG(k, arg, err, conv->group_in);
+  OCLNN__CONV_ARG(k, arg, err, conv->group_out);
+  OCLNN__CONV_ARG(k, arg, err, blocks);
+  OCLNN__CONV_ARG(k, arg, err, per_run);
+  OCLNN__CONV_ARG(k, arg, err, conv->groups);
+  OCLNN__CONV_ARG(k, arg, err, in[1]);
+  OCLNN__CONV_ARG(k, arg, err, in[2]);
+  OCLNN__CONV_ARG(k, arg, err, out[1]);
+  OCLNN__CONV_ARG(k, arg, err, out[2]);
+  OCLNN__CONV_ARG(k, arg, err, ph);
+  OCLNN__CONV_ARG(k, arg, err, pw);
+  OCLNN__CONV_ARG(k, arg, err, qy_lo);
+  OCLNN__CONV_ARG(k, arg, err, chunk);
+  if (err == CL_SUCCESS)
+    err = clSetKernelArg(k, arg++, stage_bytes, NULL);
+  if (err != CL_SUCCESS)
+    return oclnn__fail_cl(ctx, fn, "clSetKernelArg (conv_bw_s2_input)", err);
+  size_t global[3] = {tiles, q_h, (size_t)batch * (size_t)conv->groups * runs};
+  size_t local[3] = {1, 1, 1};
+  return oclnn__enqueue(ctx, fn, conv->backward_s2_program, k, 3, global, local);
+}

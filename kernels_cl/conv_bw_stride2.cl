@@ -1,0 +1,213 @@
+/* Convolution backward: grad_input of 2d layers with stride 2 x 2, zeros padding, dilation 1 and
+ * a KH x KW kernel (2..6 each), all four stride phases in one pass.
+ *
+ * With the padded input coordinate P = 2 q + r per dim (r its phase), P is read by tap t = r + 2 j
+ * of output q - j only, so grad_input at (2 qy + ry - ph, 2 qx + rx - pw) of channel c is
+ *   sum over k, jy, jx of grad_output[k][qy - jy][qx - jx] * weight[k][c][ry + 2 jy][rx + 2 jx].
+ * One work-item computes CB input channels x one q row x 16 q columns for the four phases
+ * (ry, rx): 4 CB float16 accumulators, a 2 x 32 block of grad_input per channel. It stages the
+ * grad_output window its q columns read (TY rows of 16 + TX - 1 columns per output channel,
+ * zeros outside grad_output) in local memory once for all its channel blocks; per output channel
+ * it then reads TY * TX shifted vectors and does KH * KW FMAs per input channel, i.e. the whole
+ * kernel's taps on one staged window (a per-phase stride-1 convolution would stage the window
+ * once per phase for only that phase's taps). The two column phases are interleaved with
+ * shuffles and stored straight into grad_input: no phase buffer, no interleave pass.
+ *
+ * Weights are packed once per call (conv_bw_s2_pack) as [groups][blocks][C_out/groups][KH][KW][CB],
+ * the CB input channels of a block side by side, zero past the group's last channel.
+ *
+ * Build options: KH, KW (kernel, 2..6), CB (input channels per work-item, 1..8). */
+
+#if !defined(KH) || KH < 2 || KH > 6 || !defined(KW) || KW < 2 || KW > 6
+#error "KH and KW must be 2..6"
+#endif
+#if !defined(CB) || CB < 1 || CB > 8
+#error "CB must be 1..8"
+#endif
+
+#define QT 16             /* q columns per work-item */
+#define TY ((KH + 1) / 2) /* taps of phase 0 per dim: grad_output rows and shifts read */
+#define TX ((KW + 1) / 2)
+#define SPAN (QT + TX) /* staged columns per grad_output row (one spare, see the kernel) */
+
+/* One packed float per work-item. */
+__kernel void conv_bw_s2_pack(__global const float *restrict weight, ulong weight_offset,
+                              __global float *restrict packed, ulong total, int group_in,
+                              int group_out, int blocks) {
+  const ulong index = get_global_id(0);
+  if (index >= total)
+    return;
+  const int lane = (int)(index % CB);
+  ulong rest = index / CB;
+  const int t = (int)(rest % (KH * KW));
+  rest /= KH * KW;
+  const int k = (int)(rest % (ulong)group_out);
+  rest /= (ulong)group_out;
+  const int cb = (int)(rest % (ulong)blocks);
+  const ulong g = rest / (ulong)blocks;
+  const int c = cb * CB + lane;
+  float value = 0.0f;
+  if (c < group_in)
+    value = weight[weight_offset +
+                   ((g * (ulong)group_out + (ulong)k) * (ulong)group_in + (ulong)c) * (KH * KW) +
+                   (ulong)t];
+  packed[index] = value;
+}
+
+/* Stages grad_output channels [k0, k0 + count) of the window: rows qy - jy (jy < TY), columns
+ * [x0, x0 + SPAN), as [channel][jy][SPAN], zeros outside grad_output. */
+inline void stage_window(__local float *restrict stage, __global const float *restrict src, int k0,
+                         int count, int qy, int x0, int out_h, int out_w) {
+  const int lo = clamp(-x0, 0, SPAN), hi = clamp(out_w - x0, lo, SPAN);
+  const ulong plane = (ulong)out_h * (ulong)out_w;
+  for (int c = 0; c < count; c++) {
+    for (int jy = 0; jy < TY; jy++) {
+      __local float *dst = stage + (c * TY + jy) * SPAN;
+      const int y = qy - jy;
+      if (y < 0 || y >= out_h) {
+        for (int j = 0; j < SPAN; j++)
+          dst[j] = 0.0f;
+        continue;
+      }
+      __global const float *s = src + (ulong)(k0 + c) * plane + (ulong)y * (ulong)out_w + x0;
+      int j = 0;
+      if (lo == 0 && hi >= QT) {
+        vstore16(vload16(0, s), 0, dst);
+        j = QT;
+      }
+      for (; j < SPAN; j++) {
+        float v = 0.0f;
+        if (j >= lo && j < hi)
+          v = s[j];
+        dst[j] = v;
+      }
+    }
+  }
+}
+
+/* Accumulators a<phase>_<channel>, phase = 2 ry + rx. */
+#define FMA_P(P, j) a##P##_##j = fma(x, (float16)(wv[j]), a##P##_##j)
+#define FMA0(j) FMA_P(0, j)
+#define FMA1(j) FMA_P(1, j)
+#define FMA2(j) FMA_P(2, j)
+#define FMA3(j) FMA_P(3, j)
+/* Tap (ty, tx) of the kernel into its phase's accumulators M: the staged row ty / 2, shifted by
+ * tx / 2 columns (plus xs for the even column phase, see the kernel). Constant conditions: taps
+ * past the kernel compile to nothing. */
+#define TAP_AT(ty, tx, M)                                                                \
+  if ((ty) < KH && (tx) < KW) {                                                          \
+    const float16 x =                                                                    \
+        vload16(0, p + ((ty) >> 1) * SPAN + (TX - 1 - ((tx) >> 1)) + ((tx)&1 ? 0 : xs)); \
+    __global const float *wv = w + ((ty)*KW + (tx)) * CB;                                \
+    FOR_EACH_CB(M)                                                                       \
+  }
+#define TAP_ROW(ty, M_EVEN, M_ODD)                                                      \
+  TAP_AT(ty, 0, M_EVEN)                                                                 \
+  TAP_AT(ty, 1, M_ODD) TAP_AT(ty, 2, M_EVEN) TAP_AT(ty, 3, M_ODD) TAP_AT(ty, 4, M_EVEN) \
+      TAP_AT(ty, 5, M_ODD)
+
+#define ZERO_ACCS(P)                                                          \
+  float16 a##P##_0 = 0.0f, a##P##_1 = 0.0f, a##P##_2 = 0.0f, a##P##_3 = 0.0f; \
+  float16 a##P##_4 = 0.0f, a##P##_5 = 0.0f, a##P##_6 = 0.0f, a##P##_7 = 0.0f
+#define ACCS(P) \
+  { a##P##_0, a##P##_1, a##P##_2, a##P##_3, a##P##_4, a##P##_5, a##P##_6, a##P##_7 }
+
+/* gid 0: tile of 2 QT grad_input columns (the last one moved back to end at in_w, or partial
+ * when in_w < 2 QT); gid 1: q row qy_lo + gid (grad_input rows 2 qy - ph and 2 qy + 1 - ph);
+ * gid 2: (n * groups + g) * runs + run, a run being `per_run` consecutive input channel blocks.
+ * stage holds chunk * TY * SPAN floats: all of a group's grad_output channels when they fit
+ * (staged once), else restaged per chunk and block. The work-group is this one work-item.
+ *
+ * Column tiles start at any grad_input column i0 (so a row of 2 QT m columns is m tiles, where
+ * tiles of q columns would need one more for the odd padded row): with P0 = i0 + pw, qa = P0 / 2
+ * and xs = P0 % 2, the odd phase of lane l is q = qa + l (column i0 - xs + 1 + 2 l) and the even
+ * phase q = qa + xs + l (column i0 + xs + 2 l); the even phase's taps read the window xs
+ * columns further (hence the spare staged column), and the pairs are stored (even, odd) or, for
+ * xs = 1, (odd, even). */
+__kernel void conv_bw_s2_input(__global const float *restrict grad_output, ulong go_offset,
+                               __global const float *restrict weight,
+                               __global float *restrict grad_input, ulong gi_offset,
+                               int channels_in, int channels_out, int group_in, int group_out,
+                               int blocks, int per_run, int groups, int in_h, int in_w, int out_h,
+                               int out_w, int ph, int pw, int qy_lo, int chunk,
+                               __local float *restrict stage) {
+  int i0 = (int)get_global_id(0) * (2 * QT);
+  int first_col = 0;
+  if (in_w >= 2 * QT && i0 + 2 * QT > in_w) {
+    first_col = i0 + 2 * QT - in_w;
+    i0 = in_w - 2 * QT;
+  }
+  const int last_col = min(2 * QT, in_w - i0); /* columns [first_col, last_col) are stored */
+  const int qa = (i0 + pw) >> 1, xs = (i0 + pw) & 1;
+  const int qy = qy_lo + (int)get_global_id(1);
+  const int runs = (blocks + per_run - 1) / per_run;
+  const int run = (int)(get_global_id(2) % (size_t)runs);
+  const ulong ng = get_global_id(2) / (size_t)runs;
+  const int g = (int)(ng % (ulong)groups);
+  const ulong n = ng / (ulong)groups;
+
+  __global const float *src =
+      grad_output + go_offset +
+      (n * (ulong)channels_out + (ulong)g * (ulong)group_out) * (ulong)out_h * (ulong)out_w;
+  const int x0 = qa - (TX - 1);
+  const bool one_chunk = chunk >= group_out;
+  if (one_chunk)
+    stage_window(stage, src, 0, group_out, qy, x0, out_h, out_w);
+
+  const int kb_end = min(blocks, (run + 1) * per_run);
+  for (int kb = run * per_run; kb < kb_end; kb++) {
+    __global const float *w =
+        weight + ((ulong)g * (ulong)blocks + (ulong)kb) * (ulong)group_out * (KH * KW * CB);
+    ZERO_ACCS(0);
+    ZERO_ACCS(1);
+    ZERO_ACCS(2);
+    ZERO_ACCS(3);
+    for (int k0 = 0; k0 < group_out; k0 += chunk) {
+      const int count = min(chunk, group_out - k0);
+      if (!one_chunk)
+        stage_window(stage, src, k0, count, qy, x0, out_h, out_w);
+      __local const float *p = stage;
+      for (int k = 0; k < count; k++) {
+        TAP_ROW(0, FMA0, FMA1)
+        TAP_ROW(1, FMA2, FMA3)
+        TAP_ROW(2, FMA0, FMA1)
+        TAP_ROW(3, FMA2, FMA3)
+        TAP_ROW(4, FMA0, FMA1)
+        TAP_ROW(5, FMA2, FMA3)
+        p += TY * SPAN;
+        w += KH * KW * CB;
+      }
+    }
+
+    const int c0 = g * group_in + kb * CB;
+    const int valid = min(CB, group_in - kb * CB);
+    const float16 even0[8] = ACCS(0), odd0[8] = ACCS(1), even1[8] = ACCS(2), odd1[8] = ACCS(3);
+    const bool whole = first_col == 0 && last_col == 2 * QT;
+    for (int j = 0; j < valid; j++) {
+      for (int ry = 0; ry < 2; ry++) {
+        const int iy = 2 * qy + ry - ph;
+        if (iy < 0 || iy >= in_h)
+          continue;
+        const float16 even = ry ? even1[j] : even0[j], odd = ry ? odd1[j] : odd0[j];
+        const float16 first = xs ? odd : even, second = xs ? even : odd;
+        const float16 lo = shuffle2(
+            first, second, (uint16)(0, 16, 1, 17, 2, 18, 3, 19, 4, 20, 5, 21, 6, 22, 7, 23));
+        const float16 hi = shuffle2(
+            first, second, (uint16)(8, 24, 9, 25, 10, 26, 11, 27, 12, 28, 13, 29, 14, 30, 15, 31));
+        __global float *row =
+            grad_input + gi_offset +
+            ((n * (ulong)channels_in + (ulong)(c0 + j)) * (ulong)in_h + (ulong)iy) * (ulong)in_w;
+        if (whole) {
+          vstore16(lo, 0, row + i0);
+          vstore16(hi, 0, row + i0 + QT);
+        } else {
+          float tmp[2 * QT];
+          vstore16(lo, 0, tmp);
+          vstore16(hi, 0, tmp + QT);
+          for (int l = first_col; l < last_col; l++)
+            row[i0 + l] = tmp[l];
+        }
+      }
+    }
+  }
+}
