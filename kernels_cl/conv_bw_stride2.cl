@@ -101,10 +101,10 @@ inline void stage_window(__local float *restrict stage, __global const float *re
     __global const float *wv = w + ((ty)*KW + (tx)) * CB;                                \
     FOR_EACH_CB(M)                                                                       \
   }
-#define TAP_ROW(ty, M_EVEN, M_ODD)                                                      \
-  TAP_AT(ty, 0, M_EVEN)                                                                 \
-  TAP_AT(ty, 1, M_ODD) TAP_AT(ty, 2, M_EVEN) TAP_AT(ty, 3, M_ODD) TAP_AT(ty, 4, M_EVEN) \
-      TAP_AT(ty, 5, M_ODD)
+#define TAP_ROW(ty, M_EVEN, M_ODD) \
+  TAP_AT(ty, 0, M_EVEN)            \
+  TAP_AT(ty, 1, M_ODD)             \
+  TAP_AT(ty, 2, M_EVEN) TAP_AT(ty, 3, M_ODD) TAP_AT(ty, 4, M_EVEN) TAP_AT(ty, 5, M_ODD)
 
 #define ZERO_ACCS(P)                                                          \
   float16 a##P##_0 = 0.0f, a##P##_1 = 0.0f, a##P##_2 = 0.0f, a##P##_3 = 0.0f; \
