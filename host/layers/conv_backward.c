@@ -682,11 +682,14 @@ static input_path choose_input_path(const oclnn_conv *conv, const backward_call 
   const bool stride2 = oclnn__conv_bw_stride2_takes(conv);
   if (env && strcmp(env, "stride2") == 0 && stride2)
     return PATH_STRIDE2;
-  if (stride2)
-    return PATH_STRIDE2;
   /* By default the phases only where output rows are wide: the phase layers' direct kernels lose
    * to the columns' GEMM on narrow rows (docs/conv.md). */
   const bool phases_pay = phased && call->out[2] >= PHASES_MIN_WIDTH;
+  /* The stride-2 kernel wherever it runs, except with one input channel per group (depthwise)
+   * and wide rows: there each of its work-items has only KH x KW FMAs per staged window row pair
+   * and the phases' depthwise helper layers are faster (docs/conv.md). */
+  if (stride2 && !(conv->group_in == 1 && phases_pay))
+    return PATH_STRIDE2;
   return forward ? PATH_FORWARD : phases_pay ? PATH_PHASES : columns ? PATH_COLUMNS : PATH_GATHER;
 }
 
