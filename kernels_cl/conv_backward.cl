@@ -429,45 +429,12 @@ __kernel void conv_bw_weight_tiled(__global const float *restrict grad_out, ulon
  * gt[g, n * plane + p, k] = grad_out[n, g * group_out + k, p], zero for k >= group_out (kp is
  * group_out rounded up to the outer kernel's block of channels, a multiple of 16). One block of
  * TRANSPOSE_POSITIONS positions of one (n, g) per work-item (a block of 16 positions per
- * work-item took 1.1 ms on 64 x 128 x 128, mostly work-group overhead). Per 16 channels x 16
- * positions: 16 vector loads, a transpose in registers (four butterfly stages of swizzles), 16
- * vector stores; 16 scalar stores per vector instead took 0.38 ms there. */
+ * work-item took 1.1 ms on 64 x 128 x 128, mostly work-group overhead, 256 took 0.4). Per
+ * position and 16 channels, 16 scalar loads (the lines of 16 positions stay in the cache) and
+ * one vector store; a 16 x 16 transpose in registers (four stages of swizzles) and 16 scalar
+ * stores per vector load were no faster (0.33-0.42 vs 0.38-0.69 ms, three alternating runs, load
+ * 2.3-3). */
 #define TRANSPOSE_POSITIONS 256
-
-/* Transposes the 16 x 16 floats of r[0..15] in place: four butterfly stages; in stage `step`
- * the lanes j & step of row i (i & step == 0) swap with the lanes j - step of row i + step. */
-inline void conv_bw_transpose16(float16 *r) {
-#pragma unroll
-  for (int i = 0; i < 8; i++) {
-    const float16 a = r[i], b = r[i + 8];
-    r[i] = (float16)(a.lo, b.lo);
-    r[i + 8] = (float16)(a.hi, b.hi);
-  }
-#pragma unroll
-  for (int i = 0; i < 16; i++) {
-    if ((i & 4) == 0) {
-      const float16 a = r[i], b = r[i + 4];
-      r[i] = (float16)(a.s0123, b.s0123, a.s89ab, b.s89ab);
-      r[i + 4] = (float16)(a.s4567, b.s4567, a.scdef, b.scdef);
-    }
-  }
-#pragma unroll
-  for (int i = 0; i < 16; i++) {
-    if ((i & 2) == 0) {
-      const float16 a = r[i], b = r[i + 2];
-      r[i] = (float16)(a.s01, b.s01, a.s45, b.s45, a.s89, b.s89, a.scd, b.scd);
-      r[i + 2] = (float16)(a.s23, b.s23, a.s67, b.s67, a.sab, b.sab, a.sef, b.sef);
-    }
-  }
-#pragma unroll
-  for (int i = 0; i < 16; i += 2) {
-    const float16 a = r[i], b = r[i + 1];
-    r[i] = (float16)(a.s0, b.s0, a.s2, b.s2, a.s4, b.s4, a.s6, b.s6, a.s8, b.s8, a.sa, b.sa, a.sc,
-                     b.sc, a.se, b.se);
-    r[i + 1] = (float16)(a.s1, b.s1, a.s3, b.s3, a.s5, b.s5, a.s7, b.s7, a.s9, b.s9, a.sb, b.sb,
-                         a.sd, b.sd, a.sf, b.sf);
-  }
-}
 
 __kernel void conv_bw_grad_transpose(__global const float *restrict grad_out, ulong grad_out_offset,
                                      __global float *restrict gt, ulong gt_offset, ulong batch,
@@ -484,22 +451,24 @@ __kernel void conv_bw_grad_transpose(__global const float *restrict grad_out, ul
   for (ulong p = first; p < end; p += 16) {
     const int lanes = (int)min((ulong)16, end - p);
     for (int k0 = 0; k0 < kp; k0 += 16) {
+      __global const float *s = src + (ulong)k0 * plane + p;
       __global float *d = dst + p * (ulong)kp + (ulong)k0;
-      if (lanes < 16) {
-        for (int l = 0; l < lanes; l++)
-          for (int k = k0; k < k0 + 16; k++)
-            d[(ulong)l * (ulong)kp + (ulong)(k - k0)] =
-                k < group_out ? src[(ulong)k * plane + p + (ulong)l] : 0.0f;
-        continue;
+      const bool full = k0 + 16 <= group_out;
+      for (int l = 0; l < lanes; l++) {
+        float16 v;
+        if (full) {
+          v = (float16)(s[l], s[plane + l], s[2 * plane + l], s[3 * plane + l], s[4 * plane + l],
+                        s[5 * plane + l], s[6 * plane + l], s[7 * plane + l], s[8 * plane + l],
+                        s[9 * plane + l], s[10 * plane + l], s[11 * plane + l], s[12 * plane + l],
+                        s[13 * plane + l], s[14 * plane + l], s[15 * plane + l]);
+        } else {
+          float t[16];
+          for (int k = 0; k < 16; k++)
+            t[k] = k0 + k < group_out ? s[(ulong)k * plane + (ulong)l] : 0.0f;
+          v = vload16(0, t);
+        }
+        vstore16(v, 0, d + (ulong)l * (ulong)kp);
       }
-      float16 r[16];
-#pragma unroll
-      for (int i = 0; i < 16; i++)
-        r[i] = k0 + i < group_out ? vload16(0, src + (ulong)(k0 + i) * plane + p) : 0.0f;
-      conv_bw_transpose16(r);
-#pragma unroll
-      for (int i = 0; i < 16; i++)
-        vstore16(r[i], 0, d + (ulong)i * (ulong)kp);
     }
   }
 }
