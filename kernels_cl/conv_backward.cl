@@ -478,32 +478,60 @@ __kernel void conv_bw_grad_transpose(__global const float *restrict grad_out, ul
  * over a chunk of chunk_rows rows of output positions. Per output position it loads the 64
  * gradients of its channels (one row of gt, conv_bw_grad_transpose) and multiplies them by the
  * 6 inputs its columns read, each broadcast from one float: 24 fused multiply-adds per 4 vector
- * loads and 6 scalar loads, and no horizontal sums. The inputs are read at any stride and
- * offset, so `staged` is conv_bw_stage's copy without phase split (pitch: its row length), or
- * the input itself where nothing pads or upsamples it. Each accumulator lane sums its chunk's
- * positions in order; the chunks go to dst + gid 2 * dst_chunk_stride (grad_weight itself for
- * one chunk; else conv_bw_weight_sum adds them in order). gid 0: column block; gid 1: group *
- * k_blocks + block of 64 channels; gid 2: chunk. */
+ * loads and 6 scalar loads, and no horizontal sums. `src` (in_d, in_h, in_w per plane) is the
+ * input itself with zeros padding pbd/pbh/pbw not materialised, or conv_bw_stage's copy without
+ * phase split (other padding modes, upsampling; pads 0). Columns whose input row is in the
+ * padding read `zeros` (in_w zeros) instead; along a row, the positions where every column reads
+ * inside the row run without checks, the few others (the pads' width) with them. Each
+ * accumulator lane sums its chunk's positions in order; the chunks go to dst + gid 2 *
+ * dst_chunk_stride (grad_weight itself for one chunk; else conv_bw_weight_sum adds them in
+ * order). gid 0: column block; gid 1: group * k_blocks + block of 64 channels; gid 2: chunk. */
 #define FOR_OUTER_COLUMNS(M) M(0) M(1) M(2) M(3) M(4) M(5)
 #define OUTER_ACC_DECL(j) float16 o0##j = 0.0f, o1##j = 0.0f, o2##j = 0.0f, o3##j = 0.0f;
 
-#define OUTER_SETUP(j)                                                                \
-  const int ot##j = min(col0 + j, columns - 1) % taps;                                \
-  const ulong otap##j =                                                               \
-      (ulong)(g * group_in + min(col0 + j, columns - 1) / taps) * staged_plane +      \
-      ((ulong)(ot##j / (kh * kw) * dd) * (ulong)ph + (ulong)(ot##j / kw % kh * dh)) * \
-          (ulong)pitch +                                                              \
-      (ulong)(ot##j % kw * dw);                                                       \
+/* A column's constants: its input plane, and its tap's offsets from the window origin (padding
+ * subtracted); along W, the output positions [lo, hi] whose tap reads inside the row. */
+#define OUTER_SETUP(j)                                                                          \
+  const int ot##j = min(col0 + j, columns - 1) % taps;                                          \
+  const ulong oplane##j = (ulong)(g * group_in + min(col0 + j, columns - 1) / taps) * in_plane; \
+  const int oz##j = ot##j / (kh * kw) * dd - pbd, oy##j = ot##j / kw % kh * dh - pbh,           \
+            ox##j = ot##j % kw * dw - pbw;                                                      \
+  lo = max(lo, -floor_div(ox##j, sw));                                                          \
+  hi = min(hi, floor_div(in_w - 1 - ox##j, sw));                                                \
   OUTER_ACC_DECL(j)
 
-#define OUTER_STEP(j)                         \
-  {                                           \
-    const float16 xv = (float16)(x[otap##j]); \
-    o0##j = fma(xv, g0, o0##j);               \
-    o1##j = fma(xv, g1, o1##j);               \
-    o2##j = fma(xv, g2, o2##j);               \
-    o3##j = fma(xv, g3, o3##j);               \
+/* The column's row for output row (od, oh) of image n, offset by its tap along W (so that
+ * position ow reads q[ow * sw]); the zero row where the tap reads the padding. */
+#define OUTER_ROW(j)                                                                    \
+  __global const float *q##j;                                                           \
+  {                                                                                     \
+    const int z = od * sd + oz##j, y = oh * sh + oy##j;                                 \
+    q##j = (z >= 0 && z < in_d && y >= 0 && y < in_h                                    \
+                ? image + oplane##j + ((ulong)z * (ulong)in_h + (ulong)y) * (ulong)in_w \
+                : zeros + zeros_offset) +                                               \
+           ox##j;                                                                       \
   }
+
+#define OUTER_FMA(j, xv)      \
+  o0##j = fma(xv, g0, o0##j); \
+  o1##j = fma(xv, g1, o1##j); \
+  o2##j = fma(xv, g2, o2##j); \
+  o3##j = fma(xv, g3, o3##j);
+#define OUTER_STEP(j)                       \
+  {                                         \
+    const float16 xv = (float16)(q##j[xo]); \
+    OUTER_FMA(j, xv)                        \
+  }
+/* A position at the row's ends: inputs outside the row are zero (and not read). */
+#define OUTER_EDGE_STEP(j)                                                \
+  {                                                                       \
+    const int xi = xo + ox##j;                                            \
+    const float16 xv = (float16)(xi >= 0 && xi < in_w ? q##j[xo] : 0.0f); \
+    OUTER_FMA(j, xv)                                                      \
+  }
+#define OUTER_LOAD_GRADS                                                                \
+  const float16 g0 = vload16(0, grads), g1 = vload16(1, grads), g2 = vload16(2, grads), \
+                g3 = vload16(3, grads);
 
 /* The 16 channels of one accumulator into column `col` of grad_weight (those below group_out). */
 inline void conv_bw_outer_store(float16 acc, __global float *dst, int k, int group_out,
@@ -525,21 +553,26 @@ inline void conv_bw_outer_store(float16 acc, __global float *dst, int k, int gro
   }
 
 __kernel void conv_bw_weight_outer(__global const float *restrict gt, ulong gt_offset,
-                                   __global const float *restrict staged, ulong staged_offset,
+                                   __global const float *restrict src, ulong src_offset,
+                                   __global const float *restrict zeros, ulong zeros_offset,
                                    __global float *restrict dst, ulong dst_offset,
                                    ulong dst_chunk_stride, ulong chunk_rows, ulong batch,
-                                   int channels, int out_channels, int groups, int pd, int ph,
-                                   int pitch, int kp, int out_d, int out_h, int out_w, int kd,
-                                   int kh, int kw, int sd, int sh, int sw, int dd, int dh, int dw) {
+                                   int channels, int out_channels, int groups, int in_d, int in_h,
+                                   int in_w, int pbd, int pbh, int pbw, int kp, int out_d,
+                                   int out_h, int out_w, int kd, int kh, int kw, int sd, int sh,
+                                   int sw, int dd, int dh, int dw) {
   const int group_in = channels / groups, group_out = out_channels / groups;
   const int taps = kd * kh * kw, columns = group_in * taps;
   const int k_blocks = kp / 64;
   const int col0 = (int)get_global_id(0) * 6;
   const int g = (int)get_global_id(1) / k_blocks;
   const int k_first = (int)get_global_id(1) % k_blocks * 64; /* within the group */
-  const ulong staged_plane = (ulong)pd * (ulong)ph * (ulong)pitch;
+  const ulong in_plane = (ulong)in_d * (ulong)in_h * (ulong)in_w;
   const ulong out_plane = (ulong)out_d * (ulong)out_h * (ulong)out_w;
+  int lo = 0, hi = out_w - 1; /* the positions where every column reads inside the row */
   FOR_OUTER_COLUMNS(OUTER_SETUP)
+  lo = min(lo, out_w);
+  hi = max(hi + 1, lo); /* now the end of [lo, hi) */
   const ulong row_end = min((get_global_id(2) + 1) * chunk_rows, batch * (ulong)(out_d * out_h));
   for (ulong r = get_global_id(2) * chunk_rows; r < row_end; r++) {
     const int oh = (int)(r % (ulong)out_h), od = (int)(r / (ulong)out_h % (ulong)out_d);
@@ -547,13 +580,20 @@ __kernel void conv_bw_weight_outer(__global const float *restrict gt, ulong gt_o
     __global const float *grads = gt + gt_offset +
                                   ((ulong)g * batch * out_plane + r * (ulong)out_w) * (ulong)kp +
                                   (ulong)k_first;
-    /* The staged row at this output row's window origin (tap 0 of channel 0). */
-    __global const float *x = staged + staged_offset + n * (ulong)channels * staged_plane +
-                              ((ulong)(od * sd) * (ulong)ph + (ulong)(oh * sh)) * (ulong)pitch;
-    for (int ow = 0; ow < out_w; ow++, x += sw, grads += kp) {
-      const float16 g0 = vload16(0, grads), g1 = vload16(1, grads), g2 = vload16(2, grads),
-                    g3 = vload16(3, grads);
+    __global const float *image = src + src_offset + n * (ulong)channels * in_plane;
+    FOR_OUTER_COLUMNS(OUTER_ROW)
+    int ow = 0, xo = 0;
+    for (; ow < lo; ow++, xo += sw, grads += kp) {
+      OUTER_LOAD_GRADS
+      FOR_OUTER_COLUMNS(OUTER_EDGE_STEP)
+    }
+    for (; ow < hi; ow++, xo += sw, grads += kp) {
+      OUTER_LOAD_GRADS
       FOR_OUTER_COLUMNS(OUTER_STEP)
+    }
+    for (; ow < out_w; ow++, xo += sw, grads += kp) {
+      OUTER_LOAD_GRADS
+      FOR_OUTER_COLUMNS(OUTER_EDGE_STEP)
     }
   }
   FOR_OUTER_COLUMNS(OUTER_STORE)

@@ -799,12 +799,14 @@ static oclnn_status sum_chunks(oclnn_conv *conv, const char *fn, const backward_
   return launch(conv, fn, k, total);
 }
 
-/* Whether the input needs no staged copy for a kernel that reads it at any stride (no padding,
- * no upsampling). */
-static bool input_unpadded(const oclnn_conv *conv) {
+/* Whether conv_bw_weight_outer reads the input itself: zeros padding (it skips the padding) or
+ * none, no upsampling. */
+static bool outer_reads_input(const oclnn_conv *conv) {
   bool plain = true;
   for (int i = 0; i < 3; i++)
-    plain = plain && conv->pad_before[i] == 0 && conv->pad_after[i] == 0 && conv->upsample[i] == 1;
+    plain = plain && conv->upsample[i] == 1 &&
+            (conv->desc.padding_mode == OCLNN_CONV_ZEROS ||
+             (conv->pad_before[i] == 0 && conv->pad_after[i] == 0));
   return plain;
 }
 
@@ -823,37 +825,53 @@ static cl_ulong outer_staged_floats(const oclnn_conv *conv, const backward_call 
   for (int i = 0; i < 3; i++)
     factors[2 + i] = (cl_ulong)call->in[i] * (cl_ulong)conv->upsample[i] +
                      (cl_ulong)conv->pad_before[i] + (cl_ulong)conv->pad_after[i];
-  return input_unpadded(conv) ? 0 : capped_product(factors, 5);
+  return outer_reads_input(conv) ? 0 : capped_product(factors, 5);
 }
 
 /* grad_weight on conv_bw_weight_outer: grad_output transposed to rows of channels, the input
- * staged without phase split unless it is unpadded (then read in place), then the chunks' sums. */
+ * read in place (zeros padding or none, no upsampling) or staged without phase split, then the
+ * chunks' sums. */
 static oclnn_status run_grad_weight_outer(oclnn_conv *conv, const char *fn,
                                           const backward_call *call, cl_ulong total) {
   oclnn_context *ctx = conv->ctx;
   const cl_ulong batch = (cl_ulong)call->batch, plane = product3(call->out);
   const cl_int kp = (conv->group_out + OUTER_KB - 1) / OUTER_KB * OUTER_KB;
-  const bool in_place = input_unpadded(conv);
-  cl_int padded[3];
-  for (int i = 0; i < 3; i++)
+  const bool in_place = outer_reads_input(conv);
+  /* The dims of the buffer read and the padding the kernel skips (none in the staged copy). */
+  cl_int padded[3], skipped[3];
+  bool padded_rows = false; /* whether a column's input row can be in the padding */
+  for (int i = 0; i < 3; i++) {
     padded[i] = in_place
                     ? call->in[i]
                     : call->in[i] * conv->upsample[i] + conv->pad_before[i] + conv->pad_after[i];
+    skipped[i] = in_place ? conv->pad_before[i] : 0;
+    padded_rows =
+        padded_rows || (in_place && i < 2 && (conv->pad_before[i] > 0 || conv->pad_after[i] > 0));
+  }
   const cl_ulong staged = outer_staged_floats(conv, call), grads = outer_grad_floats(conv, call);
   const cl_ulong rows = batch * (cl_ulong)call->out[0] * (cl_ulong)call->out[1];
   const cl_ulong chunk_rows = weight_chunk_rows(call, total, OUTER_CHUNK_POSITIONS);
   const cl_ulong chunks = rows ? (rows + chunk_rows - 1) / chunk_rows : 1;
   const cl_ulong partial = chunks > 1 ? chunks * total : 0;
-  /* Scratch: the staged input (none in place), the transposed gradients, the partial sums (a
-   * float of slack so that an empty batch still gets a buffer). */
-  const cl_ulong grads_offset = staged, partial_offset = staged + grads;
+  /* Scratch: the staged input (none in place), the transposed gradients, the partial sums, a
+   * row of zeros for the columns whose input row is in the padding. */
+  const cl_ulong grads_offset = staged, partial_offset = staged + grads,
+                 zeros_offset = partial_offset + partial;
   cl_mem scratch = NULL;
-  oclnn_status status =
-      oclnn__scratch(ctx, fn, (size_t)(partial_offset + partial + 1) * sizeof(float), &scratch);
+  oclnn_status status = oclnn__scratch(
+      ctx, fn, (size_t)(zeros_offset + (cl_ulong)padded[2]) * sizeof(float), &scratch);
   if (status == OCLNN_SUCCESS && !in_place && staged > 0)
     status = stage_input(conv, fn, call, scratch, padded, 1, padded[2]);
   if (status != OCLNN_SUCCESS)
     return status;
+  if (padded_rows) {
+    const cl_float zero = 0.0f;
+    cl_int fill = clEnqueueFillBuffer(ctx->queue, scratch, &zero, sizeof zero,
+                                      (size_t)zeros_offset * sizeof(float),
+                                      (size_t)padded[2] * sizeof(float), 0, NULL, NULL);
+    if (fill != CL_SUCCESS)
+      return oclnn__fail_cl(ctx, fn, "clEnqueueFillBuffer (zero row)", fill);
+  }
   cl_kernel k = conv->backward_kernel[KERNEL_GRAD_TRANSPOSE];
   cl_int err = CL_SUCCESS;
   cl_uint arg = 0;
@@ -888,6 +906,8 @@ static oclnn_status run_grad_weight_outer(oclnn_conv *conv, const char *fn,
   OCLNN__CONV_ARG(k, arg, err, grads_offset);
   OCLNN__CONV_ARG(k, arg, err, source);
   OCLNN__CONV_ARG(k, arg, err, source_offset);
+  OCLNN__CONV_ARG(k, arg, err, scratch);
+  OCLNN__CONV_ARG(k, arg, err, zeros_offset);
   OCLNN__CONV_ARG(k, arg, err, dst);
   OCLNN__CONV_ARG(k, arg, err, dst_offset);
   OCLNN__CONV_ARG(k, arg, err, dst_stride);
@@ -898,6 +918,8 @@ static oclnn_status run_grad_weight_outer(oclnn_conv *conv, const char *fn,
   OCLNN__CONV_ARG(k, arg, err, conv->groups);
   for (int i = 0; i < 3; i++)
     OCLNN__CONV_ARG(k, arg, err, padded[i]);
+  for (int i = 0; i < 3; i++)
+    OCLNN__CONV_ARG(k, arg, err, skipped[i]);
   OCLNN__CONV_ARG(k, arg, err, kp);
   for (int i = 0; i < 3; i++)
     OCLNN__CONV_ARG(k, arg, err, call->out[i]);
