@@ -68,12 +68,12 @@ static const char *const KERNEL_NAMES[KERNELS] = {"conv_bw_input",
 #define OUTER_MIN_GROUP_OUT 48
 /* Output positions per work-item of conv_bw_grad_transpose (its TRANSPOSE_POSITIONS). */
 #define TRANSPOSE_POSITIONS 256
-/* Output positions per chunk of the outer kernel (rounded to whole rows): the 512 KB of
- * gradients a work-item reads stay in a 1 MB L2 for the next column block. 2048 took slightly
- * less CPU time than 4096 (64to64 k3 backward 10.8-11.1 vs 11.0-11.2 ms, 128to128 k1 1.65-1.67
- * vs 1.67-1.72; conv1d k5 mixed, three alternating runs, load 2.2-2.6); 1024 was best on k1
- * (1.58-1.61) but its partial sums cost more on k3. */
-#define OUTER_CHUNK_POSITIONS 2048
+/* Output positions per chunk of the outer kernel (rounded to whole rows). CPU time per backward,
+ * three alternating runs each (load 2.2-3.8): 64to64 k3 the same at 2048 and 4096 (10.8-11.2
+ * and 12.7-13.2 ms in two sets), conv1d k5 mixed, 128to128 k1 1.58-1.61 at 1024 against
+ * 1.67-1.72 at 4096 (its gradients' 1 MB per work-item fit L2 at 1024), but 128to128 k3
+ * 12.6-15.9 at 4096 against 14.7-16.1 at 2048 (one chunk there: no partial sums). */
+#define OUTER_CHUNK_POSITIONS 4096
 /* Rows per work-group of conv_bw_stage. */
 #define STAGE_ROWS 16
 
