@@ -25,7 +25,7 @@
  * many bands on small shapes). */
 #define BAND_BYTES ((size_t)8 << 20)
 
-enum { K_WEIGHTS = 0, K_WEIGHTS_TAIL = 1, K_INPUT = 2, K_GEMM = 3, K_OUTPUT = 4 };
+enum { K_WEIGHTS = 0, K_INPUT = 1, K_GEMM = 2, K_OUTPUT = 3, KERNELS = 4 };
 
 /* Output channels per work-item, fixed by the init. */
 static int channel_block(const oclnn_conv *conv) { return conv->tile; }
@@ -74,10 +74,9 @@ static oclnn_status winograd_init(oclnn_conv *conv, const char *fn) {
   winograd_options(options, sizeof options, channel_block(conv), conv->tile_pixels);
   oclnn_status status =
       oclnn__program_get(conv->ctx, fn, WINOGRAD_FILE, options, &conv->program[0]);
-  static const char *const names[] = {"conv_winograd_weights", "conv_winograd_weights_tail",
-                                      "conv_winograd_input", "conv_winograd_gemm",
-                                      "conv_winograd_output"};
-  for (int i = 0; i < 5 && status == OCLNN_SUCCESS; i++)
+  static const char *const names[KERNELS] = {"conv_winograd_weights", "conv_winograd_input",
+                                             "conv_winograd_gemm", "conv_winograd_output"};
+  for (int i = 0; i < KERNELS && status == OCLNN_SUCCESS; i++)
     status = oclnn__kernel_create(conv->ctx, fn, conv->program[0], names[i], &conv->kernel_obj[i]);
   return status;
 }
@@ -103,25 +102,9 @@ static oclnn_status winograd_pack(oclnn_conv *conv, const char *fn, cl_mem src, 
   OCLNN__CONV_ARG(k, arg, err, blocks);
   if (err != CL_SUCCESS)
     return oclnn__fail_cl(ctx, fn, "clSetKernelArg (conv_winograd_weights)", err);
-  size_t local[2] = {16, 1};
-  size_t global[2] = {oclnn__conv_round_up((size_t)conv->channels_in, 16),
-                      (size_t)conv->channels_out};
-  oclnn_status status = oclnn__enqueue(ctx, fn, conv->program[0], k, 2, global, local);
-  const int cb = channel_block(conv);
-  if (status != OCLNN_SUCCESS || conv->channels_out % cb == 0)
-    return status;
-  k = conv->kernel_obj[K_WEIGHTS_TAIL];
-  arg = 0;
-  OCLNN__CONV_ARG(k, arg, err, dst);
-  OCLNN__CONV_ARG(k, arg, err, dst_offset);
-  OCLNN__CONV_ARG(k, arg, err, conv->channels_in);
-  OCLNN__CONV_ARG(k, arg, err, conv->channels_out);
-  OCLNN__CONV_ARG(k, arg, err, blocks);
-  if (err != CL_SUCCESS)
-    return oclnn__fail_cl(ctx, fn, "clSetKernelArg (conv_winograd_weights_tail)", err);
-  size_t tail_local[3] = {16, 1, 1};
-  size_t tail_global[3] = {oclnn__conv_round_up((size_t)conv->channels_in, 16), (size_t)cb, XI};
-  return oclnn__enqueue(ctx, fn, conv->program[0], k, 3, tail_global, tail_local);
+  size_t local[2] = {1, 1};
+  size_t global[2] = {(size_t)conv->channels_in, (size_t)blocks};
+  return oclnn__enqueue(ctx, fn, conv->program[0], k, 2, global, local);
 }
 
 /* Per phase: tile rows and tile columns rounded up to 8 (the transforms take 8 tiles per
