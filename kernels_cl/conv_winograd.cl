@@ -117,28 +117,16 @@ inline void bt6(const float8 *d, float8 *v) {
   v[5] = 4.0f * d[1] - 5.0f * d[3] + d[5];
 }
 
-/* Eight horizontally adjacent tiles per work-item, one per vector lane: gid 0 = group of 8 tile
- * columns, gid 1 = row - row0 for the band's rows row0 .. row0 + band_rows - 1 (row = phase *
- * tiles_h + tile row), gid 2 = n * channels + c. The band's tiles are numbered
- * t = (n * band_rows + row - row0) * tiles_wp + tx with tiles_wp = tiles_w rounded up to 8,
- * phase = py * dw + px; the tiles past a phase's outputs read zeros (or what the padding gives)
- * and only feed outputs that are not stored. */
-__kernel void conv_winograd_input(__global const float *restrict in, ulong in_offset,
-                                  __global float *restrict v_out, ulong v_offset, int channels,
-                                  int in_h, int in_w, int tiles_h, int tiles_wp, ulong pitch,
-                                  int ph, int pw, int ph_after, int pw_after, int mode, int dh,
-                                  int dw, int uh, int uw, int row0, int band_rows) {
-  const int tx0 = (int)get_global_id(0) * 8;
-  const int row = row0 + (int)get_global_id(1);
-  const int phase = row / tiles_h, ty = row % tiles_h;
-  const ulong nc = get_global_id(2);
-  const int c = (int)(nc % (ulong)channels);
-  const ulong n = nc / (ulong)channels;
-  __global const float *src = in + in_offset + nc * (ulong)in_h * (ulong)in_w;
+/* B d B^T of eight horizontally adjacent tiles of one channel plane `src` (one per vector lane)
+ * into v[xi], xi = 6 i + j: the tile of lane l reads the (upsampled, padded) input at rows y0 + dh
+ * i and columns x0 + 4 dw l + dw j. Tiles past the phase's outputs read zeros (or what the padding
+ * gives) and only feed outputs that are not stored. */
+inline void input_tiles8(__global const float *restrict src, int in_h, int in_w, int y0, int x0,
+                         int ph, int pw, int ph_after, int pw_after, int mode, int dh, int dw,
+                         int uh, int uw, float8 *v) {
   /* Nearest upsampling by (uh, uw) comes before the padding: coordinates are mapped on the
    * upsampled size (up_h, up_w), then divided by the factor. */
   const int up_h = in_h * uh, up_w = in_w * uw;
-  const int y0 = phase / dw - ph + dh * ty * 4, x0 = phase % dw - pw + dw * tx0 * 4;
   /* With dw == 1, columns [lo, hi) lie inside the (upsampled) row; otherwise every column is
    * mapped. */
   const bool plain = dw == 1;
@@ -168,8 +156,8 @@ __kernel void conv_winograd_input(__global const float *restrict in, ulong in_of
           j++;
         }
         for (; j + 8 <= hi; j += 8) {
-          const float4 v = vload4(0, line + ((x0 + j) >> 1));
-          vstore8((float8)(v.s0, v.s0, v.s1, v.s1, v.s2, v.s2, v.s3, v.s3), 0, seg + j);
+          const float4 q = vload4(0, line + ((x0 + j) >> 1));
+          vstore8((float8)(q.s0, q.s0, q.s1, q.s1, q.s2, q.s2, q.s3, q.s3), 0, seg + j);
         }
       }
       for (; j < hi; j++)
@@ -198,15 +186,35 @@ __kernel void conv_winograd_input(__global const float *restrict in, ulong in_of
     for (int i = 0; i < 6; i++)
       t[i][j] = r[i];
   }
+  for (int i = 0; i < 6; i++)
+    bt6(t[i], v + 6 * i);
+}
+
+/* Eight horizontally adjacent tiles per work-item, one per vector lane: gid 0 = group of 8 tile
+ * columns, gid 1 = row - row0 for the band's rows row0 .. row0 + band_rows - 1 (row = phase *
+ * tiles_h + tile row), gid 2 = n * channels + c. The band's tiles are numbered
+ * t = (n * band_rows + row - row0) * tiles_wp + tx with tiles_wp = tiles_w rounded up to 8,
+ * phase = py * dw + px. */
+__kernel void conv_winograd_input(__global const float *restrict in, ulong in_offset,
+                                  __global float *restrict v_out, ulong v_offset, int channels,
+                                  int in_h, int in_w, int tiles_h, int tiles_wp, ulong pitch,
+                                  int ph, int pw, int ph_after, int pw_after, int mode, int dh,
+                                  int dw, int uh, int uw, int row0, int band_rows) {
+  const int tx0 = (int)get_global_id(0) * 8;
+  const int row = row0 + (int)get_global_id(1);
+  const int phase = row / tiles_h, ty = row % tiles_h;
+  const ulong nc = get_global_id(2);
+  const int c = (int)(nc % (ulong)channels);
+  const ulong n = nc / (ulong)channels;
+  const int y0 = phase / dw - ph + dh * ty * 4, x0 = phase % dw - pw + dw * tx0 * 4;
+  float8 v[36];
+  input_tiles8(in + in_offset + nc * (ulong)in_h * (ulong)in_w, in_h, in_w, y0, x0, ph, pw,
+               ph_after, pw_after, mode, dh, dw, uh, uw, v);
   const ulong t_index = (n * (ulong)band_rows + (ulong)(row - row0)) * (ulong)tiles_wp + (ulong)tx0;
   const ulong xi_stride = (ulong)channels * pitch;
   __global float *dst = v_out + v_offset + (ulong)c * pitch + t_index;
-  for (int i = 0; i < 6; i++) {
-    float8 r[6];
-    bt6(t[i], r);
-    for (int j = 0; j < 6; j++)
-      vstore8(r[j], 0, dst + (ulong)(i * 6 + j) * xi_stride);
-  }
+  for (int xi = 0; xi < 36; xi++)
+    vstore8(v[xi], 0, dst + (ulong)xi * xi_stride);
 }
 
 #if TV == 2
@@ -307,6 +315,9 @@ __kernel void conv_winograd_gemm(__global const float *restrict u, ulong u_offse
   }
 }
 
+#define FUSED_TAP(j) acc##j = fma(x, (float16)(wv[j]), acc##j)
+#define FUSED_STORE(j) vstore16(acc##j, j, m_row)
+
 /* A^T m on 6 vectors: the 1d output transform. */
 inline void at6(const float8 *m, float8 *y) {
   y[0] = m[0] + m[1] + m[2] + m[3] + m[4];
@@ -315,40 +326,26 @@ inline void at6(const float8 *m, float8 *y) {
   y[3] = m[1] - m[2] + 8.0f * (m[3] - m[4]) + m[5];
 }
 
-/* Eight horizontally adjacent tiles per work-item: gid 0 = group of 8 tile columns, gid 1 =
- * row - row0 as in conv_winograd_input, gid 2 = n * out_channels + k. */
-__kernel void conv_winograd_output(__global const float *restrict m, ulong m_offset,
-                                   __global const float *restrict bias, ulong bias_offset,
-                                   int has_bias, __global float *restrict out, ulong out_offset,
-                                   int out_channels, int out_h, int out_w, int tiles_h,
-                                   int tiles_wp, ulong pitch, int dh, int dw, int row0,
-                                   int band_rows) {
-  const int tx0 = (int)get_global_id(0) * 8;
-  const int row = row0 + (int)get_global_id(1);
-  const int phase = row / tiles_h, ty = row % tiles_h;
-  const ulong nk = get_global_id(2);
-  const int k = (int)(nk % (ulong)out_channels);
-  const ulong n = nk / (ulong)out_channels;
-  const ulong t_index = (n * (ulong)band_rows + (ulong)(row - row0)) * (ulong)tiles_wp + (ulong)tx0;
-  const ulong xi_stride = (ulong)out_channels * pitch;
-  __global const float *src = m + m_offset + (ulong)k * pitch + t_index;
+/* Y = A^T m A + b of eight horizontally adjacent tiles (m[xi], lanes = tiles) into the output
+ * plane `dst`: tile columns tx0 .. tx0 + 7 of tile row ty of phase `phase`, the part inside the
+ * output. */
+inline void output_tiles8(const float8 *m, float b, __global float *restrict dst, int out_h,
+                          int out_w, int phase, int ty, int tx0, int dh, int dw) {
   float8 t[4][6];
   for (int j = 0; j < 6; j++) {
     float8 col[6], y[4];
     for (int i = 0; i < 6; i++)
-      col[i] = vload8(0, src + (ulong)(i * 6 + j) * xi_stride);
+      col[i] = m[i * 6 + j];
     at6(col, y);
     for (int i = 0; i < 4; i++)
       t[i][j] = y[i];
   }
-  const float b = has_bias ? bias[bias_offset + (ulong)k] : 0.0f;
-  __global float *dst = out + out_offset + nk * (ulong)out_h * (ulong)out_w;
   /* Output (py + dh y', px + dw x') of the phase's (y', x'). */
   const int py = phase / dw, px = phase % dw, oy0 = ty * 4, ox0 = tx0 * 4;
   const int width = dw == 1 ? min(32, out_w - ox0) : min(32, (out_w - px + dw - 1) / dw - ox0);
   for (int i = 0; i < 4; i++) {
     const int oy = py + dh * (oy0 + i);
-    if (oy >= out_h)
+    if (oy >= out_h || width <= 0)
       break;
     float8 y[4];
     at6(t[i], y);
@@ -375,6 +372,96 @@ __kernel void conv_winograd_output(__global const float *restrict m, ulong m_off
     } else {
       for (int j = 0; j < width; j++)
         line[j] = row[j];
+    }
+  }
+}
+
+/* Eight horizontally adjacent tiles per work-item: gid 0 = group of 8 tile columns, gid 1 =
+ * row - row0 as in conv_winograd_input, gid 2 = n * out_channels + k. */
+__kernel void conv_winograd_output(__global const float *restrict m, ulong m_offset,
+                                   __global const float *restrict bias, ulong bias_offset,
+                                   int has_bias, __global float *restrict out, ulong out_offset,
+                                   int out_channels, int out_h, int out_w, int tiles_h,
+                                   int tiles_wp, ulong pitch, int dh, int dw, int row0,
+                                   int band_rows) {
+  const int tx0 = (int)get_global_id(0) * 8;
+  const int row = row0 + (int)get_global_id(1);
+  const int phase = row / tiles_h, ty = row % tiles_h;
+  const ulong nk = get_global_id(2);
+  const int k = (int)(nk % (ulong)out_channels);
+  const ulong n = nk / (ulong)out_channels;
+  const ulong t_index = (n * (ulong)band_rows + (ulong)(row - row0)) * (ulong)tiles_wp + (ulong)tx0;
+  const ulong xi_stride = (ulong)out_channels * pitch;
+  __global const float *src = m + m_offset + (ulong)k * pitch + t_index;
+  float8 mm[36];
+  for (int xi = 0; xi < 36; xi++)
+    mm[xi] = vload8(0, src + (ulong)xi * xi_stride);
+  const float b = has_bias ? bias[bias_offset + (ulong)k] : 0.0f;
+  output_tiles8(mm, b, out + out_offset + nk * (ulong)out_h * (ulong)out_w, out_h, out_w, phase, ty,
+                tx0, dh, dw);
+}
+
+/* The whole layer for 16 horizontally adjacent tiles (tile columns tx0 .. tx0 + 15, of tile row
+ * `row` = phase * tiles_h + ty, of sample n) per work-group of one work-item: gid 0 = group of 16
+ * tile columns, gid 1 = row, gid 2 = n. The input transform of every channel goes to `v`
+ * (local, [36][channels][16]), then per block of CB output channels the 36 GEMMs against U go to
+ * `m` (local, [36][CB][16]) and the output transform reads them back. V and M never leave the
+ * work-group's local memory (on a CPU device a buffer of the thread's that stays in L2): the
+ * three-kernel path writes both to global memory and reads them back, 46 MB per call on a
+ * 64->64 128x128 layer. */
+__kernel void conv_winograd_fused(__global const float *restrict in, ulong in_offset,
+                                  __global const float *restrict u, ulong u_offset,
+                                  __global const float *restrict bias, ulong bias_offset,
+                                  int has_bias, __global float *restrict out, ulong out_offset,
+                                  int channels, int out_channels, int blocks, int in_h, int in_w,
+                                  int out_h, int out_w, int tiles_h, int ph, int pw, int ph_after,
+                                  int pw_after, int mode, int dh, int dw, int uh, int uw,
+                                  __local float *restrict v, __local float *restrict m) {
+  const int tx0 = (int)get_global_id(0) * 16;
+  const int row = (int)get_global_id(1);
+  const int phase = row / tiles_h, ty = row % tiles_h;
+  const ulong n = get_global_id(2);
+  const int y0 = phase / dw - ph + dh * ty * 4;
+  for (int c = 0; c < channels; c++) {
+    __global const float *src =
+        in + in_offset + (n * (ulong)channels + (ulong)c) * (ulong)in_h * (ulong)in_w;
+    for (int h = 0; h < 2; h++) {
+      float8 t[36];
+      input_tiles8(src, in_h, in_w, y0, phase % dw - pw + dw * (tx0 + 8 * h) * 4, ph, pw, ph_after,
+                   pw_after, mode, dh, dw, uh, uw, t);
+      for (int xi = 0; xi < 36; xi++)
+        vstore8(t[xi], 0, v + (xi * channels + c) * 16 + 8 * h);
+    }
+  }
+  for (int kb = 0; kb < blocks; kb++) {
+    for (int xi = 0; xi < 36; xi++) {
+      __global const float *wv =
+          u + u_offset + (((ulong)xi * (ulong)blocks + (ulong)kb) * (ulong)channels) * CB;
+      __local const float *x_row = v + xi * channels * 16;
+      float16 acc0 = 0.0f, acc1 = 0.0f, acc2 = 0.0f, acc3 = 0.0f;
+      float16 acc4 = 0.0f, acc5 = 0.0f, acc6 = 0.0f, acc7 = 0.0f;
+      float16 acc8 = 0.0f, acc9 = 0.0f, acc10 = 0.0f, acc11 = 0.0f;
+      float16 acc12 = 0.0f, acc13 = 0.0f, acc14 = 0.0f, acc15 = 0.0f;
+      for (int c = 0; c < channels; c++) {
+        const float16 x = vload16(c, x_row);
+        FOR_EACH_CB(FUSED_TAP)
+        wv += CB;
+      }
+      __local float *m_row = m + xi * CB * 16;
+      FOR_EACH_CB(FUSED_STORE)
+    }
+    const int valid = min(CB, out_channels - kb * CB);
+    for (int j = 0; j < valid; j++) {
+      const int k = kb * CB + j;
+      const float b = has_bias ? bias[bias_offset + (ulong)k] : 0.0f;
+      __global float *dst =
+          out + out_offset + (n * (ulong)out_channels + (ulong)k) * (ulong)out_h * (ulong)out_w;
+      for (int h = 0; h < 2; h++) {
+        float8 mm[36];
+        for (int xi = 0; xi < 36; xi++)
+          mm[xi] = vload8(0, m + (xi * CB + j) * 16 + 8 * h);
+        output_tiles8(mm, b, dst, out_h, out_w, phase, ty, tx0 + 8 * h, dh, dw);
+      }
     }
   }
 }

@@ -394,6 +394,7 @@ Test(conv_sweep, winograd_general, .timeout = 300) {
  * sample) per band; 100 kB gives a few rows per band on these shapes, with uneven last bands.
  * Band boundaries, dilation phases split over bands and batched inputs run the same sweep. */
 Test(conv_sweep, winograd_general_banded, .timeout = 300) {
+  cr_assert_eq(setenv("OCLNN_WINOGRAD_FUSED", "0", 1), 0);
   cr_assert_eq(setenv("OCLNN_WINOGRAD_BAND_BYTES", "1", 1), 0);
   cr_assert_geq(run_sweep(OCLNN_CONV_ALGO_WINOGRAD, GENERAL, WINOGRAD_TOL), 30);
   cr_assert_eq(setenv("OCLNN_WINOGRAD_BAND_BYTES", "100000", 1), 0);
@@ -409,10 +410,32 @@ Test(conv_sweep, winograd_general_block16, .timeout = 300) {
  * forced by OCLNN_WINOGRAD_TILES, with the channel blocks each takes; the odd widths of the sweep
  * give up to 48 tiles, so full, moved-back and partial groups of 32 all run. */
 static int run_winograd_tiles(const char *tiles, const char *block) {
+  setenv("OCLNN_WINOGRAD_FUSED", "0", 1);
   setenv("OCLNN_WINOGRAD_TILES", tiles, 1);
   int ran = run_sweep_block(block, OCLNN_CONV_ALGO_WINOGRAD, GENERAL, WINOGRAD_TOL);
   unsetenv("OCLNN_WINOGRAD_TILES");
+  unsetenv("OCLNN_WINOGRAD_FUSED");
   return ran;
+}
+/* The three-kernel path (input transform, GEMMs, output transform through global scratch) and
+ * the fused kernel (V and M in local memory, OCLNN_WINOGRAD_FUSED), each forced, with the
+ * channel blocks the fused kernel's GEMM takes: the sweep's odd widths give partial groups of
+ * 16 tiles and tile groups wholly past the output. */
+static int run_winograd_fused(const char *fused, const char *block) {
+  setenv("OCLNN_WINOGRAD_FUSED", fused, 1);
+  int ran = block ? run_sweep_block(block, OCLNN_CONV_ALGO_WINOGRAD, GENERAL, WINOGRAD_TOL)
+                  : run_sweep(OCLNN_CONV_ALGO_WINOGRAD, GENERAL, WINOGRAD_TOL);
+  unsetenv("OCLNN_WINOGRAD_FUSED");
+  return ran;
+}
+Test(conv_sweep, winograd_general_unfused, .timeout = 300) {
+  cr_assert_geq(run_winograd_fused("0", NULL), 30);
+}
+Test(conv_sweep, winograd_general_fused_block6, .timeout = 300) {
+  cr_assert_geq(run_winograd_fused("1", "6"), 30);
+}
+Test(conv_sweep, winograd_general_fused_block1, .timeout = 300) {
+  cr_assert_geq(run_winograd_fused("1", "1"), 30);
 }
 Test(conv_sweep, winograd_general_tiles16_block16, .timeout = 300) {
   cr_assert_geq(run_winograd_tiles("16", "16"), 30);

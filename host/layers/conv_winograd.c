@@ -11,6 +11,7 @@
 
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
 #define WINOGRAD_FILE "conv_winograd.cl"
 #define XI 36
@@ -24,8 +25,12 @@
  * private OCLNN_WINOGRAD_BAND_BYTES overrides it when the layer is created (tests use it to run
  * many bands on small shapes). */
 #define BAND_BYTES ((size_t)8 << 20)
+/* The fused kernel's tiles per work-group (two groups of 8 for the transforms, one float16 in
+ * the GEMMs) and its local memory budget. */
+#define FUSED_TILES 16
+#define FUSED_LOCAL_MAX ((size_t)512 * 1024)
 
-enum { K_WEIGHTS = 0, K_INPUT = 1, K_GEMM = 2, K_OUTPUT = 3, KERNELS = 4 };
+enum { K_WEIGHTS = 0, K_INPUT = 1, K_GEMM = 2, K_OUTPUT = 3, K_FUSED = 4, KERNELS = 5 };
 
 /* Output channels per work-item, fixed by the init. */
 static int channel_block(const oclnn_conv *conv) { return conv->tile; }
@@ -50,6 +55,27 @@ static int gemm_tiles_for(const oclnn_conv *conv) {
   return oclnn__conv_env_int("OCLNN_WINOGRAD_TILES", 32) == 32 ? 32 : 16;
 }
 
+/* Local memory of the fused kernel: V of 16 tiles of every input channel and M of one block. */
+static size_t fused_local_bytes(int channels, int cb) {
+  return (size_t)XI * FUSED_TILES * ((size_t)channels + (size_t)cb) * sizeof(float);
+}
+
+/* Whether a layer runs the fused kernel: where V fits half the device's local memory (at most
+ * FUSED_LOCAL_MAX), unless OCLNN_WINOGRAD_FUSED (a test and tuning switch, read when the layer is
+ * created) says 0 (the banded three-kernel path) or 1 (fused wherever it fits). */
+static bool fused_for(const oclnn_conv *conv) {
+  const cl_ulong local_mem = conv->ctx->local_mem_size;
+  size_t budget = FUSED_LOCAL_MAX;
+  if (local_mem / 2 < budget)
+    budget = (size_t)(local_mem / 2);
+  if (fused_local_bytes(conv->channels_in, OCLNN__CONV_MAX_BLOCK) > budget)
+    return false;
+  const char *env = getenv("OCLNN_WINOGRAD_FUSED");
+  if (env && strcmp(env, "0") == 0)
+    return false;
+  return true;
+}
+
 static bool winograd_supports(const oclnn_conv *conv) {
   return conv->desc.dims == 2 && conv->groups == 1 && conv->kernel[1] == 3 &&
          conv->kernel[2] == 3 && conv->stride[1] == 1 && conv->stride[2] == 1 &&
@@ -65,6 +91,7 @@ static oclnn_status winograd_init(oclnn_conv *conv, const char *fn) {
     if (end && *end == '\0' && bytes > 0 && bytes <= SIZE_MAX)
       conv->band_bytes = (size_t)bytes;
   }
+  conv->winograd_fused = fused_for(conv);
   char options[32];
   conv->tile = oclnn__conv_channel_block(conv, conv->channels_out);
   conv->tile_pixels = gemm_tiles_for(conv);
@@ -75,7 +102,8 @@ static oclnn_status winograd_init(oclnn_conv *conv, const char *fn) {
   oclnn_status status =
       oclnn__program_get(conv->ctx, fn, WINOGRAD_FILE, options, &conv->program[0]);
   static const char *const names[KERNELS] = {"conv_winograd_weights", "conv_winograd_input",
-                                             "conv_winograd_gemm", "conv_winograd_output"};
+                                             "conv_winograd_gemm", "conv_winograd_output",
+                                             "conv_winograd_fused"};
   for (int i = 0; i < KERNELS && status == OCLNN_SUCCESS; i++)
     status = oclnn__kernel_create(conv->ctx, fn, conv->program[0], names[i], &conv->kernel_obj[i]);
   return status;
@@ -150,6 +178,8 @@ static size_t band_pitch(const oclnn_conv *conv, const oclnn__conv_call *call, i
 }
 
 static size_t winograd_scratch_floats(const oclnn_conv *conv, const oclnn__conv_call *call) {
+  if (conv->winograd_fused)
+    return 0;
   return (size_t)XI * band_pitch(conv, call, band_rows_of(conv, call)) *
          ((size_t)conv->channels_in + (size_t)conv->channels_out);
 }
@@ -276,7 +306,63 @@ static oclnn_status winograd_band(oclnn_conv *conv, const char *fn, const oclnn_
   return oclnn__enqueue(ctx, fn, conv->program[0], k, 3, out_global, local);
 }
 
+/* The whole layer in one launch of conv_winograd_fused: a work-group per 16 tile columns of a tile
+ * row (of every phase) of a sample. */
+static oclnn_status winograd_fused_run(oclnn_conv *conv, const char *fn,
+                                       const oclnn__conv_call *call) {
+  oclnn_context *ctx = conv->ctx;
+  int th, tw;
+  size_t tiles;
+  tile_counts(conv, call, &th, &tw, &tiles);
+  const cl_int dh = conv->dilation[1], dw = conv->dilation[2];
+  const cl_int blocks = blocks_of(conv);
+  const cl_int mode = (cl_int)conv->desc.padding_mode;
+  cl_kernel k = conv->kernel_obj[K_FUSED];
+  cl_int err = CL_SUCCESS;
+  cl_uint arg = 0;
+  OCLNN__CONV_ARG(k, arg, err, call->input);
+  OCLNN__CONV_ARG(k, arg, err, call->input_offset);
+  OCLNN__CONV_ARG(k, arg, err, call->weight);
+  OCLNN__CONV_ARG(k, arg, err, call->weight_offset);
+  OCLNN__CONV_ARG(k, arg, err, call->bias);
+  OCLNN__CONV_ARG(k, arg, err, call->bias_offset);
+  OCLNN__CONV_ARG(k, arg, err, call->has_bias);
+  OCLNN__CONV_ARG(k, arg, err, call->output);
+  OCLNN__CONV_ARG(k, arg, err, call->output_offset);
+  OCLNN__CONV_ARG(k, arg, err, conv->channels_in);
+  OCLNN__CONV_ARG(k, arg, err, conv->channels_out);
+  OCLNN__CONV_ARG(k, arg, err, blocks);
+  OCLNN__CONV_ARG(k, arg, err, call->in[1]);
+  OCLNN__CONV_ARG(k, arg, err, call->in[2]);
+  OCLNN__CONV_ARG(k, arg, err, call->out[1]);
+  OCLNN__CONV_ARG(k, arg, err, call->out[2]);
+  OCLNN__CONV_ARG(k, arg, err, th);
+  OCLNN__CONV_ARG(k, arg, err, conv->pad_before[1]);
+  OCLNN__CONV_ARG(k, arg, err, conv->pad_before[2]);
+  OCLNN__CONV_ARG(k, arg, err, conv->pad_after[1]);
+  OCLNN__CONV_ARG(k, arg, err, conv->pad_after[2]);
+  OCLNN__CONV_ARG(k, arg, err, mode);
+  OCLNN__CONV_ARG(k, arg, err, dh);
+  OCLNN__CONV_ARG(k, arg, err, dw);
+  OCLNN__CONV_ARG(k, arg, err, conv->upsample[1]);
+  OCLNN__CONV_ARG(k, arg, err, conv->upsample[2]);
+  if (err == CL_SUCCESS)
+    err = clSetKernelArg(
+        k, arg++, (size_t)XI * FUSED_TILES * (size_t)conv->channels_in * sizeof(float), NULL);
+  if (err == CL_SUCCESS)
+    err = clSetKernelArg(
+        k, arg++, (size_t)XI * FUSED_TILES * (size_t)channel_block(conv) * sizeof(float), NULL);
+  if (err != CL_SUCCESS)
+    return oclnn__fail_cl(ctx, fn, "clSetKernelArg (conv_winograd_fused)", err);
+  size_t local[3] = {1, 1, 1};
+  size_t global[3] = {((size_t)tw + FUSED_TILES - 1) / FUSED_TILES,
+                      (size_t)dh * (size_t)dw * (size_t)th, (size_t)call->batch};
+  return oclnn__enqueue(ctx, fn, conv->program[0], k, 3, global, local);
+}
+
 static oclnn_status winograd_run(oclnn_conv *conv, const char *fn, const oclnn__conv_call *call) {
+  if (conv->winograd_fused)
+    return winograd_fused_run(conv, fn, call);
   int th, tw;
   size_t tiles;
   tile_counts(conv, call, &th, &tw, &tiles);
