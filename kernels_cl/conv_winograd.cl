@@ -137,12 +137,17 @@ inline void input_tiles8(__global const float *restrict src, int in_h, int in_w,
     const int y = y0 + dh * i;
     const int syu = (y >= -ph && y < up_h + ph_after) ? conv_source(y, up_h, mode) : -1;
     const int sy = syu < 0 ? -1 : syu / uh;
-    float seg[34];
-    if (sy < 0) {
-      for (int j = 0; j < 34; j++)
-        seg[j] = 0.0f;
-    } else {
+    float16 a = 0.0f, b = 0.0f; /* columns 0 .. 31 */
+    float2 e = 0.0f;            /* columns 32, 33 */
+    if (sy >= 0 && uw == 1 && lo == 0 && hi == 34) {
+      /* The whole segment inside the row: straight vector loads. */
+      __global const float *line = src + (ulong)sy * (ulong)in_w + (ulong)x0;
+      a = vload16(0, line);
+      b = vload16(0, line + 16);
+      e = vload2(0, line + 32);
+    } else if (sy >= 0) {
       __global const float *line = src + (ulong)sy * (ulong)in_w;
+      float seg[34];
       /* Columns [lo, hi) lie inside the row: a vector copy (upsampled: each input column
        * repeated uw times, uw == 2 by pairs); the few others are mapped. */
       int j = lo;
@@ -173,10 +178,16 @@ inline void input_tiles8(__global const float *restrict src, int in_h, int in_w,
         const int m = x < up_w + pw_after ? conv_source(x, up_w, mode) : -1;
         seg[j] = m >= 0 ? line[m / uw] : 0.0f;
       }
+      a = vload16(0, seg);
+      b = vload16(1, seg);
+      e = vload2(0, seg + 32);
     }
+    /* Column j of the 8 tiles is column j + 4 l, l = 0 .. 7: a stride-4 split of columns
+     * 0 .. 31 by vector shuffles (columns 4 and 5 of the last tile are 32 and 33). */
     for (int j = 0; j < 6; j++)
-      d[i][j] = (float8)(seg[j], seg[4 + j], seg[8 + j], seg[12 + j], seg[16 + j], seg[20 + j],
-                         seg[24 + j], seg[28 + j]);
+      d[i][j] = shuffle2(a, b, (uint8)(0, 4, 8, 12, 16, 20, 24, 28) + (uint)j);
+    d[i][4].s7 = e.s0;
+    d[i][5].s7 = e.s1;
   }
   for (int j = 0; j < 6; j++) {
     float8 col[6], r[6];
@@ -315,6 +326,7 @@ __kernel void conv_winograd_gemm(__global const float *restrict u, ulong u_offse
   }
 }
 
+#define M_LINES (CB | 1)
 #define FUSED_TAP(j) acc##j = fma(x, (float16)(wv[j]), acc##j)
 #define FUSED_STORE(j) vstore16(acc##j, j, m_row)
 
@@ -401,43 +413,63 @@ __kernel void conv_winograd_output(__global const float *restrict m, ulong m_off
                 tx0, dh, dw);
 }
 
-/* The whole layer for 16 horizontally adjacent tiles (tile columns tx0 .. tx0 + 15, of tile row
- * `row` = phase * tiles_h + ty, of sample n) per work-group of one work-item: gid 0 = group of 16
- * tile columns, gid 1 = row, gid 2 = n. The input transform of every channel goes to `v`
- * (local, [36][channels][16]), then per block of CB output channels the 36 GEMMs against U go to
- * `m` (local, [36][CB][16]) and the output transform reads them back. V and M never leave the
- * work-group's local memory (on a CPU device a buffer of the thread's that stays in L2): the
- * three-kernel path writes both to global memory and reads them back, 46 MB per call on a
- * 64->64 128x128 layer. */
+/* The whole layer for 16 tiles, two groups of 8 horizontally adjacent tiles, per work-group of
+ * one work-item, for output-channel blocks part * per_part .. (part + 1) * per_part - 1: gid 0 =
+ * pair of groups, gid 1 = part. Group g (of `groups`) is tile columns 8 (g % tiles_w8) .. + 7 of
+ * row (g / tiles_w8) % rows (row = phase * tiles_h + tile row) of sample g / (tiles_w8 * rows):
+ * consecutive groups run on along rows and samples, so that small maps fill the work-groups. The
+ * input transform of every channel goes to `v` (local, [36][channels | 1][16]), then per block of
+ * CB output channels the 36 GEMMs against U go to `m` (local, [36][CB | 1][16]) and the output
+ * transform reads them back. V and M never leave the work-group's local memory (on a CPU device a
+ * buffer of the thread's that stays in L2): the three-kernel path writes both to global memory and
+ * reads them back, 46 MB per call on a 64->64 128x128 layer. */
 __kernel void conv_winograd_fused(__global const float *restrict in, ulong in_offset,
                                   __global const float *restrict u, ulong u_offset,
                                   __global const float *restrict bias, ulong bias_offset,
                                   int has_bias, __global float *restrict out, ulong out_offset,
-                                  int channels, int out_channels, int blocks, int in_h, int in_w,
-                                  int out_h, int out_w, int tiles_h, int ph, int pw, int ph_after,
-                                  int pw_after, int mode, int dh, int dw, int uh, int uw,
-                                  __local float *restrict v, __local float *restrict m) {
-  const int tx0 = (int)get_global_id(0) * 16;
-  const int row = (int)get_global_id(1);
-  const int phase = row / tiles_h, ty = row % tiles_h;
-  const ulong n = get_global_id(2);
-  const int y0 = phase / dw - ph + dh * ty * 4;
+                                  int channels, int out_channels, int blocks, int per_part,
+                                  int in_h, int in_w, int out_h, int out_w, int tiles_h,
+                                  int tiles_w8, int rows, ulong groups, int ph, int pw,
+                                  int ph_after, int pw_after, int mode, int dh, int dw, int uh,
+                                  int uw, __local float *restrict v, __local float *restrict m) {
+  /* 64-byte lines per xi in v and m: odd, so that a tile's 36 values do not share a cache set. */
+  const int v_lines = channels | 1;
+  ulong n[2];
+  int phase[2], ty[2], tx0[2];
+  bool live[2];
+  for (int h = 0; h < 2; h++) {
+    const ulong g = get_global_id(0) * 2 + (ulong)h;
+    live[h] = g < groups;
+    const ulong rest = g / (ulong)tiles_w8;
+    const int row = (int)(rest % (ulong)rows);
+    n[h] = rest / (ulong)rows;
+    tx0[h] = (int)(g % (ulong)tiles_w8) * 8;
+    phase[h] = row / tiles_h;
+    ty[h] = row % tiles_h;
+  }
   for (int c = 0; c < channels; c++) {
-    __global const float *src =
-        in + in_offset + (n * (ulong)channels + (ulong)c) * (ulong)in_h * (ulong)in_w;
     for (int h = 0; h < 2; h++) {
       float8 t[36];
-      input_tiles8(src, in_h, in_w, y0, phase % dw - pw + dw * (tx0 + 8 * h) * 4, ph, pw, ph_after,
-                   pw_after, mode, dh, dw, uh, uw, t);
+      if (live[h]) {
+        input_tiles8(
+            in + in_offset + (n[h] * (ulong)channels + (ulong)c) * (ulong)in_h * (ulong)in_w, in_h,
+            in_w, phase[h] / dw - ph + dh * ty[h] * 4, phase[h] % dw - pw + dw * tx0[h] * 4, ph, pw,
+            ph_after, pw_after, mode, dh, dw, uh, uw, t);
+      } else {
+        /* Lanes of no tile: finite values whose products are never stored. */
+        for (int xi = 0; xi < 36; xi++)
+          t[xi] = 0.0f;
+      }
       for (int xi = 0; xi < 36; xi++)
-        vstore8(t[xi], 0, v + (xi * channels + c) * 16 + 8 * h);
+        vstore8(t[xi], 0, v + (xi * v_lines + c) * 16 + 8 * h);
     }
   }
-  for (int kb = 0; kb < blocks; kb++) {
+  const int kb_end = min(blocks, ((int)get_global_id(1) + 1) * per_part);
+  for (int kb = (int)get_global_id(1) * per_part; kb < kb_end; kb++) {
     for (int xi = 0; xi < 36; xi++) {
       __global const float *wv =
           u + u_offset + (((ulong)xi * (ulong)blocks + (ulong)kb) * (ulong)channels) * CB;
-      __local const float *x_row = v + xi * channels * 16;
+      __local const float *x_row = v + xi * v_lines * 16;
       float16 acc0 = 0.0f, acc1 = 0.0f, acc2 = 0.0f, acc3 = 0.0f;
       float16 acc4 = 0.0f, acc5 = 0.0f, acc6 = 0.0f, acc7 = 0.0f;
       float16 acc8 = 0.0f, acc9 = 0.0f, acc10 = 0.0f, acc11 = 0.0f;
@@ -447,20 +479,23 @@ __kernel void conv_winograd_fused(__global const float *restrict in, ulong in_of
         FOR_EACH_CB(FUSED_TAP)
         wv += CB;
       }
-      __local float *m_row = m + xi * CB * 16;
+      __local float *m_row = m + xi * M_LINES * 16;
       FOR_EACH_CB(FUSED_STORE)
     }
     const int valid = min(CB, out_channels - kb * CB);
     for (int j = 0; j < valid; j++) {
       const int k = kb * CB + j;
       const float b = has_bias ? bias[bias_offset + (ulong)k] : 0.0f;
-      __global float *dst =
-          out + out_offset + (n * (ulong)out_channels + (ulong)k) * (ulong)out_h * (ulong)out_w;
       for (int h = 0; h < 2; h++) {
+        if (!live[h])
+          continue;
         float8 mm[36];
         for (int xi = 0; xi < 36; xi++)
-          mm[xi] = vload8(0, m + (xi * CB + j) * 16 + 8 * h);
-        output_tiles8(mm, b, dst, out_h, out_w, phase, ty, tx0 + 8 * h, dh, dw);
+          mm[xi] = vload8(0, m + (xi * M_LINES + j) * 16 + 8 * h);
+        output_tiles8(mm, b,
+                      out + out_offset +
+                          (n[h] * (ulong)out_channels + (ulong)k) * (ulong)out_h * (ulong)out_w,
+                      out_h, out_w, phase[h], ty[h], tx0[h], dh, dw);
       }
     }
   }

@@ -55,9 +55,14 @@ static int gemm_tiles_for(const oclnn_conv *conv) {
   return oclnn__conv_env_int("OCLNN_WINOGRAD_TILES", 32) == 32 ? 32 : 16;
 }
 
-/* Local memory of the fused kernel: V of 16 tiles of every input channel and M of one block. */
+/* Lines of 16 tiles in the fused kernel's V (channels = in_channels) or M (channels = CB): an odd
+ * number per xi, as the kernel's v_lines and M_LINES. */
+static size_t fused_lines(int channels) { return (size_t)XI * (size_t)(channels | 1); }
+#define FUSED_LINE_BYTES (FUSED_TILES * sizeof(float))
+
+/* Local memory of the fused kernel: V of every input channel and M of one block. */
 static size_t fused_local_bytes(int channels, int cb) {
-  return (size_t)XI * FUSED_TILES * ((size_t)channels + (size_t)cb) * sizeof(float);
+  return (fused_lines(channels) + fused_lines(cb)) * FUSED_LINE_BYTES;
 }
 
 /* Whether a layer runs the fused kernel: where V fits half the device's local memory (at most
@@ -306,16 +311,26 @@ static oclnn_status winograd_band(oclnn_conv *conv, const char *fn, const oclnn_
   return oclnn__enqueue(ctx, fn, conv->program[0], k, 3, out_global, local);
 }
 
-/* The whole layer in one launch of conv_winograd_fused: a work-group per 16 tile columns of a tile
- * row (of every phase) of a sample. */
+/* The whole layer in one launch of conv_winograd_fused: a work-group per two groups of 8 tiles
+ * (in order along tile rows, phases and samples) and part of the output-channel blocks, the
+ * blocks split in parts until there are ITEMS_PER_UNIT / 8 work-groups per compute unit (each
+ * part transforms the input again, a small fraction of its GEMMs' work). */
 static oclnn_status winograd_fused_run(oclnn_conv *conv, const char *fn,
                                        const oclnn__conv_call *call) {
   oclnn_context *ctx = conv->ctx;
-  int th, tw;
-  size_t tiles;
-  tile_counts(conv, call, &th, &tw, &tiles);
   const cl_int dh = conv->dilation[1], dw = conv->dilation[2];
+  const cl_int tiles_h = ((call->out[1] + dh - 1) / dh + 3) / 4;
+  const cl_int tiles_w8 = (((call->out[2] + dw - 1) / dw + 3) / 4 + 7) / 8;
+  const cl_int rows = dh * dw * tiles_h;
+  const cl_ulong groups = (cl_ulong)call->batch * (cl_ulong)rows * (cl_ulong)tiles_w8;
+  const size_t pairs = (size_t)((groups + 1) / 2);
   const cl_int blocks = blocks_of(conv);
+  const size_t units = ctx->compute_units ? ctx->compute_units : 1;
+  cl_int per_part = blocks;
+  while (per_part > 1 &&
+         pairs * (size_t)((blocks + per_part - 1) / per_part) < (size_t)ITEMS_PER_UNIT / 8 * units)
+    per_part = (per_part + 1) / 2;
+  const size_t parts = (size_t)((blocks + per_part - 1) / per_part);
   const cl_int mode = (cl_int)conv->desc.padding_mode;
   cl_kernel k = conv->kernel_obj[K_FUSED];
   cl_int err = CL_SUCCESS;
@@ -332,11 +347,15 @@ static oclnn_status winograd_fused_run(oclnn_conv *conv, const char *fn,
   OCLNN__CONV_ARG(k, arg, err, conv->channels_in);
   OCLNN__CONV_ARG(k, arg, err, conv->channels_out);
   OCLNN__CONV_ARG(k, arg, err, blocks);
+  OCLNN__CONV_ARG(k, arg, err, per_part);
   OCLNN__CONV_ARG(k, arg, err, call->in[1]);
   OCLNN__CONV_ARG(k, arg, err, call->in[2]);
   OCLNN__CONV_ARG(k, arg, err, call->out[1]);
   OCLNN__CONV_ARG(k, arg, err, call->out[2]);
-  OCLNN__CONV_ARG(k, arg, err, th);
+  OCLNN__CONV_ARG(k, arg, err, tiles_h);
+  OCLNN__CONV_ARG(k, arg, err, tiles_w8);
+  OCLNN__CONV_ARG(k, arg, err, rows);
+  OCLNN__CONV_ARG(k, arg, err, groups);
   OCLNN__CONV_ARG(k, arg, err, conv->pad_before[1]);
   OCLNN__CONV_ARG(k, arg, err, conv->pad_before[2]);
   OCLNN__CONV_ARG(k, arg, err, conv->pad_after[1]);
@@ -347,17 +366,14 @@ static oclnn_status winograd_fused_run(oclnn_conv *conv, const char *fn,
   OCLNN__CONV_ARG(k, arg, err, conv->upsample[1]);
   OCLNN__CONV_ARG(k, arg, err, conv->upsample[2]);
   if (err == CL_SUCCESS)
-    err = clSetKernelArg(
-        k, arg++, (size_t)XI * FUSED_TILES * (size_t)conv->channels_in * sizeof(float), NULL);
+    err = clSetKernelArg(k, arg++, fused_lines(conv->channels_in) * FUSED_LINE_BYTES, NULL);
   if (err == CL_SUCCESS)
-    err = clSetKernelArg(
-        k, arg++, (size_t)XI * FUSED_TILES * (size_t)channel_block(conv) * sizeof(float), NULL);
+    err = clSetKernelArg(k, arg++, fused_lines(channel_block(conv)) * FUSED_LINE_BYTES, NULL);
   if (err != CL_SUCCESS)
     return oclnn__fail_cl(ctx, fn, "clSetKernelArg (conv_winograd_fused)", err);
-  size_t local[3] = {1, 1, 1};
-  size_t global[3] = {((size_t)tw + FUSED_TILES - 1) / FUSED_TILES,
-                      (size_t)dh * (size_t)dw * (size_t)th, (size_t)call->batch};
-  return oclnn__enqueue(ctx, fn, conv->program[0], k, 3, global, local);
+  size_t local[2] = {1, 1};
+  size_t global[2] = {pairs, parts};
+  return oclnn__enqueue(ctx, fn, conv->program[0], k, 2, global, local);
 }
 
 static oclnn_status winograd_run(oclnn_conv *conv, const char *fn, const oclnn__conv_call *call) {
