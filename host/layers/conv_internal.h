@@ -46,8 +46,9 @@ struct oclnn_conv {
   cl_kernel backward_tiled_narrow;
   /* Winograd: the scratch budget of one band of tile rows (conv_winograd.c). */
   size_t band_bytes;
-  /* Winograd: the one-kernel path with V and M in local memory (conv_winograd.c). */
-  bool winograd_fused;
+  /* Winograd: the one-kernel path with V and M in local memory (conv_winograd.c): 0 never, 1
+   * for calls with enough tiles, 2 always. */
+  int winograd_fused;
   cl_kernel backward_kernel[13];     /* see conv_backward.c's KERNEL_NAMES */
   struct oclnn_conv *backward_layer; /* grad_input as a forward convolution, when it is one */
   cl_mem backward_weight;            /* its weights (flipped, channels swapped) */

@@ -29,6 +29,7 @@
  * the GEMMs) and its local memory budget. */
 #define FUSED_TILES 16
 #define FUSED_LOCAL_MAX ((size_t)512 * 1024)
+#define FUSED_MIN_PAIRS 4
 
 enum { K_WEIGHTS = 0, K_INPUT = 1, K_GEMM = 2, K_OUTPUT = 3, K_FUSED = 4, KERNELS = 5 };
 
@@ -65,20 +66,25 @@ static size_t fused_local_bytes(int channels, int cb) {
   return (fused_lines(channels) + fused_lines(cb)) * FUSED_LINE_BYTES;
 }
 
+enum { FUSED_NEVER = 0, FUSED_AUTO = 1, FUSED_ALWAYS = 2 };
+
 /* Whether a layer runs the fused kernel: where V fits half the device's local memory (at most
- * FUSED_LOCAL_MAX), unless OCLNN_WINOGRAD_FUSED (a test and tuning switch, read when the layer is
- * created) says 0 (the banded three-kernel path) or 1 (fused wherever it fits). */
-static bool fused_for(const oclnn_conv *conv) {
+ * FUSED_LOCAL_MAX), for calls with enough tiles (use_fused), unless OCLNN_WINOGRAD_FUSED (a test
+ * and tuning switch, read when the layer is created) says 0 (never: the banded three-kernel
+ * path) or 1 (on every call). */
+static int fused_for(const oclnn_conv *conv) {
   const cl_ulong local_mem = conv->ctx->local_mem_size;
   size_t budget = FUSED_LOCAL_MAX;
   if (local_mem / 2 < budget)
     budget = (size_t)(local_mem / 2);
   if (fused_local_bytes(conv->channels_in, OCLNN__CONV_MAX_BLOCK) > budget)
-    return false;
+    return FUSED_NEVER;
   const char *env = getenv("OCLNN_WINOGRAD_FUSED");
   if (env && strcmp(env, "0") == 0)
-    return false;
-  return true;
+    return FUSED_NEVER;
+  if (env && strcmp(env, "1") == 0)
+    return FUSED_ALWAYS;
+  return FUSED_AUTO;
 }
 
 static bool winograd_supports(const oclnn_conv *conv) {
@@ -182,8 +188,37 @@ static size_t band_pitch(const oclnn_conv *conv, const oclnn__conv_call *call, i
   return pitch_of((size_t)call->batch * (size_t)band_rows * (size_t)tw);
 }
 
+/* The fused kernel's geometry: tile rows per phase, groups of 8 tile columns per row, rows of
+ * every phase, and groups of every row and sample. */
+typedef struct fused_grid {
+  cl_int tiles_h, tiles_w8, rows;
+  cl_ulong groups;
+} fused_grid;
+
+static fused_grid fused_grid_of(const oclnn_conv *conv, const oclnn__conv_call *call) {
+  const int dh = conv->dilation[1], dw = conv->dilation[2];
+  fused_grid g;
+  g.tiles_h = ((call->out[1] + dh - 1) / dh + 3) / 4;
+  g.tiles_w8 = (((call->out[2] + dw - 1) / dw + 3) / 4 + 7) / 8;
+  g.rows = dh * dw * g.tiles_h;
+  g.groups = (cl_ulong)call->batch * (cl_ulong)g.rows * (cl_ulong)g.tiles_w8;
+  return g;
+}
+
+/* Whether this call runs the fused kernel. By default only where its work-groups (pairs of 8-tile
+ * groups) number at least FUSED_MIN_PAIRS per compute unit: with fewer, the output-channel blocks
+ * are split into more parts, each transforming the input again, and the banded path was faster
+ * (128->128 on 28x28, 4 pairs: 1.53 against 0.91 ms; on 14x14: 0.72-0.80 against 0.39-0.47; 64->64
+ * on 56x56, 14 pairs: 1.36-1.41 against 1.63-1.70, docs/conv.md). */
+static bool use_fused(const oclnn_conv *conv, const oclnn__conv_call *call) {
+  if (conv->winograd_fused != FUSED_AUTO)
+    return conv->winograd_fused == FUSED_ALWAYS;
+  const size_t units = conv->ctx->compute_units ? conv->ctx->compute_units : 1;
+  return (fused_grid_of(conv, call).groups + 1) / 2 >= FUSED_MIN_PAIRS * units;
+}
+
 static size_t winograd_scratch_floats(const oclnn_conv *conv, const oclnn__conv_call *call) {
-  if (conv->winograd_fused)
+  if (use_fused(conv, call))
     return 0;
   return (size_t)XI * band_pitch(conv, call, band_rows_of(conv, call)) *
          ((size_t)conv->channels_in + (size_t)conv->channels_out);
@@ -319,11 +354,8 @@ static oclnn_status winograd_fused_run(oclnn_conv *conv, const char *fn,
                                        const oclnn__conv_call *call) {
   oclnn_context *ctx = conv->ctx;
   const cl_int dh = conv->dilation[1], dw = conv->dilation[2];
-  const cl_int tiles_h = ((call->out[1] + dh - 1) / dh + 3) / 4;
-  const cl_int tiles_w8 = (((call->out[2] + dw - 1) / dw + 3) / 4 + 7) / 8;
-  const cl_int rows = dh * dw * tiles_h;
-  const cl_ulong groups = (cl_ulong)call->batch * (cl_ulong)rows * (cl_ulong)tiles_w8;
-  const size_t pairs = (size_t)((groups + 1) / 2);
+  const fused_grid grid = fused_grid_of(conv, call);
+  const size_t pairs = (size_t)((grid.groups + 1) / 2);
   const cl_int blocks = blocks_of(conv);
   const size_t units = ctx->compute_units ? ctx->compute_units : 1;
   cl_int per_part = blocks;
@@ -352,10 +384,10 @@ static oclnn_status winograd_fused_run(oclnn_conv *conv, const char *fn,
   OCLNN__CONV_ARG(k, arg, err, call->in[2]);
   OCLNN__CONV_ARG(k, arg, err, call->out[1]);
   OCLNN__CONV_ARG(k, arg, err, call->out[2]);
-  OCLNN__CONV_ARG(k, arg, err, tiles_h);
-  OCLNN__CONV_ARG(k, arg, err, tiles_w8);
-  OCLNN__CONV_ARG(k, arg, err, rows);
-  OCLNN__CONV_ARG(k, arg, err, groups);
+  OCLNN__CONV_ARG(k, arg, err, grid.tiles_h);
+  OCLNN__CONV_ARG(k, arg, err, grid.tiles_w8);
+  OCLNN__CONV_ARG(k, arg, err, grid.rows);
+  OCLNN__CONV_ARG(k, arg, err, grid.groups);
   OCLNN__CONV_ARG(k, arg, err, conv->pad_before[1]);
   OCLNN__CONV_ARG(k, arg, err, conv->pad_before[2]);
   OCLNN__CONV_ARG(k, arg, err, conv->pad_after[1]);
@@ -377,7 +409,7 @@ static oclnn_status winograd_fused_run(oclnn_conv *conv, const char *fn,
 }
 
 static oclnn_status winograd_run(oclnn_conv *conv, const char *fn, const oclnn__conv_call *call) {
-  if (conv->winograd_fused)
+  if (use_fused(conv, call))
     return winograd_fused_run(conv, fn, call);
   int th, tw;
   size_t tiles;
