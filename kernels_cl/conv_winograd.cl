@@ -117,6 +117,11 @@ inline void bt6(const float8 *d, float8 *v) {
   v[5] = 4.0f * d[1] - 5.0f * d[3] + d[5];
 }
 
+/* x / factor for a coordinate x >= 0 of the upsampled input: no division where there is no
+ * upsampling (the usual case; an integer division costs more than the rest of a column's
+ * read). */
+inline int up_div(int x, int factor) { return factor == 1 ? x : x / factor; }
+
 /* B d B^T of eight horizontally adjacent tiles of one channel plane `src` (one per vector lane)
  * into v[xi], xi = 6 i + j: the tile of lane l reads the (upsampled, padded) input at rows y0 + dh
  * i and columns x0 + 4 dw l + dw j. Tiles past the phase's outputs read zeros (or what the padding
@@ -136,7 +141,7 @@ inline void input_tiles8(__global const float *restrict src, int in_h, int in_w,
   for (int i = 0; i < 6; i++) {
     const int y = y0 + dh * i;
     const int syu = (y >= -ph && y < up_h + ph_after) ? conv_source(y, up_h, mode) : -1;
-    const int sy = syu < 0 ? -1 : syu / uh;
+    const int sy = syu < 0 ? -1 : up_div(syu, uh);
     float16 a = 0.0f, b = 0.0f; /* columns 0 .. 31 */
     float2 e = 0.0f;            /* columns 32, 33 */
     if (sy >= 0 && uw == 1 && lo == 0 && hi == 34) {
@@ -166,37 +171,42 @@ inline void input_tiles8(__global const float *restrict src, int in_h, int in_w,
         }
       }
       for (; j < hi; j++)
-        seg[j] = line[(x0 + j) / uw];
+        seg[j] = line[up_div(x0 + j, uw)];
       for (j = 0; j < lo; j++) {
         const int x = x0 + dw * j;
         /* Beyond the padded input: only feeds outputs that are not stored. */
         const int m = x >= -pw && x < up_w + pw_after ? conv_source(x, up_w, mode) : -1;
-        seg[j] = m >= 0 ? line[m / uw] : 0.0f;
+        seg[j] = m >= 0 ? line[up_div(m, uw)] : 0.0f;
       }
       for (j = hi; j < 34; j++) {
         const int x = x0 + j;
         const int m = x < up_w + pw_after ? conv_source(x, up_w, mode) : -1;
-        seg[j] = m >= 0 ? line[m / uw] : 0.0f;
+        seg[j] = m >= 0 ? line[up_div(m, uw)] : 0.0f;
       }
       a = vload16(0, seg);
       b = vload16(1, seg);
       e = vload2(0, seg + 32);
     }
-    /* Column j of the 8 tiles is column j + 4 l, l = 0 .. 7: a stride-4 split of columns
-     * 0 .. 31 by vector shuffles (columns 4 and 5 of the last tile are 32 and 33). */
+/* Column j of the 8 tiles is column j + 4 l, l = 0 .. 7: a stride-4 split of columns
+ * 0 .. 31 by vector shuffles (columns 4 and 5 of the last tile are 32 and 33). */
+#pragma unroll
     for (int j = 0; j < 6; j++)
       d[i][j] = shuffle2(a, b, (uint8)(0, 4, 8, 12, 16, 20, 24, 28) + (uint)j);
     d[i][4].s7 = e.s0;
     d[i][5].s7 = e.s1;
   }
+#pragma unroll
   for (int j = 0; j < 6; j++) {
     float8 col[6], r[6];
+#pragma unroll
     for (int i = 0; i < 6; i++)
       col[i] = d[i][j];
     bt6(col, r);
+#pragma unroll
     for (int i = 0; i < 6; i++)
       t[i][j] = r[i];
   }
+#pragma unroll
   for (int i = 0; i < 6; i++)
     bt6(t[i], v + 6 * i);
 }
@@ -224,6 +234,7 @@ __kernel void conv_winograd_input(__global const float *restrict in, ulong in_of
   const ulong t_index = (n * (ulong)band_rows + (ulong)(row - row0)) * (ulong)tiles_wp + (ulong)tx0;
   const ulong xi_stride = (ulong)channels * pitch;
   __global float *dst = v_out + v_offset + (ulong)c * pitch + t_index;
+#pragma unroll
   for (int xi = 0; xi < 36; xi++)
     vstore8(v[xi], 0, dst + (ulong)xi * xi_stride);
 }
@@ -344,11 +355,14 @@ inline void at6(const float8 *m, float8 *y) {
 inline void output_tiles8(const float8 *m, float b, __global float *restrict dst, int out_h,
                           int out_w, int phase, int ty, int tx0, int dh, int dw) {
   float8 t[4][6];
+#pragma unroll
   for (int j = 0; j < 6; j++) {
     float8 col[6], y[4];
+#pragma unroll
     for (int i = 0; i < 6; i++)
       col[i] = m[i * 6 + j];
     at6(col, y);
+#pragma unroll
     for (int i = 0; i < 4; i++)
       t[i][j] = y[i];
   }
@@ -363,6 +377,7 @@ inline void output_tiles8(const float8 *m, float b, __global float *restrict dst
     at6(t[i], y);
     /* Lane l of y[j] is pixel 4 l + j. */
     float row[32];
+#pragma unroll
     for (int j = 0; j < 4; j++) {
       const float8 v = y[j] + (float8)(b);
       row[j] = v.s0;
@@ -406,6 +421,7 @@ __kernel void conv_winograd_output(__global const float *restrict m, ulong m_off
   const ulong xi_stride = (ulong)out_channels * pitch;
   __global const float *src = m + m_offset + (ulong)k * pitch + t_index;
   float8 mm[36];
+#pragma unroll
   for (int xi = 0; xi < 36; xi++)
     mm[xi] = vload8(0, src + (ulong)xi * xi_stride);
   const float b = has_bias ? bias[bias_offset + (ulong)k] : 0.0f;
@@ -456,10 +472,12 @@ __kernel void conv_winograd_fused(__global const float *restrict in, ulong in_of
             in_w, phase[h] / dw - ph + dh * ty[h] * 4, phase[h] % dw - pw + dw * tx0[h] * 4, ph, pw,
             ph_after, pw_after, mode, dh, dw, uh, uw, t);
       } else {
-        /* Lanes of no tile: finite values whose products are never stored. */
+/* Lanes of no tile: finite values whose products are never stored. */
+#pragma unroll
         for (int xi = 0; xi < 36; xi++)
           t[xi] = 0.0f;
       }
+#pragma unroll
       for (int xi = 0; xi < 36; xi++)
         vstore8(t[xi], 0, v + (xi * v_lines + c) * 16 + 8 * h);
     }
@@ -490,6 +508,7 @@ __kernel void conv_winograd_fused(__global const float *restrict in, ulong in_of
         if (!live[h])
           continue;
         float8 mm[36];
+#pragma unroll
         for (int xi = 0; xi < 36; xi++)
           mm[xi] = vload8(0, m + (xi * M_LINES + j) * 16 + 8 * h);
         output_tiles8(mm, b,
