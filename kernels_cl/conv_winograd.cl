@@ -375,30 +375,29 @@ inline void output_tiles8(const float8 *m, float b, __global float *restrict dst
       break;
     float8 y[4];
     at6(t[i], y);
-    /* Lane l of y[j] is pixel 4 l + j. */
-    float row[32];
-#pragma unroll
-    for (int j = 0; j < 4; j++) {
-      const float8 v = y[j] + (float8)(b);
-      row[j] = v.s0;
-      row[4 + j] = v.s1;
-      row[8 + j] = v.s2;
-      row[12 + j] = v.s3;
-      row[16 + j] = v.s4;
-      row[20 + j] = v.s5;
-      row[24 + j] = v.s6;
-      row[28 + j] = v.s7;
-    }
+    /* Lane l of y[j] is pixel 4 l + j: interleaved by shuffles into pixels 8 q .. 8 q + 7. */
+    const float8 p01 = shuffle2(y[0], y[1], (uint8)(0, 8, 1, 9, 2, 10, 3, 11));
+    const float8 p23 = shuffle2(y[2], y[3], (uint8)(0, 8, 1, 9, 2, 10, 3, 11));
+    const float8 q01 = shuffle2(y[0], y[1], (uint8)(4, 12, 5, 13, 6, 14, 7, 15));
+    const float8 q23 = shuffle2(y[2], y[3], (uint8)(4, 12, 5, 13, 6, 14, 7, 15));
+    const uint8 lo = (uint8)(0, 1, 8, 9, 2, 3, 10, 11), hi = (uint8)(4, 5, 12, 13, 6, 7, 14, 15);
+    const float8 bias8 = (float8)(b);
+    const float8 r0 = shuffle2(p01, p23, lo) + bias8, r1 = shuffle2(p01, p23, hi) + bias8;
+    const float8 r2 = shuffle2(q01, q23, lo) + bias8, r3 = shuffle2(q01, q23, hi) + bias8;
     __global float *line = dst + (ulong)oy * (ulong)out_w + (ulong)(px + dw * ox0);
-    if (dw > 1) {
+    if (dw == 1 && width == 32) {
+      vstore8(r0, 0, line);
+      vstore8(r1, 0, line + 8);
+      vstore8(r2, 0, line + 16);
+      vstore8(r3, 0, line + 24);
+    } else {
+      float row[32];
+      vstore8(r0, 0, row);
+      vstore8(r1, 0, row + 8);
+      vstore8(r2, 0, row + 16);
+      vstore8(r3, 0, row + 24);
       for (int j = 0; j < width; j++)
         line[(ulong)(dw * j)] = row[j];
-    } else if (width == 32) {
-      for (int j = 0; j < 32; j += 8)
-        vstore8(vload8(0, row + j), 0, line + j);
-    } else {
-      for (int j = 0; j < width; j++)
-        line[j] = row[j];
     }
   }
 }
