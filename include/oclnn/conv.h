@@ -59,10 +59,12 @@ typedef enum oclnn_conv_algo {
       5 /* "winograd": F(4x4, 3x3); 2d 3x3 kernels, stride 1, groups 1, dilation <= 64 (run as
            dilation_h * dilation_w phases, each an undilated layer on every dilation-th
            pixel); larger rounding error than the others (tests use a 1e-3 mixed tolerance,
-           1e-4 elsewhere); runs in bands of tile rows with about 8 MiB of scratch per call
-           (36 * tiles * (in + out channels) floats when smaller, tiles = N * dilation_h *
-           dilation_w * ceil(ceil(H_out / dilation_h) / 4) * (ceil(ceil(W_out / dilation_w) /
-           4) rounded up to 8); at least one tile row of every phase and sample per band) */
+           1e-4 elsewhere); on devices with enough local memory, layers of up to ~211 input
+           channels run as one kernel without scratch on calls with enough tiles; otherwise in
+           bands of tile rows with about 8 MiB of scratch per call (36 * tiles * (in + out
+           channels) floats when smaller, tiles = N * dilation_h * dilation_w * ceil(ceil(H_out /
+           dilation_h) / 4) * (ceil(ceil(W_out / dilation_w) / 4) rounded up to 8); at least one
+           tile row of every phase and sample per band) */
 } oclnn_conv_algo;
 
 typedef struct oclnn_conv_desc {
