@@ -1,5 +1,6 @@
-/* Convolution backward: grad_input of 2d layers with stride 2 x 2, zeros padding, dilation 1 and
- * a KH x KW kernel (2..6 each), all four stride phases in one pass.
+/* Convolution backward: grad_input of 1d and 2d layers with a W stride of 2 and an H stride of 2
+ * (SY = 2) or 1 (SY = 1: 2d stride (1, 2), and 1d as 2d with one row), zeros padding, dilation 1
+ * and a KH x KW kernel (KW 2..6, KH 2..6, or 1..6 where SY is 1), all stride phases in one pass.
  *
  * With the padded input coordinate P = 2 q + r per dim (r its phase), P is read by tap t = r + 2 j
  * of output q - j only, so grad_input at (2 qy + ry - ph, 2 qx + rx - pw) of channel c is
@@ -16,17 +17,24 @@
  * Weights are packed once per call (conv_bw_s2_pack) as [groups][blocks][C_out/groups][KH][KW][CB],
  * the CB input channels of a block side by side, zero past the group's last channel.
  *
- * Build options: KH, KW (kernel, 2..6), CB (input channels per work-item, 1..8). */
+ * With SY = 1 the rows are a plain stride-1 correlation: q row qy is grad_input row qy - ph, every
+ * kernel row is in row phase 0 (TY = KH), and only the two column phases' 2 CB accumulators run.
+ *
+ * Build options: SY (H stride, 1 or 2), KH, KW (kernel), CB (input channels per work-item, 1..8).
+ */
 
-#if !defined(KH) || KH < 2 || KH > 6 || !defined(KW) || KW < 2 || KW > 6
-#error "KH and KW must be 2..6"
+#if !defined(SY) || SY < 1 || SY > 2
+#error "SY must be 1 or 2"
+#endif
+#if !defined(KH) || KH < SY || KH > 6 || !defined(KW) || KW < 2 || KW > 6
+#error "KW must be 2..6 and KH SY..6"
 #endif
 #if !defined(CB) || CB < 1 || CB > 8
 #error "CB must be 1..8"
 #endif
 
-#define QT 16             /* q columns per work-item */
-#define TY ((KH + 1) / 2) /* taps of phase 0 per dim: grad_output rows and shifts read */
+#define QT 16                   /* q columns per work-item */
+#define TY ((KH + SY - 1) / SY) /* taps of phase 0 per dim: grad_output rows and shifts read */
 #define TX ((KW + 1) / 2)
 #define SPAN (QT + TX) /* staged columns per grad_output row (one spare, see the kernel) */
 
@@ -91,15 +99,25 @@ inline void stage_window(__local float *restrict stage, __global const float *re
 #define FMA1(j) FMA_P(1, j)
 #define FMA2(j) FMA_P(2, j)
 #define FMA3(j) FMA_P(3, j)
-/* Tap (ty, tx) of the kernel into its phase's accumulators M: the staged row ty / 2, shifted by
+/* Kernel row ty's staged row, and the accumulators of odd kernel rows' phases. */
+#if SY == 2
+#define ROW_OF(ty) ((ty) >> 1)
+#define FMA_ODD_ROW_EVEN FMA2
+#define FMA_ODD_ROW_ODD FMA3
+#else
+#define ROW_OF(ty) (ty)
+#define FMA_ODD_ROW_EVEN FMA0
+#define FMA_ODD_ROW_ODD FMA1
+#endif
+/* Tap (ty, tx) of the kernel into its phase's accumulators M: the staged row ROW_OF(ty), shifted by
  * tx / 2 columns (plus xs for the even column phase, see the kernel). Constant conditions: taps
  * past the kernel compile to nothing. */
-#define TAP_AT(ty, tx, M)                                                                \
-  if ((ty) < KH && (tx) < KW) {                                                          \
-    const float16 x =                                                                    \
-        vload16(0, p + ((ty) >> 1) * SPAN + (TX - 1 - ((tx) >> 1)) + ((tx)&1 ? 0 : xs)); \
-    __global const float *wv = w + ((ty)*KW + (tx)) * CB;                                \
-    FOR_EACH_CB(M)                                                                       \
+#define TAP_AT(ty, tx, M)                                                               \
+  if ((ty) < KH && (tx) < KW) {                                                         \
+    const float16 x =                                                                   \
+        vload16(0, p + ROW_OF(ty) * SPAN + (TX - 1 - ((tx) >> 1)) + ((tx)&1 ? 0 : xs)); \
+    __global const float *wv = w + ((ty)*KW + (tx)) * CB;                               \
+    FOR_EACH_CB(M)                                                                      \
   }
 #define TAP_ROW(ty, M_EVEN, M_ODD) \
   TAP_AT(ty, 0, M_EVEN)            \
@@ -113,7 +131,7 @@ inline void stage_window(__local float *restrict stage, __global const float *re
   { a##P##_0, a##P##_1, a##P##_2, a##P##_3, a##P##_4, a##P##_5, a##P##_6, a##P##_7 }
 
 /* gid 0: tile of 2 QT grad_input columns (the last one moved back to end at in_w, or partial
- * when in_w < 2 QT); gid 1: q row qy_lo + gid (grad_input rows 2 qy - ph and 2 qy + 1 - ph);
+ * when in_w < 2 QT); gid 1: q row qy_lo + gid (grad_input rows SY qy + ry - ph, ry < SY);
  * gid 2: (n * groups + g) * runs + run, a run being `per_run` consecutive input channel blocks.
  * stage holds chunk * TY * SPAN floats: all of a group's grad_output channels when they fit
  * (staged once), else restaged per chunk and block. The work-group is this one work-item.
@@ -169,11 +187,11 @@ __kernel void conv_bw_s2_input(__global const float *restrict grad_output, ulong
       __local const float *p = stage;
       for (int k = 0; k < count; k++) {
         TAP_ROW(0, FMA0, FMA1)
-        TAP_ROW(1, FMA2, FMA3)
+        TAP_ROW(1, FMA_ODD_ROW_EVEN, FMA_ODD_ROW_ODD)
         TAP_ROW(2, FMA0, FMA1)
-        TAP_ROW(3, FMA2, FMA3)
+        TAP_ROW(3, FMA_ODD_ROW_EVEN, FMA_ODD_ROW_ODD)
         TAP_ROW(4, FMA0, FMA1)
-        TAP_ROW(5, FMA2, FMA3)
+        TAP_ROW(5, FMA_ODD_ROW_EVEN, FMA_ODD_ROW_ODD)
         p += TY * SPAN;
         w += KH * KW * CB;
       }
@@ -184,8 +202,8 @@ __kernel void conv_bw_s2_input(__global const float *restrict grad_output, ulong
     const float16 even0[8] = ACCS(0), odd0[8] = ACCS(1), even1[8] = ACCS(2), odd1[8] = ACCS(3);
     const bool whole = first_col == 0 && last_col == 2 * QT;
     for (int j = 0; j < valid; j++) {
-      for (int ry = 0; ry < 2; ry++) {
-        const int iy = 2 * qy + ry - ph;
+      for (int ry = 0; ry < SY; ry++) {
+        const int iy = SY * qy + ry - ph;
         if (iy < 0 || iy >= in_h)
           continue;
         const float16 even = ry ? even1[j] : even0[j], odd = ry ? odd1[j] : odd0[j];

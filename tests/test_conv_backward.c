@@ -401,9 +401,9 @@ static bool sweep_phases_only;
 /* Set by the in-place sweep: only configurations whose tiled grad_weight reads the input in place
  * (no padding or upsampling, W stride 1, output rows of 16 or 32 positions). */
 static bool sweep_in_place_only;
-/* Set by the stride-2 sweep: only 2d configurations the one-pass stride-2 kernel takes (stride
- * 2 x 2, zeros padding, dilation 1, kernel 2..6 per dim), with up to 9 input channels per group
- * (partial channel blocks). */
+/* Set by the stride-2 sweep: only 1d and 2d configurations the one-pass stride-2 kernel takes
+ * (W stride 2, H stride 2 or 1, zeros padding, dilation 1, kernel 2..6 per dim, or 1..6 rows with
+ * H stride 1), with up to 9 input channels per group (partial channel blocks). */
 static bool sweep_stride2_only;
 
 static void random_sweep(uint64_t seed, bool wide, int want) {
@@ -411,7 +411,7 @@ static void random_sweep(uint64_t seed, bool wide, int want) {
   rng_state = seed;
   int ran = 0;
   for (int attempt = 0; attempt < 20 * want && ran < want; attempt++) {
-    const int dims = sweep_stride2_only ? 2 : (int)rnd(1, 3);
+    const int dims = sweep_stride2_only ? (int)rnd(1, 2) : (int)rnd(1, 3);
     oclnn_conv_desc d = oclnn_conv_desc_default(dims, 1, 1, 1);
     int64_t groups = rnd(1, 3);
     const bool depthwise = rnd(0, 3) == 0;
@@ -457,6 +457,10 @@ static void random_sweep(uint64_t seed, bool wide, int want) {
         d.stride[i] = 2;
         d.dilation[i] = d.input_upsample[i] = 1;
       }
+      if (dims == 2 && rnd(0, 2) == 0) {
+        d.stride[0] = 1;
+        d.kernel_size[0] = rnd(1, 6);
+      }
     }
     if (wide)
       spatial[dims - 1] = rnd(12, 45);
@@ -498,9 +502,9 @@ Test(conv_backward_sweep, random_phases_path) {
   random_sweep(0xa54ff53a5f1d36f1ULL, true, 30);
 }
 
-/* The one-pass stride-2 kernel: odd sizes, paddings past the kernel, partial channel blocks
- * (9 channels per group in blocks of 4 or 6, and forced blocks of 2), wide rows with whole,
- * partial and moved-back 16-column tiles. */
+/* The one-pass stride-2 kernel, 1d and 2d, H stride 2 or 1: odd sizes, paddings past the
+ * kernel, partial channel blocks (9 channels per group in blocks of 4, 6 or 8, and forced blocks
+ * of 2), wide rows with whole, partial and moved-back 32-column tiles. */
 Test(conv_backward_sweep, random_stride2_path) {
   setenv("OCLNN_CONV_BACKWARD_INPUT", "stride2", 1);
   sweep_stride2_only = true;

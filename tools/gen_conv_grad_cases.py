@@ -160,6 +160,11 @@ def main():
                "zeros", shape_of(2, 2, 5, [9, 37]))
         w.case("stride2_k4x2_groups", 2, 4, 6, [4, 2], [2, 2], "explicit", [2, 0], [1, 1], 2, 0,
                "zeros", shape_of(2, 1, 4, [8, 35]))
+        # W stride 2 with H stride 1, and 1d stride 2 (the same kernel's two-phase build).
+        w.case("stride1x2_k3_zeros", 2, 2, 3, [3, 3], [1, 2], "explicit", [1, 1], [1, 1], 1, 1,
+               "zeros", shape_of(2, 1, 2, [5, 35]))
+        w.case("stride2_1d_k4_zeros", 1, 3, 4, [4], [2], "explicit", [1], [1], 1, 0, "zeros",
+               shape_of(1, 2, 3, [37]))
 
 
 if __name__ == "__main__":

@@ -1,6 +1,7 @@
-/* grad_input of stride-2 2d convolutions in one pass (kernels_cl/conv_bw_stride2.cl): every
- * work-item computes all four stride phases of a 2 x 32 block of grad_input for a block of input
- * channels from one staged grad_output window, and stores the block in place. It replaces, for
+/* grad_input of 1d and 2d convolutions with W stride 2 (and H stride 1 or 2) in one pass
+ * (kernels_cl/conv_bw_stride2.cl): every work-item computes all stride phases of a 2 x 32 (or 1 x
+ * 32) block of grad_input for a block of input channels from one staged grad_output window, and
+ * stores the block in place. It replaces, for
  * these layers, conv_backward.c's per-phase helper layers with their phase buffer and interleave
  * pass (docs/conv.md "Backward"). */
 #include "layers/conv_internal.h"
@@ -17,46 +18,53 @@
 
 enum { S2_PACK = 0, S2_INPUT = 1 };
 
+/* W: stride 2, 2..6 taps; H: stride 2 with 2..6 taps or stride 1 with 1..6 (a 1d layer is one
+ * row with one tap); dilation 1, zeros padding, no upsampling. */
 bool oclnn__conv_bw_stride2_takes(const oclnn_conv *conv) {
-  if (conv->desc.dims != 2 || oclnn__conv_upsampled(conv) ||
+  if (conv->desc.dims > 2 || oclnn__conv_upsampled(conv) ||
       conv->desc.padding_mode != OCLNN_CONV_ZEROS)
     return false;
-  for (int i = 1; i < 3; i++)
-    if (conv->stride[i] != 2 || conv->dilation[i] != 1 || conv->kernel[i] < 2 ||
-        conv->kernel[i] > S2_MAX_TAPS)
-      return false;
-  return true;
+  const int sy = conv->stride[1];
+  return conv->stride[2] == 2 && conv->dilation[2] == 1 && conv->kernel[2] >= 2 &&
+         conv->kernel[2] <= S2_MAX_TAPS && (sy == 1 || sy == 2) && conv->dilation[1] == 1 &&
+         conv->kernel[1] >= sy && conv->kernel[1] <= S2_MAX_TAPS;
 }
 
-/* Input channels per work-item (4 CB float16 accumulators): OCLNN_CONV_BW_S2_BLOCK (1..8, a
+/* Input channels per work-item (2 SY CB float16 accumulators): OCLNN_CONV_BW_S2_BLOCK (1..8, a
  * test and tuning switch read when the program is made), else by the register file: 16-lane
- * devices (32 vector registers) take 4 or 6, whichever pads the last block less (24
- * accumulators at most, leaving registers for the shifted grad_output vectors), 8-lane ones
- * (16 registers, a float16 taking two) 1. */
+ * devices (32 vector registers) take the larger of two blocks where it pads the last block no
+ * more (at most 24 accumulators, leaving registers for the shifted grad_output vectors): 4 or
+ * 6 with four phases (H stride 2), 6 or 8 with two; 8-lane ones (16 registers, a float16
+ * taking two) 1 or 2. */
 static int s2_block(const oclnn_conv *conv) {
   const int forced = oclnn__conv_env_int("OCLNN_CONV_BW_S2_BLOCK", 8);
   if (forced)
     return forced;
-  const int channels = conv->group_in;
+  const int channels = conv->group_in, two_phases = conv->stride[1] == 1;
   if (!oclnn__conv_wide_vectors(conv))
-    return 1;
-  if (channels <= 4)
+    return two_phases && channels > 1 ? 2 : 1;
+  const int small = two_phases ? 6 : 4, large = two_phases ? 8 : 6;
+  if (channels <= small)
     return channels;
-  const int waste6 = (6 - channels % 6) % 6, waste4 = (4 - channels % 4) % 4;
-  return waste4 < waste6 ? 4 : 6;
+  const int waste_large = (large - channels % large) % large,
+            waste_small = (small - channels % small) % small;
+  return waste_small < waste_large ? small : large;
 }
 
-static void s2_options(char *buf, size_t size, int kh, int kw, int cb) {
-  snprintf(buf, size, "-DKH=%d -DKW=%d -DCB=%d", kh, kw, cb);
+static void s2_options(char *buf, size_t size, int sy, int kh, int kw, int cb) {
+  snprintf(buf, size, "-DSY=%d -DKH=%d -DKW=%d -DCB=%d", sy, kh, kw, cb);
 }
 
 void oclnn__conv_bw_stride2_variants(oclnn__variant_fn each, void *user) {
-  /* The common k3 s2 and k4 s2 layers at the blocks s2_block picks. */
-  static const int blocks[] = {1, 4, 6};
+  /* The common 2d k3 s2 and k4 s2 layers, and 1d k3 s2 and k4 s2, at the blocks s2_block
+   * picks. */
+  static const int blocks[] = {1, 4, 6}, blocks_1d[] = {2, 6, 8};
   for (int k = 3; k <= 4; k++)
-    for (size_t b = 0; b < sizeof blocks / sizeof blocks[0]; b++) {
-      char options[48];
-      s2_options(options, sizeof options, k, k, blocks[b]);
+    for (size_t b = 0; b < 3; b++) {
+      char options[64];
+      s2_options(options, sizeof options, 2, k, k, blocks[b]);
+      each(user, S2_FILE, options);
+      s2_options(options, sizeof options, 1, 1, k, blocks_1d[b]);
       each(user, S2_FILE, options);
     }
 }
@@ -83,8 +91,9 @@ static oclnn_status s2_init(oclnn_conv *conv, const char *fn) {
   if (conv->backward_s2_kernel[S2_INPUT])
     return OCLNN_SUCCESS;
   conv->backward_s2_block = s2_block(conv);
-  char options[48];
-  s2_options(options, sizeof options, conv->kernel[1], conv->kernel[2], conv->backward_s2_block);
+  char options[64];
+  s2_options(options, sizeof options, conv->stride[1], conv->kernel[1], conv->kernel[2],
+             conv->backward_s2_block);
   oclnn_status status =
       oclnn__program_get(conv->ctx, fn, S2_FILE, options, &conv->backward_s2_program);
   static const char *const names[] = {"conv_bw_s2_pack", "conv_bw_s2_input"};
@@ -132,14 +141,14 @@ oclnn_status oclnn__conv_bw_stride2_input(oclnn_conv *conv, const char *fn, int6
   if (status != OCLNN_SUCCESS)
     return status;
 
-  /* Rows of q (the padded row halved) over the real input rows: ph / 2 to (H - 1 + ph) / 2;
-   * column tiles of 2 * S2_Q_TILE input columns. */
-  const int ph = conv->pad_before[1], pw = conv->pad_before[2];
-  const cl_int qy_lo = ph / 2;
-  const size_t q_h = (size_t)((in[1] - 1 + ph) / 2 - qy_lo + 1);
+  /* Rows of q (the padded row over the H stride sy) over the real input rows: ph / sy to
+   * (H - 1 + ph) / sy; column tiles of 2 * S2_Q_TILE input columns. */
+  const int ph = conv->pad_before[1], pw = conv->pad_before[2], sy = conv->stride[1];
+  const cl_int qy_lo = ph / sy;
+  const size_t q_h = (size_t)((in[1] - 1 + ph) / sy - qy_lo + 1);
   const size_t tiles = (size_t)((in[2] + 2 * S2_Q_TILE - 1) / (2 * S2_Q_TILE));
 
-  const int ty = (conv->kernel[1] + 1) / 2, tx = (conv->kernel[2] + 1) / 2;
+  const int ty = (conv->kernel[1] + sy - 1) / sy, tx = (conv->kernel[2] + 1) / 2;
   const size_t one = (size_t)ty * (size_t)(S2_Q_TILE + tx) * sizeof(float);
   size_t budget = S2_STAGE_MAX;
   if (ctx->local_mem_size && ctx->local_mem_size / 2 < budget)

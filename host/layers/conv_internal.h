@@ -56,8 +56,8 @@ struct oclnn_conv {
   size_t backward_padded_floats;
   /* grad_input by stride phases: one stride-1 forward layer per phase (conv_backward.c). */
   struct oclnn_conv *backward_phase_layer[OCLNN__CONV_BACKWARD_PHASES];
-  /* grad_input of stride-2 2d layers, all phases in one pass (conv_backward_stride2.c): its
-   * program, pack and main kernels, packed weights and input channels per work-item. */
+  /* grad_input of W-stride-2 1d and 2d layers, all phases in one pass (conv_backward_stride2.c):
+   * its program, pack and main kernels, packed weights and input channels per work-item. */
   oclnn__program *backward_s2_program;
   cl_kernel backward_s2_kernel[2];
   cl_mem backward_s2_weight;
@@ -121,8 +121,9 @@ oclnn_status oclnn__conv_check_weight(oclnn_conv *conv, const char *fn, const oc
 /* Frees what the backward built (conv_backward.c); called by oclnn_conv_free. */
 void oclnn__conv_backward_free(oclnn_conv *conv);
 
-/* grad_input of 2d layers with stride 2 x 2, zeros padding, dilation 1, no upsampling and a
- * kernel of 2..6 per dim, the four stride phases in one kernel (conv_backward_stride2.c):
+/* grad_input of 1d and 2d layers with W stride 2 (2..6 taps) and H stride 2 (2..6 taps) or 1
+ * (1..6), zeros padding, dilation 1, no upsampling, all stride phases in one kernel
+ * (conv_backward_stride2.c):
  * whether it takes the layer, the enqueue (grad_input of `batch` samples of `in` (D, H, W) from
  * grad_output of `out` positions and the weights in PyTorch's layout; programs, kernels and the
  * packed weights are made at the first call and kept by the layer), its free and its program
