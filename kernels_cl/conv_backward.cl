@@ -709,17 +709,30 @@ __kernel void conv_bw_col2im(__global const float *restrict cols, __global float
   }
 }
 
-/* grad_weight as the sum of conv_bw_weight_tiled's chunks, in chunk order. */
+/* grad_weight as the sum of the tiled or outer kernel's chunks, in chunk order: 16 consecutive
+ * elements per work-item as one vector (one element per work-item took 0.19 ms for two chunks of
+ * 128to128 k3's 147456 gradients, under load). */
 __kernel void conv_bw_weight_sum(__global const float *restrict partial, ulong partial_offset,
                                  __global float *restrict grad_weight, ulong grad_weight_offset,
                                  ulong total, ulong chunks) {
-  const ulong index = get_global_id(0);
-  if (index >= total)
+  const ulong first = get_global_id(0) * 16;
+  if (first >= total)
     return;
-  float acc = 0.0f;
-  for (ulong c = 0; c < chunks; c++)
-    acc += partial[partial_offset + c * total + index];
-  grad_weight[grad_weight_offset + index] = acc;
+  __global const float *src = partial + partial_offset + first;
+  __global float *dst = grad_weight + grad_weight_offset + first;
+  if (first + 16 <= total) {
+    float16 acc = 0.0f;
+    for (ulong c = 0; c < chunks; c++)
+      acc += vload16(0, src + c * total);
+    vstore16(acc, 0, dst);
+    return;
+  }
+  for (ulong i = 0; i < total - first; i++) {
+    float acc = 0.0f;
+    for (ulong c = 0; c < chunks; c++)
+      acc += src[c * total + i];
+    dst[i] = acc;
+  }
 }
 
 /* Taps of stride phase r (0 <= r < s) of a kernel of k taps along one dim (dilation 1): the

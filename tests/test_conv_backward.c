@@ -618,12 +618,16 @@ Test(conv_backward_outer, wide_layers) {
   d.padding_mode = OCLNN_CONV_REPLICATE;
   const int64_t s5[4] = {2, 3, 4, 5};
   check_case(ctx, &d, 4, s5, seed++, 7);
-  d = oclnn_conv_desc_default(2, 2, 64, 3); /* 4900 positions: two chunks */
+  d = oclnn_conv_desc_default(2, 2, 70, 3); /* 4900 positions: two chunks, 1260 gradients */
   d.padding[0] = d.padding[1] = 1;
   const int64_t s6[4] = {1, 2, 70, 70};
   check_case(ctx, &d, 4, s6, seed++, 6);
   const int64_t s7[4] = {0, 2, 5, 5}; /* empty batch: zeros */
   check_case(ctx, &d, 4, s7, seed++, 6);
+  /* The chunks' sum (16 gradients per work-item and a tail) after the tiled kernel too. */
+  setenv("OCLNN_CONV_BACKWARD_WEIGHT", "tiled", 1);
+  d.out_channels = 5;
+  check_case(ctx, &d, 4, s6, seed++, 6);
 }
 
 /* ------------------------------------------------------------------------------------------ */

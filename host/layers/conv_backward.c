@@ -68,12 +68,12 @@ static const char *const KERNEL_NAMES[KERNELS] = {"conv_bw_input",
 #define OUTER_MIN_GROUP_OUT 48
 /* Output positions per work-item of conv_bw_grad_transpose (its TRANSPOSE_POSITIONS). */
 #define TRANSPOSE_POSITIONS 256
-/* Output positions per chunk of the outer kernel (rounded to whole rows). CPU time per backward,
- * three alternating runs each (load 2.2-3.8): 64to64 k3 the same at 2048 and 4096 (10.8-11.2
- * and 12.7-13.2 ms in two sets), conv1d k5 mixed, 128to128 k1 1.58-1.61 at 1024 against
- * 1.67-1.72 at 4096 (its gradients' 1 MB per work-item fit L2 at 1024), but 128to128 k3
- * 12.6-15.9 at 4096 against 14.7-16.1 at 2048 (one chunk there: no partial sums). */
-#define OUTER_CHUNK_POSITIONS 4096
+/* Output positions per chunk of the outer kernel (rounded to whole rows): a work-item's 512 KB of
+ * gradients stay in the 1 MB L2 for the next column block. With the vector chunk sum, CPU time
+ * per backward (three alternating runs each, load 4.7-5.2) at 4096 / 2048 / 1024: 128to128 k3
+ * 11.8-12.1 / 11.3-11.8 / 10.5-12.0 ms, 128to128 k1 1.80-1.89 / 1.72 / 1.62-1.65, 64to64 k3
+ * 12.0-12.8 / 11.3-11.7 / 11.6-13.1. */
+#define OUTER_CHUNK_POSITIONS 2048
 /* Rows per work-group of conv_bw_stage. */
 #define STAGE_ROWS 16
 
@@ -796,7 +796,7 @@ static oclnn_status sum_chunks(oclnn_conv *conv, const char *fn, const backward_
   OCLNN__CONV_ARG(k, arg, err, chunks);
   if (err != CL_SUCCESS)
     return oclnn__fail_cl(conv->ctx, fn, "clSetKernelArg (conv_bw_weight_sum)", err);
-  return launch(conv, fn, k, total);
+  return launch(conv, fn, k, (total + 15) / 16); /* 16 elements per work-item */
 }
 
 /* Whether conv_bw_weight_outer reads the input itself: zeros padding (it skips the padding) or
