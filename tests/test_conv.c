@@ -302,9 +302,9 @@ Test(conv_api, depthwise_blocks_per_item) {
 
 /* Winograd with dilation (run as dilation_h x dilation_w phases): odd sizes, phases with fewer
  * outputs than others or none at all, batches, "same" padding, every padding mode; and AUTO
- * picks it for a wide enough dilation-2 layer on devices with 8-lane native float vectors, direct
- * (16-channel tiles, faster there) on 16-lane ones. The sweeps have no dilated 3x3 layer it
- * takes. */
+ * picks it for a wide enough dilation-2 layer on devices with 8-lane native float vectors, and
+ * on 16-lane ones where its fused kernel takes the layer (else direct's 16-channel tiles, faster
+ * than the banded path there). The sweeps have no dilated 3x3 layer it takes. */
 Test(conv_api, winograd_dilated) {
   oclnn_context *ctx = test_context();
   static const struct {
@@ -345,7 +345,15 @@ Test(conv_api, winograd_dilated) {
   cr_assert_eq(clGetDeviceInfo(oclnn_context_cl_device(ctx), CL_DEVICE_NATIVE_VECTOR_WIDTH_FLOAT,
                                sizeof width, &width, NULL),
                CL_SUCCESS);
-  cr_assert_eq(algo, width >= 16 ? OCLNN_CONV_ALGO_DIRECT : OCLNN_CONV_ALGO_WINOGRAD);
+  /* On 16-lane devices only where Winograd's fused kernel takes the layer: 36 x 16 floats per
+   * input channel (rounded up to odd counts, 33) and per channel of a 16-channel block (17)
+   * within half the local memory. */
+  cl_ulong local_mem = 0;
+  cr_assert_eq(clGetDeviceInfo(oclnn_context_cl_device(ctx), CL_DEVICE_LOCAL_MEM_SIZE,
+                               sizeof local_mem, &local_mem, NULL),
+               CL_SUCCESS);
+  const bool fused = local_mem / 2 >= (cl_ulong)36 * 16 * sizeof(float) * (33 + 17);
+  cr_assert_eq(algo, width < 16 || fused ? OCLNN_CONV_ALGO_WINOGRAD : OCLNN_CONV_ALGO_DIRECT);
   oclnn_conv_free(conv);
   conv_check_options o;
   memset(&o, 0, sizeof o);

@@ -206,9 +206,10 @@ static const oclnn__conv_ops *choose_auto(const oclnn_conv *conv) {
   if (oclnn__conv_gemm_ops.supports(conv))
     return &oclnn__conv_gemm_ops;
   /* Winograd's transforms cost about as much as the multiplies they save below ~24 channels.
-   * Dilation runs as dilation^2 phases: faster than direct's 6-channel tiles at 2, slower than
-   * its 16-channel tiles on 16-lane devices (docs/conv.md). */
-  const int winograd_dilation = oclnn__conv_wide_vectors(conv) ? 1 : 2;
+   * Dilation runs as dilation^2 phases: faster than direct's 6-channel tiles at 2; on 16-lane
+   * devices faster than direct's 16-channel tiles only in the fused kernel (docs/conv.md). */
+  const int winograd_dilation =
+      !oclnn__conv_wide_vectors(conv) || oclnn__conv_winograd_fused_fits(conv) ? 2 : 1;
   if (oclnn__conv_winograd_ops.supports(conv) && conv->channels_in >= 24 &&
       conv->channels_out >= 16 && conv->dilation[1] <= winograd_dilation &&
       conv->dilation[2] <= winograd_dilation)

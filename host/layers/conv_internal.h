@@ -110,6 +110,9 @@ void oclnn__conv_direct_variants(oclnn__variant_fn each, void *user);
 void oclnn__conv_depthwise_variants(oclnn__variant_fn each, void *user);
 void oclnn__conv_gemm_variants(oclnn__variant_fn each, void *user);
 void oclnn__conv_winograd_variants(oclnn__variant_fn each, void *user);
+/* Whether Winograd runs the layer in its fused kernel (on calls with enough tiles): its
+ * transformed input fits the device's local memory and OCLNN_WINOGRAD_FUSED does not say 0. */
+bool oclnn__conv_winograd_fused_fits(const oclnn_conv *conv);
 void oclnn__conv_backward_variants(oclnn__variant_fn each, void *user);
 
 /* conv.c's checks, shared with the backward (conv_backward.c): the output shape for an input

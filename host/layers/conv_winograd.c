@@ -87,6 +87,10 @@ static int fused_for(const oclnn_conv *conv) {
   return FUSED_AUTO;
 }
 
+bool oclnn__conv_winograd_fused_fits(const oclnn_conv *conv) {
+  return fused_for(conv) != FUSED_NEVER;
+}
+
 static bool winograd_supports(const oclnn_conv *conv) {
   return conv->desc.dims == 2 && conv->groups == 1 && conv->kernel[1] == 3 &&
          conv->kernel[2] == 3 && conv->stride[1] == 1 && conv->stride[2] == 1 &&
