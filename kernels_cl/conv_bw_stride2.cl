@@ -14,8 +14,11 @@
  * once per phase for only that phase's taps). The two column phases are interleaved with
  * shuffles and stored straight into grad_input: no phase buffer, no interleave pass.
  *
- * Weights are packed once per call (conv_bw_s2_pack) as [groups][blocks][C_out/groups][KH][KW][CB],
- * the CB input channels of a block side by side, zero past the group's last channel.
+ * Weights are read in PyTorch's layout [C_out][C_in/groups][KH][KW]: per output channel, a block's
+ * CB input channels are CB * KH * KW consecutive floats, and the FMAs take their broadcast operand
+ * straight from memory. Where the blocks do not divide a group's input channels, conv_bw_s2_pack
+ * first copies the weights with the channel rows zero-padded to whole blocks (the last block
+ * would otherwise read past the tensor).
  *
  * With SY = 1 the rows are a plain stride-1 correlation: q row qy is grad_input row qy - ph, every
  * kernel row is in row phase 0 (TY = KH), and only the two column phases' 2 CB accumulators run.
@@ -38,27 +41,20 @@
 #define TX ((KW + 1) / 2)
 #define SPAN (QT + TX) /* staged columns per grad_output row (one spare, see the kernel) */
 
-/* One packed float per work-item. */
+/* One float of the padded copy [C_out][padded_in][KH][KW] per work-item. */
 __kernel void conv_bw_s2_pack(__global const float *restrict weight, ulong weight_offset,
                               __global float *restrict packed, ulong total, int group_in,
-                              int group_out, int blocks) {
+                              int padded_in) {
   const ulong index = get_global_id(0);
   if (index >= total)
     return;
-  const int lane = (int)(index % CB);
-  ulong rest = index / CB;
-  const int t = (int)(rest % (KH * KW));
-  rest /= KH * KW;
-  const int k = (int)(rest % (ulong)group_out);
-  rest /= (ulong)group_out;
-  const int cb = (int)(rest % (ulong)blocks);
-  const ulong g = rest / (ulong)blocks;
-  const int c = cb * CB + lane;
+  const int t = (int)(index % (KH * KW));
+  const ulong rest = index / (KH * KW);
+  const int c = (int)(rest % (ulong)padded_in);
+  const ulong k = rest / (ulong)padded_in;
   float value = 0.0f;
   if (c < group_in)
-    value = weight[weight_offset +
-                   ((g * (ulong)group_out + (ulong)k) * (ulong)group_in + (ulong)c) * (KH * KW) +
-                   (ulong)t];
+    value = weight[weight_offset + (k * (ulong)group_in + (ulong)c) * (KH * KW) + (ulong)t];
   packed[index] = value;
 }
 
@@ -94,7 +90,7 @@ inline void stage_window(__local float *restrict stage, __global const float *re
 }
 
 /* Accumulators a<phase>_<channel>, phase = 2 ry + rx. */
-#define FMA_P(P, j) a##P##_##j = fma(x, (float16)(wv[j]), a##P##_##j)
+#define FMA_P(P, j) a##P##_##j = fma(x, (float16)(wv[(j) * (KH * KW)]), a##P##_##j)
 #define FMA0(j) FMA_P(0, j)
 #define FMA1(j) FMA_P(1, j)
 #define FMA2(j) FMA_P(2, j)
@@ -116,7 +112,7 @@ inline void stage_window(__local float *restrict stage, __global const float *re
   if ((ty) < KH && (tx) < KW) {                                                         \
     const float16 x =                                                                   \
         vload16(0, p + ROW_OF(ty) * SPAN + (TX - 1 - ((tx) >> 1)) + ((tx)&1 ? 0 : xs)); \
-    __global const float *wv = w + ((ty)*KW + (tx)) * CB;                               \
+    __global const float *wv = w + (ty)*KW + (tx);                                      \
     FOR_EACH_CB(M)                                                                      \
   }
 #define TAP_ROW(ty, M_EVEN, M_ODD) \
@@ -143,7 +139,7 @@ inline void stage_window(__local float *restrict stage, __global const float *re
  * columns further (hence the spare staged column), and the pairs are stored (even, odd) or, for
  * xs = 1, (odd, even). */
 __kernel void conv_bw_s2_input(__global const float *restrict grad_output, ulong go_offset,
-                               __global const float *restrict weight,
+                               __global const float *restrict weight, ulong w_offset, int padded_in,
                                __global float *restrict grad_input, ulong gi_offset,
                                int channels_in, int channels_out, int group_in, int group_out,
                                int blocks, int per_run, int groups, int in_h, int in_w, int out_h,
@@ -175,7 +171,8 @@ __kernel void conv_bw_s2_input(__global const float *restrict grad_output, ulong
   const int kb_end = min(blocks, (run + 1) * per_run);
   for (int kb = run * per_run; kb < kb_end; kb++) {
     __global const float *w =
-        weight + ((ulong)g * (ulong)blocks + (ulong)kb) * (ulong)group_out * (KH * KW * CB);
+        weight + w_offset +
+        ((ulong)g * (ulong)group_out * (ulong)padded_in + (ulong)(kb * CB)) * (KH * KW);
     ZERO_ACCS(0);
     ZERO_ACCS(1);
     ZERO_ACCS(2);
@@ -193,7 +190,7 @@ __kernel void conv_bw_s2_input(__global const float *restrict grad_output, ulong
         TAP_ROW(4, FMA0, FMA1)
         TAP_ROW(5, FMA_ODD_ROW_EVEN, FMA_ODD_ROW_ODD)
         p += TY * SPAN;
-        w += KH * KW * CB;
+        w += (ulong)padded_in * (KH * KW);
       }
     }
 

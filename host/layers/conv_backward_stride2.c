@@ -81,10 +81,9 @@ static int s2_blocks(const oclnn_conv *conv) {
   return (conv->group_in + conv->backward_s2_block - 1) / conv->backward_s2_block;
 }
 
-/* Floats of the packed weights: [groups][blocks][C_out/groups][KH][KW][CB]. */
-static size_t s2_packed_floats(const oclnn_conv *conv) {
-  return (size_t)conv->groups * (size_t)s2_blocks(conv) * (size_t)conv->group_out *
-         (size_t)conv->kernel[1] * (size_t)conv->kernel[2] * (size_t)conv->backward_s2_block;
+/* Input channels per output channel in the padded weight copy (whole blocks). */
+static int s2_padded_in(const oclnn_conv *conv) {
+  return s2_blocks(conv) * conv->backward_s2_block;
 }
 
 static oclnn_status s2_init(oclnn_conv *conv, const char *fn) {
@@ -101,14 +100,17 @@ static oclnn_status s2_init(oclnn_conv *conv, const char *fn) {
     if (!conv->backward_s2_kernel[i])
       status = oclnn__kernel_create(conv->ctx, fn, conv->backward_s2_program, names[i],
                                     &conv->backward_s2_kernel[i]);
-  if (status != OCLNN_SUCCESS || conv->backward_s2_weight)
+  /* The padded weight copy, where the blocks do not divide the group's input channels. */
+  if (status != OCLNN_SUCCESS || conv->backward_s2_weight || s2_padded_in(conv) == conv->group_in)
     return status;
+  const size_t floats = (size_t)conv->channels_out * (size_t)s2_padded_in(conv) *
+                        (size_t)conv->kernel[1] * (size_t)conv->kernel[2];
   cl_int err = CL_SUCCESS;
-  conv->backward_s2_weight = clCreateBuffer(conv->ctx->cl_ctx, CL_MEM_READ_WRITE,
-                                            s2_packed_floats(conv) * sizeof(float), NULL, &err);
+  conv->backward_s2_weight =
+      clCreateBuffer(conv->ctx->cl_ctx, CL_MEM_READ_WRITE, floats * sizeof(float), NULL, &err);
   if (err != CL_SUCCESS) {
     conv->backward_s2_weight = NULL;
-    return oclnn__fail_cl(conv->ctx, fn, "clCreateBuffer (stride-2 packed weights)", err);
+    return oclnn__fail_cl(conv->ctx, fn, "clCreateBuffer (stride-2 padded weights)", err);
   }
   return OCLNN_SUCCESS;
 }
@@ -121,25 +123,32 @@ oclnn_status oclnn__conv_bw_stride2_input(oclnn_conv *conv, const char *fn, int6
   oclnn_status status = s2_init(conv, fn);
   if (status != OCLNN_SUCCESS)
     return status;
-  const cl_int blocks = s2_blocks(conv);
+  const cl_int blocks = s2_blocks(conv), padded_in = s2_padded_in(conv);
 
-  cl_kernel k = conv->backward_s2_kernel[S2_PACK];
-  const cl_ulong total = s2_packed_floats(conv), w_offset = weight->offset;
+  /* The weights as they are, or their padded copy (s2_init made the buffer). */
+  cl_mem w_buffer = weight->buffer;
+  cl_ulong w_offset = weight->offset;
   cl_int err = CL_SUCCESS;
   cl_uint arg = 0;
-  OCLNN__CONV_ARG(k, arg, err, weight->buffer);
-  OCLNN__CONV_ARG(k, arg, err, w_offset);
-  OCLNN__CONV_ARG(k, arg, err, conv->backward_s2_weight);
-  OCLNN__CONV_ARG(k, arg, err, total);
-  OCLNN__CONV_ARG(k, arg, err, conv->group_in);
-  OCLNN__CONV_ARG(k, arg, err, conv->group_out);
-  OCLNN__CONV_ARG(k, arg, err, blocks);
-  if (err != CL_SUCCESS)
-    return oclnn__fail_cl(ctx, fn, "clSetKernelArg (conv_bw_s2_pack)", err);
-  size_t pack_local = 64, pack_global = oclnn__conv_round_up((size_t)total, pack_local);
-  status = oclnn__enqueue(ctx, fn, conv->backward_s2_program, k, 1, &pack_global, &pack_local);
-  if (status != OCLNN_SUCCESS)
-    return status;
+  cl_kernel k = conv->backward_s2_kernel[S2_PACK];
+  if (padded_in != conv->group_in) {
+    const cl_ulong total = (cl_ulong)conv->channels_out * (cl_ulong)padded_in *
+                           (cl_ulong)conv->kernel[1] * (cl_ulong)conv->kernel[2];
+    OCLNN__CONV_ARG(k, arg, err, weight->buffer);
+    OCLNN__CONV_ARG(k, arg, err, w_offset);
+    OCLNN__CONV_ARG(k, arg, err, conv->backward_s2_weight);
+    OCLNN__CONV_ARG(k, arg, err, total);
+    OCLNN__CONV_ARG(k, arg, err, conv->group_in);
+    OCLNN__CONV_ARG(k, arg, err, padded_in);
+    if (err != CL_SUCCESS)
+      return oclnn__fail_cl(ctx, fn, "clSetKernelArg (conv_bw_s2_pack)", err);
+    size_t pack_local = 64, pack_global = oclnn__conv_round_up((size_t)total, pack_local);
+    status = oclnn__enqueue(ctx, fn, conv->backward_s2_program, k, 1, &pack_global, &pack_local);
+    if (status != OCLNN_SUCCESS)
+      return status;
+    w_buffer = conv->backward_s2_weight;
+    w_offset = 0;
+  }
 
   /* Rows of q (the padded row over the H stride sy) over the real input rows: ph / sy to
    * (H - 1 + ph) / sy; column tiles of 2 * S2_Q_TILE input columns. */
@@ -173,7 +182,9 @@ oclnn_status oclnn__conv_bw_stride2_input(oclnn_conv *conv, const char *fn, int6
   arg = 0;
   OCLNN__CONV_ARG(k, arg, err, grad_output->buffer);
   OCLNN__CONV_ARG(k, arg, err, go_offset);
-  OCLNN__CONV_ARG(k, arg, err, conv->backward_s2_weight);
+  OCLNN__CONV_ARG(k, arg, err, w_buffer);
+  OCLNN__CONV_ARG(k, arg, err, w_offset);
+  OCLNN__CONV_ARG(k, arg, err, padded_in);
   OCLNN__CONV_ARG(k, arg, err, grad_input->buffer);
   OCLNN__CONV_ARG(k, arg, err, gi_offset);
   OCLNN__CONV_ARG(k, arg, err, conv->channels_in);
