@@ -581,9 +581,10 @@ Test(conv_backward_outer, random_configurations) {
   random_sweep(0x9b05688c2b3e6c1fULL, true, 30);
 }
 
-/* Layers the outer kernel takes by default (at least 48 output channels per group): a block of
- * 64 channels with a tail, two blocks, groups, padding modes, strides, dilation, upsampling, an
- * unpadded strided 1d layer read in place, several chunks of positions, an empty batch. */
+/* Layers the outer kernel takes by default (at least 48 output channels per group, or 4 where
+ * rows are too narrow for the tiled kernel): a block of 64 channels with a tail, two blocks,
+ * groups, padding modes, strides, dilation, upsampling, an unpadded strided 1d layer read in
+ * place, several chunks of positions, an empty batch. */
 Test(conv_backward_outer, wide_layers) {
   oclnn_context *ctx = test_context();
   uint64_t seed = 101;
@@ -624,9 +625,18 @@ Test(conv_backward_outer, wide_layers) {
   check_case(ctx, &d, 4, s6, seed++, 6);
   const int64_t s7[4] = {0, 2, 5, 5}; /* empty batch: zeros */
   check_case(ctx, &d, 4, s7, seed++, 6);
+  /* Rows too narrow for the tiled kernel: the outer one from 4 channels per group. */
+  d = oclnn_conv_desc_default(2, 4, 8, 3);
+  d.padding[1] = 2;
+  d.stride[0] = 2;
+  const int64_t s8[4] = {2, 4, 7, 6};
+  check_case(ctx, &d, 4, s8, seed++, 6);
+  d.groups = 2;
+  check_case(ctx, &d, 4, s8, seed++, 7);
   /* The chunks' sum (16 gradients per work-item and a tail) after the tiled kernel too. */
+  d = oclnn_conv_desc_default(2, 2, 5, 3);
+  d.padding[0] = d.padding[1] = 1;
   setenv("OCLNN_CONV_BACKWARD_WEIGHT", "tiled", 1);
-  d.out_channels = 5;
   check_case(ctx, &d, 4, s6, seed++, 6);
 }
 

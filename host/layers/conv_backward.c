@@ -66,6 +66,12 @@ static const char *const KERNEL_NAMES[KERNELS] = {"conv_bw_input",
 #define OUTER_KB 64
 #define OUTER_CB 6
 #define OUTER_MIN_GROUP_OUT 48
+/* Where output rows are too narrow for the tiled kernel, the outer kernel replaces the
+ * one-element-per-work-item kernel from this many output channels per group. CPU time per
+ * backward, element vs outer, batch 8 of 8x8 maps, three alternating runs each (load 3.4-4.7):
+ * 16to16 k3 2.0 vs 0.18 ms, 32to32 k3 7.9-8.0 vs 0.35-0.36, 64to256 groups 64 (4 per group)
+ * 2.70-2.73 vs 2.32-2.65, depthwise 64 0.58-0.60 vs 1.57-1.72. */
+#define OUTER_NARROW_MIN_GROUP_OUT 4
 /* Output positions per work-item of conv_bw_grad_transpose (its TRANSPOSE_POSITIONS). */
 #define TRANSPOSE_POSITIONS 256
 /* Output positions per chunk of the outer kernel (rounded to whole rows): a work-item's 512 KB of
@@ -957,11 +963,14 @@ static weight_path choose_weight_path(const oclnn_conv *conv, const backward_cal
     return WEIGHT_OUTER;
   if (outer && conv->group_out >= OUTER_MIN_GROUP_OUT)
     return WEIGHT_OUTER;
-  return tiled ? WEIGHT_TILED : WEIGHT_ELEMENT;
+  if (tiled)
+    return WEIGHT_TILED;
+  return outer && conv->group_out >= OUTER_NARROW_MIN_GROUP_OUT ? WEIGHT_OUTER : WEIGHT_ELEMENT;
 }
 
 /* grad_weight: the outer-product kernel where groups have many output channels, else the tiled
- * kernel on the staged input where rows are wide enough, else one weight element per work-item. */
+ * kernel on the staged input where rows are wide enough, else the outer kernel again from a few
+ * channels per group, else one weight element per work-item. */
 static oclnn_status run_grad_weight(oclnn_conv *conv, const char *fn, const backward_call *call) {
   oclnn_context *ctx = conv->ctx;
   const cl_ulong total =
