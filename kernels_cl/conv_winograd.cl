@@ -464,18 +464,17 @@ __kernel void conv_winograd_fused(__global const float *restrict in, ulong in_of
   }
   for (int c = 0; c < channels; c++) {
     for (int h = 0; h < 2; h++) {
-      float8 t[36];
-      if (live[h]) {
-        input_tiles8(
-            in + in_offset + (n[h] * (ulong)channels + (ulong)c) * (ulong)in_h * (ulong)in_w, in_h,
-            in_w, phase[h] / dw - ph + dh * ty[h] * 4, phase[h] % dw - pw + dw * tx0[h] * 4, ph, pw,
-            ph_after, pw_after, mode, dh, dw, uh, uw, t);
-      } else {
-/* Lanes of no tile: finite values whose products are never stored. */
-#pragma unroll
+      if (!live[h]) {
+        /* Lanes of no tile: finite values whose products are never stored. */
         for (int xi = 0; xi < 36; xi++)
-          t[xi] = 0.0f;
+          vstore8((float8)(0.0f), 0, v + (xi * v_lines + c) * 16 + 8 * h);
+        continue;
       }
+      float8 t[36];
+      input_tiles8(in + in_offset + (n[h] * (ulong)channels + (ulong)c) * (ulong)in_h * (ulong)in_w,
+                   in_h, in_w, phase[h] / dw - ph + dh * ty[h] * 4,
+                   phase[h] % dw - pw + dw * tx0[h] * 4, ph, pw, ph_after, pw_after, mode, dh, dw,
+                   uh, uw, t);
 #pragma unroll
       for (int xi = 0; xi < 36; xi++)
         vstore8(t[xi], 0, v + (xi * v_lines + c) * 16 + 8 * h);
