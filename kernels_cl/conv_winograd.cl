@@ -9,7 +9,7 @@
  * same GEMMs. The transforms read and write with the dilation as their stride; dilation 1 is
  * the single phase (0, 0).
  *
- * Four kernels:
+ * The weight transform, then either one fused kernel or three kernels through global scratch:
  *  - conv_winograd_weights: U[xi][block][c][CB] = (G g G^T)[xi] for each (k, c), packed in
  *    blocks of CB output channels, zeros past out_channels (once per prepare, or per call into
  *    scratch);
@@ -22,7 +22,9 @@
  *    conv_gemm.cl (CB channels x 16 or 32 tiles per work-item, the panel of tiles staged in local
  *    memory);
  *  - conv_winograd_output: Y = A^T M A + bias, storing the part of the 4x4 tile inside the
- *    output.
+ *    output;
+ *  - conv_winograd_fused: the input transform, GEMMs and output transform of 16 tiles per
+ *    work-group, V and M in local memory (below).
  *
  * Build options: CB (output channels per work-item in the GEMM, 1..16), TV (float16 vectors of
  * tiles per channel in the GEMM: 1, or 2 for 32 tiles with CB <= 8, as conv_direct.cl's TV). */

@@ -1,12 +1,13 @@
 /* Convolution, Winograd F(4x4, 3x3) (kernels_cl/conv_winograd.cl): 2d, 3x3, stride 1,
  * groups 1, dilation up to MAX_DILATION (dh * dw phases, each tiled as an undilated layer), any
  * padding and padding mode, any input_upsample (in the input transform's reads). Weights
- * transformed and packed once (36 x [blocks][C][CB]); per call the input transform, 36 GEMMs and
- * the output transform run through scratch from the context arena, band by band of tile rows so
- * that the transformed input and output (V, M) of a band stay within BAND_BYTES: the scratch
- * stays small (the style model's 240x320 64->32 layer needed 66 MB at once, all of it paged in
- * afresh on a first run) and a band's V is read back by the GEMMs from the caches. One program
- * per channel block. */
+ * transformed and packed once (36 x [blocks][C][CB]). Per call, where the transformed input of 16
+ * tiles fits the local memory and the call has enough tiles, one fused kernel keeps V and M in
+ * local memory (use_fused); otherwise the input transform, 36 GEMMs and the output transform run
+ * through scratch from the context arena, band by band of tile rows so that the transformed
+ * input and output (V, M) of a band stay within BAND_BYTES: the scratch stays small (the style
+ * model's 240x320 64->32 layer needed 66 MB at once, all of it paged in afresh on a first run) and
+ * a band's V is read back by the GEMMs from the caches. One program per channel block. */
 #include "layers/conv_internal.h"
 
 #include <stdio.h>
