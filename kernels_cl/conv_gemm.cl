@@ -2,13 +2,17 @@
  * for stride 1 and no padding, with p running over all D * H * W pixels as one flat row, so small
  * feature maps fill whole tiles.
  *
- * Weights are packed once (conv_gemm_pack) as [groups][blocks][C/groups][CB]. One work-item
+ * Weights are packed once (conv_gemm_pack) as [groups][blocks][C/groups][CB], or, in the
+ * W_TRANSPOSED build, read as the [groups * C/groups][K/groups] matrix (the backward's 1x1
+ * grad_input: a layer's own weights, transposed) through the strides w_group, w_block and w_row,
+ * a block's CB lanes being consecutive there too. One work-item
  * computes CB output channels x 16 pixels in CB float16 accumulators, for a run of channel
  * blocks in turn: it first stages its 16-pixel panel of all input channels in local memory (its
  * own: the work-group is one work-item), so the channel walk reads 64 contiguous bytes per
  * channel instead of jumping a (often power-of-two) plane between channels.
  *
- * Build option: CB (output channels per work-item, 1..16). */
+ * Build options: CB (output channels per work-item, 1..16), W_TRANSPOSED (defined: the weight
+ * strides are arguments; the packed build keeps them constant). */
 
 #ifndef CB
 #error "CB must be defined"
@@ -46,7 +50,8 @@ __kernel void conv_gemm(__global const float *restrict in, ulong in_offset,
                         __global const float *restrict bias, ulong bias_offset, int has_bias,
                         __global float *restrict out, ulong out_offset, int channels,
                         int out_channels, int group_in, int group_out, int blocks, int per_run,
-                        int groups, ulong pixels, int chunk, __local float *restrict stage) {
+                        int groups, ulong pixels, int chunk, ulong w_group, ulong w_block,
+                        int w_row, __local float *restrict stage) {
   ulong p0 = get_global_id(0) * TILE;
   int first_lane = 0;
   if (pixels >= TILE && p0 + TILE > pixels) {
@@ -66,8 +71,14 @@ __kernel void conv_gemm(__global const float *restrict in, ulong in_offset,
 
   const int kb_end = min(blocks, (run + 1) * per_run);
   for (int kb = run * per_run; kb < kb_end; kb++) {
+#ifdef W_TRANSPOSED
+    __global const float *w = weight + weight_offset + (ulong)g * w_group + (ulong)kb * w_block;
+#define W_ROW w_row
+#else
     __global const float *w =
         weight + weight_offset + ((ulong)g * (ulong)blocks + (ulong)kb) * (ulong)group_in * CB;
+#define W_ROW CB
+#endif
     float16 acc0 = 0.0f, acc1 = 0.0f, acc2 = 0.0f, acc3 = 0.0f;
     float16 acc4 = 0.0f, acc5 = 0.0f, acc6 = 0.0f, acc7 = 0.0f;
     float16 acc8 = 0.0f, acc9 = 0.0f, acc10 = 0.0f, acc11 = 0.0f;
@@ -89,7 +100,7 @@ __kernel void conv_gemm(__global const float *restrict in, ulong in_offset,
         const float16 x = vload16(c, stage);
         __global const float *wv = w;
         FOR_EACH_CB(TAP)
-        w += CB;
+        w += W_ROW;
       }
     }
 

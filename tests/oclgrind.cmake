@@ -134,3 +134,13 @@ if(TARGET test_conv)
     FAIL_REGULAR_EXPRESSION "Invalid (read|write)|Uninitiali[sz]ed|[Dd]ata race|OCLGRIND FATAL"
     TIMEOUT 900)
 endif()
+# The backward's 1x1 grad_input on the gemm kernel reading the layer's weights transposed in place
+# (no flip, no packing): bounds of the last channel block's weight reads and of the stores.
+if(TARGET test_conv_backward)
+  add_test(NAME oclgrind_test_conv_backward_gemm_transposed COMMAND test_conv_backward --jobs 2
+    --filter "conv_backward_sweep/pointwise_transposed_gemm")
+  set_tests_properties(oclgrind_test_conv_backward_gemm_transposed PROPERTIES
+    ENVIRONMENT "OCL_ICD_VENDORS=${OCLNN_OCLGRIND_VENDORS};OCLNN_DEVICE=oclgrind;OCLNN_TEST_KEEP_CONTEXT=1;OCLNN_CACHE_DIR=${CMAKE_BINARY_DIR}/test-program-cache-oclgrind;OCLGRIND_UNINITIALIZED=0;OCLGRIND_DATA_RACES=1"
+    FAIL_REGULAR_EXPRESSION "Invalid (read|write)|Uninitiali[sz]ed|[Dd]ata race|OCLGRIND FATAL"
+    TIMEOUT 900)
+endif()

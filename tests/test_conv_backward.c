@@ -527,6 +527,33 @@ Test(conv_backward_sweep, stride2_chunked_window) {
   check_case(ctx, &d, 4, shape, 77, 1);
 }
 
+/* 1x1 layers whose grad_input runs on the helper's gemm kernel reading the layer's weights as
+ * they are (transposed per group, no flip or packing): channel blocks forced to 1, 2 and 4 (and
+ * the device's own) so that they divide the input channels, 1d/2d/3d, groups, batches, and
+ * counts the blocks do not divide (the flip and pack path). */
+Test(conv_backward_sweep, pointwise_transposed_gemm) {
+  oclnn_context *ctx = test_context();
+  static const char *const blocks[] = {"1", "2", "4", NULL};
+  static const int64_t channels[][3] = {{8, 12, 1}, {6, 4, 2}, {16, 32, 1}, {5, 7, 1}, {9, 6, 3}};
+  uint64_t seed = 901;
+  for (size_t b = 0; b < sizeof blocks / sizeof blocks[0]; b++) {
+    if (blocks[b])
+      setenv("OCLNN_CONV_BLOCK", blocks[b], 1);
+    else
+      unsetenv("OCLNN_CONV_BLOCK");
+    for (size_t i = 0; i < sizeof channels / sizeof channels[0]; i++) {
+      const int dims = 1 + (int)((b + i) % 3);
+      oclnn_conv_desc d = oclnn_conv_desc_default(dims, channels[i][0], channels[i][1], 1);
+      d.groups = channels[i][2];
+      d.bias = (int)(i % 2);
+      const int64_t spatial[3] = {3 + (int64_t)i, 5, 7};
+      int64_t shape[5];
+      const int rank = make_shape(dims, (int64_t)(i % 3) - 1, d.in_channels, spatial, shape);
+      check_case(ctx, &d, rank, shape, seed++, 7);
+    }
+  }
+}
+
 Test(conv_backward_sweep, random_gather_path) {
   setenv("OCLNN_CONV_BACKWARD_INPUT", "gather", 1);
   random_sweep(0xbb67ae8584caa73bULL, false, 100);

@@ -413,6 +413,28 @@ static oclnn_status run_grad_input_as_forward(oclnn_conv *conv, const char *fn,
   oclnn_status status = forward_layer(conv, fn, padding);
   if (status != OCLNN_SUCCESS)
     return status;
+  /* A 1x1 layer's grad_input is a GEMM with its weights transposed per group: the helper's gemm
+   * kernel reads the weights as they are (a channel block's lanes are consecutive there too), so
+   * there is no flip and no packing, where its channel blocks divide the group's input channels
+   * (the last block would read past the tensor). */
+  const oclnn_conv *helper = conv->backward_layer;
+  if (product3(conv->kernel) == 1 && conv->desc.padding_mode == OCLNN_CONV_ZEROS &&
+      helper->algo == OCLNN_CONV_ALGO_GEMM && helper->group_out % helper->tile == 0) {
+    oclnn__conv_call gemm;
+    memset(&gemm, 0, sizeof gemm);
+    gemm.batch = call->batch;
+    memcpy(gemm.in, call->out, sizeof gemm.in);
+    memcpy(gemm.out, call->in, sizeof gemm.out);
+    gemm.input = call->grad_output->buffer;
+    gemm.input_offset = call->grad_output->offset;
+    gemm.output = call->grad_input->buffer;
+    gemm.output_offset = call->grad_input->offset;
+    gemm.weight = call->weight->buffer;
+    gemm.weight_offset = call->weight->offset;
+    gemm.weight_transposed = true;
+    gemm.bias = call->weight->buffer;
+    return oclnn__conv_gemm_ops.run(conv->backward_layer, fn, &gemm);
+  }
   /* The flipped weights, then the forward layer's copy of them (packed for its algorithm). */
   cl_kernel k = conv->backward_kernel[KERNEL_FLIP];
   const cl_ulong rows = (cl_ulong)conv->channels_in * (cl_ulong)conv->group_out;

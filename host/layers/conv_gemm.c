@@ -13,7 +13,7 @@
 #define STAGE_CHUNK (16 * 1024)
 #define ITEMS_PER_UNIT 64
 
-enum { K_PACK = 0, K_GEMM = 1 };
+enum { K_PACK = 0, K_GEMM = 1, K_TRANSPOSED = 2 };
 
 /* Output channels per work-item, fixed by the init. */
 static int channel_block(const oclnn_conv *conv) { return conv->tile; }
@@ -23,7 +23,9 @@ static int blocks_of(const oclnn_conv *conv) {
   return (conv->group_out + cb - 1) / cb;
 }
 
-static void gemm_options(char *buf, size_t size, int cb) { snprintf(buf, size, "-DCB=%d", cb); }
+static void gemm_options(char *buf, size_t size, int cb, bool transposed) {
+  snprintf(buf, size, "-DCB=%d%s", cb, transposed ? " -DW_TRANSPOSED=1" : "");
+}
 
 static bool gemm_supports(const oclnn_conv *conv) {
   if (oclnn__conv_upsampled(conv))
@@ -36,9 +38,9 @@ static bool gemm_supports(const oclnn_conv *conv) {
 }
 
 static oclnn_status gemm_init(oclnn_conv *conv, const char *fn) {
-  char options[32];
+  char options[48];
   conv->tile = oclnn__conv_channel_block(conv, conv->group_out);
-  gemm_options(options, sizeof options, channel_block(conv));
+  gemm_options(options, sizeof options, channel_block(conv), false);
   oclnn_status status = oclnn__program_get(conv->ctx, fn, GEMM_FILE, options, &conv->program[0]);
   static const char *const names[] = {"conv_gemm_pack", "conv_gemm"};
   for (int i = 0; i < 2 && status == OCLNN_SUCCESS; i++)
@@ -72,8 +74,30 @@ static oclnn_status gemm_pack(oclnn_conv *conv, const char *fn, cl_mem src, cl_u
   return oclnn__enqueue(conv->ctx, fn, conv->program[0], k, 1, &global, &local);
 }
 
+/* The W_TRANSPOSED build of the layer's block, made at its first call (the backward's). */
+static oclnn_status gemm_transposed(oclnn_conv *conv, const char *fn, cl_kernel *kernel) {
+  if (!conv->kernel_obj[K_TRANSPOSED]) {
+    char options[48];
+    gemm_options(options, sizeof options, channel_block(conv), true);
+    oclnn_status status = oclnn__program_get(conv->ctx, fn, GEMM_FILE, options, &conv->program[1]);
+    if (status == OCLNN_SUCCESS)
+      status = oclnn__kernel_create(conv->ctx, fn, conv->program[1], "conv_gemm",
+                                    &conv->kernel_obj[K_TRANSPOSED]);
+    if (status != OCLNN_SUCCESS)
+      return status;
+  }
+  *kernel = conv->kernel_obj[K_TRANSPOSED];
+  return OCLNN_SUCCESS;
+}
+
 static oclnn_status gemm_run(oclnn_conv *conv, const char *fn, const oclnn__conv_call *call) {
   oclnn_context *ctx = conv->ctx;
+  cl_kernel k = conv->kernel_obj[K_GEMM];
+  if (call->weight_transposed) {
+    oclnn_status status = gemm_transposed(conv, fn, &k);
+    if (status != OCLNN_SUCCESS)
+      return status;
+  }
   const cl_ulong pixels = (cl_ulong)call->out[0] * (cl_ulong)call->out[1] * (cl_ulong)call->out[2];
   const cl_ulong local_mem = ctx->local_mem_size;
   const cl_uint units = ctx->compute_units;
@@ -95,7 +119,6 @@ static oclnn_status gemm_run(oclnn_conv *conv, const char *fn, const oclnn__conv
     per_run = (per_run + 1) / 2;
   const size_t runs = (size_t)((blocks + per_run - 1) / per_run);
 
-  cl_kernel k = conv->kernel_obj[K_GEMM];
   cl_int err = CL_SUCCESS;
   cl_uint arg = 0;
   OCLNN__CONV_ARG(k, arg, err, call->input);
@@ -116,22 +139,36 @@ static oclnn_status gemm_run(oclnn_conv *conv, const char *fn, const oclnn__conv
   OCLNN__CONV_ARG(k, arg, err, conv->groups);
   OCLNN__CONV_ARG(k, arg, err, pixels);
   OCLNN__CONV_ARG(k, arg, err, chunk);
+  /* Weight strides (used by the W_TRANSPOSED build): per group, per channel block, per input
+   * channel. */
+  const int cb = channel_block(conv);
+  const cl_ulong w_group = call->weight_transposed
+                               ? (cl_ulong)conv->group_in * (cl_ulong)conv->group_out
+                               : (cl_ulong)blocks * (cl_ulong)conv->group_in * (cl_ulong)cb;
+  const cl_ulong w_block =
+      call->weight_transposed ? (cl_ulong)cb : (cl_ulong)conv->group_in * (cl_ulong)cb;
+  const cl_int w_row = call->weight_transposed ? conv->group_out : cb;
+  OCLNN__CONV_ARG(k, arg, err, w_group);
+  OCLNN__CONV_ARG(k, arg, err, w_block);
+  OCLNN__CONV_ARG(k, arg, err, w_row);
   if (err == CL_SUCCESS)
     err = clSetKernelArg(k, arg++, stage_bytes, NULL);
   if (err != CL_SUCCESS)
     return oclnn__fail_cl(ctx, fn, "clSetKernelArg (conv_gemm)", err);
   size_t global[2] = {tiles, (size_t)call->batch * (size_t)conv->groups * runs};
   size_t local[2] = {1, 1};
-  return oclnn__enqueue(ctx, fn, conv->program[0], k, 2, global, local);
+  return oclnn__enqueue(ctx, fn, conv->program[call->weight_transposed ? 1 : 0], k, 2, global,
+                        local);
 }
 
 void oclnn__conv_gemm_variants(oclnn__variant_fn each, void *user) {
   static const int blocks[] = {1, 2, 4, 6, 8, 16};
-  for (size_t b = 0; b < sizeof blocks / sizeof blocks[0]; b++) {
-    char options[32];
-    gemm_options(options, sizeof options, blocks[b]);
-    each(user, GEMM_FILE, options);
-  }
+  for (size_t b = 0; b < sizeof blocks / sizeof blocks[0]; b++)
+    for (int transposed = 0; transposed < 2; transposed++) {
+      char options[48];
+      gemm_options(options, sizeof options, blocks[b], transposed);
+      each(user, GEMM_FILE, options);
+    }
 }
 
 const oclnn__conv_ops oclnn__conv_gemm_ops = {

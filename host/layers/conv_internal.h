@@ -70,6 +70,10 @@ typedef struct oclnn__conv_call {
   cl_ulong input_offset;
   cl_mem weight; /* in the algorithm's layout (packed when it packs) */
   cl_ulong weight_offset;
+  /* gemm only: the weights are not packed but the [groups * group_in][group_out] matrix of a 1x1
+   * layer's own weights (the backward's grad_input of a 1x1 layer, conv_backward.c), group_out
+   * a multiple of the channel block. */
+  bool weight_transposed;
   cl_mem bias; /* a valid buffer even without bias (then unused) */
   cl_ulong bias_offset;
   cl_int has_bias;
