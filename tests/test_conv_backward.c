@@ -589,6 +589,42 @@ Test(conv_backward_sweep, path_switch_on_one_layer) {
   free(gin_mag);
 }
 
+/* A depthwise layer (grad_weight on the tiled kernel's narrow build) whose grad_input path is
+ * switched between calls on one layer: replacing the helper layer leaves the grad_weight kernel
+ * usable. */
+Test(conv_backward_sweep, path_switch_depthwise) {
+  oclnn_context *ctx = test_context();
+  oclnn_conv_desc d = oclnn_conv_desc_default(2, 3, 3, 3);
+  d.groups = 3;
+  d.padding[0] = d.padding[1] = 1;
+  d.bias = 0;
+  d.algo = OCLNN_CONV_ALGO_GENERIC;
+  const int64_t in_shape[4] = {1, 3, 4, 20};
+  shapes s;
+  get_shapes(&d, 4, in_shape, &s);
+  float *in = random_floats(s.in_count, 17), *w = random_floats(s.w_count, 18),
+        *gout = random_floats(s.out_count, 19);
+  double *gin = alloc_doubles(s.in_count), *gin_mag = alloc_doubles(s.in_count);
+  double *gw = alloc_doubles(s.w_count), *gw_mag = alloc_doubles(s.w_count);
+  cr_assert(conv_ref_backward(&d, 4, in_shape, in, w, gout, gin, gw, NULL, gin_mag, gw_mag, NULL));
+  oclnn_conv *conv = NULL;
+  TEST_OK(ctx, oclnn_conv_create(ctx, &d, &conv));
+  static const char *const paths[] = {"forward", "columns", "forward", "gather"};
+  for (size_t i = 0; i < sizeof paths / sizeof paths[0]; i++) {
+    setenv("OCLNN_CONV_BACKWARD_INPUT", paths[i], 1);
+    expected want = {gin, gw, NULL, gin_mag, gw_mag, NULL, 1e-6, 1e-5};
+    run_and_check(ctx, conv, &d, &s, in, w, gout, &want, false, paths[i]);
+  }
+  oclnn_conv_free(conv);
+  free(in);
+  free(w);
+  free(gout);
+  free(gin);
+  free(gin_mag);
+  free(gw);
+  free(gw_mag);
+}
+
 Test(conv_backward_sweep, random_wide_rows) { random_sweep(0x2545f4914f6cdd1dULL, true, 80); }
 
 /* The tiled grad_weight reading the input in place (1x1 and valid layers with rows of whole

@@ -315,8 +315,6 @@ static oclnn_status helper_layer(oclnn_conv *conv, const char *fn, const oclnn_c
   if (conv->backward_layer) {
     if (same_helper(&conv->backward_layer->desc, desc))
       return OCLNN_SUCCESS;
-    if (conv->backward_tiled_narrow)
-      clReleaseKernel(conv->backward_tiled_narrow);
     oclnn_conv_free(conv->backward_layer);
     conv->backward_layer = NULL;
   }
