@@ -474,20 +474,33 @@ __kernel void conv_bw_grad_transpose(__global const float *restrict grad_out, ul
 }
 
 /* grad_weight as outer products: one work-item (a work-group of one) computes 64 output channels
- * (4 float16 vectors along the output channels) x 6 weight columns ((input channel, tap) pairs)
- * over a chunk of chunk_rows rows of output positions. Per output position it loads the 64
- * gradients of its channels (one row of gt, conv_bw_grad_transpose) and multiplies them by the
- * 6 inputs its columns read, each broadcast from one float: 24 fused multiply-adds per 4 vector
- * loads and 6 scalar loads, and no horizontal sums. `src` (in_d, in_h, in_w per plane) is the
- * input itself with zeros padding pbd/pbh/pbw not materialised, or conv_bw_stage's copy without
- * phase split (other padding modes, upsampling; pads 0). Columns whose input row is in the
- * padding read `zeros` (in_w zeros) instead; along a row, the positions where every column reads
- * inside the row run without checks, the few others (the pads' width) with them. Each
- * accumulator lane sums its chunk's positions in order; the chunks go to dst + gid 2 *
+ * (4 float16 vectors along the output channels) x 6 weight columns ((input channel, tap) pairs),
+ * or 32 x 12 in the OKV=2 build, over a chunk of chunk_rows rows of output positions. Per output
+ * position it loads the 64 gradients of its channels (one row of gt, conv_bw_grad_transpose) and
+ * multiplies them by the 6 inputs its columns read, each broadcast from one float: 24 fused
+ * multiply-adds per 4 vector loads and 6 scalar loads, and no horizontal sums. `src` (in_d, in_h,
+ * in_w per plane) is the input itself with zeros padding pbd/pbh/pbw not materialised, or
+ * conv_bw_stage's copy without phase split (other padding modes, upsampling; pads 0). Columns whose
+ * input row is in the padding read `zeros` (in_w zeros) instead; along a row, the positions where
+ * every column reads inside the row run without checks, the few others (the pads' width) with them.
+ * Each accumulator lane sums its chunk's positions in order; the chunks go to dst + gid 2 *
  * dst_chunk_stride (grad_weight itself for one chunk; else conv_bw_weight_sum adds them in
- * order). gid 0: column block; gid 1: group * k_blocks + block of 64 channels; gid 2: chunk. */
+ * order). gid 0: column block; gid 1: group * k_blocks + block of channels; gid 2: chunk. */
+#ifndef OKV
+#define OKV 4 /* build option: float16 vectors of output channels per work-item, 4 or 2 */
+#endif
+#if OKV == 4 /* 64 channels x 6 columns */
 #define FOR_OUTER_COLUMNS(M) M(0) M(1) M(2) M(3) M(4) M(5)
-#define OUTER_ACC_DECL(j) float16 o0##j = 0.0f, o1##j = 0.0f, o2##j = 0.0f, o3##j = 0.0f;
+#define FOR_OUTER_VECTORS(M, j) M(0, j) M(1, j) M(2, j) M(3, j)
+#elif OKV == 2 /* 32 channels x 12 columns */
+#define FOR_OUTER_COLUMNS(M) M(0) M(1) M(2) M(3) M(4) M(5) M(6) M(7) M(8) M(9) M(10) M(11)
+#define FOR_OUTER_VECTORS(M, j) M(0, j) M(1, j)
+#else
+#error "OKV must be 4 or 2"
+#endif
+#define OUTER_CHANNELS (16 * OKV)
+#define OUTER_COLUMNS (24 / OKV)
+#define OUTER_ACC_DECL(v, j) float16 o##v##_##j = 0.0f;
 
 /* A column's constants: its input plane, and its tap's offsets from the window origin (padding
  * subtracted); along W, the output positions [lo, hi] whose tap reads inside the row. */
@@ -498,7 +511,7 @@ __kernel void conv_bw_grad_transpose(__global const float *restrict grad_out, ul
             ox##j = ot##j % kw * dw - pbw;                                                      \
   lo = max(lo, -floor_div(ox##j, sw));                                                          \
   hi = min(hi, floor_div(in_w - 1 - ox##j, sw));                                                \
-  OUTER_ACC_DECL(j)
+  FOR_OUTER_VECTORS(OUTER_ACC_DECL, j)
 
 /* The column's row for output row (od, oh) of image n, offset by its tap along W (so that
  * position ow reads q[ow * sw]); the zero row where the tap reads the padding. */
@@ -512,26 +525,21 @@ __kernel void conv_bw_grad_transpose(__global const float *restrict grad_out, ul
            ox##j;                                                                       \
   }
 
-#define OUTER_FMA(j, xv)      \
-  o0##j = fma(xv, g0, o0##j); \
-  o1##j = fma(xv, g1, o1##j); \
-  o2##j = fma(xv, g2, o2##j); \
-  o3##j = fma(xv, g3, o3##j);
+#define OUTER_FMA(v, j) o##v##_##j = fma(xv, g##v, o##v##_##j);
 #define OUTER_STEP(j)                       \
   {                                         \
     const float16 xv = (float16)(q##j[xo]); \
-    OUTER_FMA(j, xv)                        \
+    FOR_OUTER_VECTORS(OUTER_FMA, j)         \
   }
 /* A position at the row's ends: inputs outside the row are zero (and not read). */
 #define OUTER_EDGE_STEP(j)                                                \
   {                                                                       \
     const int xi = xo + ox##j;                                            \
     const float16 xv = (float16)(xi >= 0 && xi < in_w ? q##j[xo] : 0.0f); \
-    OUTER_FMA(j, xv)                                                      \
+    FOR_OUTER_VECTORS(OUTER_FMA, j)                                       \
   }
-#define OUTER_LOAD_GRADS                                                                \
-  const float16 g0 = vload16(0, grads), g1 = vload16(1, grads), g2 = vload16(2, grads), \
-                g3 = vload16(3, grads);
+#define OUTER_LOAD(v, j) const float16 g##v = vload16(v, grads);
+#define OUTER_LOAD_GRADS FOR_OUTER_VECTORS(OUTER_LOAD, 0)
 
 /* The 16 channels of one accumulator into column `col` of grad_weight (those below group_out). */
 inline void conv_bw_outer_store(float16 acc, __global float *dst, int k, int group_out,
@@ -542,14 +550,14 @@ inline void conv_bw_outer_store(float16 acc, __global float *dst, int k, int gro
     dst[(ulong)l * (ulong)columns] = v[l];
 }
 
+#define OUTER_STORE_VECTOR(v, j)                                                             \
+  conv_bw_outer_store(o##v##_##j, gw + 16 * v * (ulong)columns, k_first + 16 * v, group_out, \
+                      columns);
 #define OUTER_STORE(j)                                                                          \
   if (col0 + j < columns) {                                                                     \
     __global float *gw = dst + dst_offset + get_global_id(2) * dst_chunk_stride +               \
                          (ulong)(g * group_out + k_first) * (ulong)columns + (ulong)(col0 + j); \
-    conv_bw_outer_store(o0##j, gw, k_first, group_out, columns);                                \
-    conv_bw_outer_store(o1##j, gw + 16 * (ulong)columns, k_first + 16, group_out, columns);     \
-    conv_bw_outer_store(o2##j, gw + 32 * (ulong)columns, k_first + 32, group_out, columns);     \
-    conv_bw_outer_store(o3##j, gw + 48 * (ulong)columns, k_first + 48, group_out, columns);     \
+    FOR_OUTER_VECTORS(OUTER_STORE_VECTOR, j)                                                    \
   }
 
 __kernel void conv_bw_weight_outer(__global const float *restrict gt, ulong gt_offset,
@@ -563,10 +571,10 @@ __kernel void conv_bw_weight_outer(__global const float *restrict gt, ulong gt_o
                                    int sw, int dd, int dh, int dw) {
   const int group_in = channels / groups, group_out = out_channels / groups;
   const int taps = kd * kh * kw, columns = group_in * taps;
-  const int k_blocks = kp / 64;
-  const int col0 = (int)get_global_id(0) * 6;
+  const int k_blocks = kp / OUTER_CHANNELS;
+  const int col0 = (int)get_global_id(0) * OUTER_COLUMNS;
   const int g = (int)get_global_id(1) / k_blocks;
-  const int k_first = (int)get_global_id(1) % k_blocks * 64; /* within the group */
+  const int k_first = (int)get_global_id(1) % k_blocks * OUTER_CHANNELS; /* within the group */
   const ulong in_plane = (ulong)in_d * (ulong)in_h * (ulong)in_w;
   const ulong out_plane = (ulong)out_d * (ulong)out_h * (ulong)out_w;
   int lo = 0, hi = out_w - 1; /* the positions where every column reads inside the row */

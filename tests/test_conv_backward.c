@@ -703,6 +703,31 @@ Test(conv_backward_outer, wide_layers) {
   check_case(ctx, &d, 4, s6, seed++, 6);
 }
 
+/* The outer kernel's 32-channel build (OKV=2, 12 columns per work-item), default for groups of
+ * 28-32 output channels: a channel tail, groups, a strided reflect layer (staged copy), a zeros
+ * padded one read in place, several chunks. */
+Test(conv_backward_outer, half_blocks) {
+  oclnn_context *ctx = test_context();
+  uint64_t seed = 301;
+  oclnn_conv_desc d = oclnn_conv_desc_default(2, 3, 30, 3);
+  d.padding[0] = d.padding[1] = 1;
+  d.stride[0] = 2;
+  d.padding_mode = OCLNN_CONV_REFLECT;
+  const int64_t s1[4] = {2, 3, 9, 30};
+  check_case(ctx, &d, 4, s1, seed++, 7);
+  d = oclnn_conv_desc_default(2, 4, 64, 3); /* groups of 32 */
+  d.groups = 2;
+  d.kernel_size[0] = 1;
+  d.padding[1] = 2;
+  d.dilation[1] = 2;
+  const int64_t s2[4] = {1, 4, 5, 24};
+  check_case(ctx, &d, 4, s2, seed++, 7);
+  d = oclnn_conv_desc_default(1, 5, 29, 3); /* 2 x 2500 positions: two chunks */
+  d.padding[0] = 1;
+  const int64_t s3[3] = {2, 5, 2500};
+  check_case(ctx, &d, 3, s3, seed++, 6);
+}
+
 /* ------------------------------------------------------------------------------------------ */
 /* torch.autograd cases                                                                       */
 /* ------------------------------------------------------------------------------------------ */

@@ -16,8 +16,9 @@
 #define BACKWARD_FILE "conv_backward.cl"
 #define BACKWARD_OPTIONS ""
 /* The tiled grad_weight kernel for layers with one output channel per group (depthwise): the
- * default blocks of 4 output channels would be 3/4 idle. */
-#define BACKWARD_NARROW_OPTIONS "-DWKB=1 -DWCB=9"
+ * default blocks of 4 output channels would be 3/4 idle; and the outer one for at most 32 output
+ * channels per group (blocks of 32 channels x 12 columns instead of 64 x 6). */
+#define BACKWARD_NARROW_OPTIONS "-DWKB=1 -DWCB=9 -DOKV=2"
 #define BACKWARD_LOCAL 64
 
 enum {
@@ -68,6 +69,15 @@ static const char *const KERNEL_NAMES[KERNELS] = {"conv_bw_input",
  * C = 32 4.0-4.5 vs 3.1-3.9. */
 #define OUTER_KB 64
 #define OUTER_CB 6
+/* The narrow build's block (OKV=2), for groups of at most OUTER_HALF_KB output channels; by
+ * default from OUTER_HALF_MIN_GROUP_OUT of them on rows the tiled kernel takes. CPU time per
+ * backward, tiled vs outer with 32-channel blocks, on 1 x C x 128 x 128, C to C k3, three
+ * alternating runs (load 3.9-4.2): C = 32 3.07-3.17 vs 2.45-2.66 ms, C = 24 1.77-1.94 vs
+ * 1.83-1.93, C = 16 1.09-1.14 vs 1.41-1.48; 3to32 k9 reflect on 256 x 256 18.4-19.8 vs
+ * 18.0-18.4. */
+#define OUTER_HALF_KB 32
+#define OUTER_HALF_CB 12
+#define OUTER_HALF_MIN_GROUP_OUT 28
 #define OUTER_MIN_GROUP_OUT 48
 /* Where output rows are too narrow for the tiled kernel, the outer kernel replaces the
  * one-element-per-work-item kernel from this many output channels per group. CPU time per
@@ -98,6 +108,8 @@ void oclnn__conv_backward_free(oclnn_conv *conv) {
       clReleaseKernel(conv->backward_kernel[i]);
   if (conv->backward_tiled_narrow)
     clReleaseKernel(conv->backward_tiled_narrow);
+  if (conv->backward_outer_narrow)
+    clReleaseKernel(conv->backward_outer_narrow);
   oclnn_conv_free(conv->backward_layer);
   for (int p = 0; p < OCLNN__CONV_BACKWARD_PHASES; p++)
     oclnn_conv_free(conv->backward_phase_layer[p]);
@@ -839,10 +851,16 @@ static bool outer_reads_input(const oclnn_conv *conv) {
   return plain;
 }
 
+/* Output channels per block of the outer kernel: the narrow build's 32 for groups that fit. */
+static int outer_block(const oclnn_conv *conv) {
+  return conv->group_out <= OUTER_HALF_KB ? OUTER_HALF_KB : OUTER_KB;
+}
+
 /* Floats of conv_bw_grad_transpose's rows (groups * N * output positions * the group's output
- * channels rounded up to OUTER_KB), capped. */
+ * channels rounded up to the outer kernel's block), capped. */
 static cl_ulong outer_grad_floats(const oclnn_conv *conv, const backward_call *call) {
-  const cl_ulong kp = ((cl_ulong)conv->group_out + OUTER_KB - 1) / OUTER_KB * OUTER_KB;
+  const cl_ulong block = (cl_ulong)outer_block(conv);
+  const cl_ulong kp = ((cl_ulong)conv->group_out + block - 1) / block * block;
   const cl_ulong factors[4] = {(cl_ulong)conv->groups, (cl_ulong)call->batch, product3(call->out),
                                kp};
   return capped_product(factors, 4);
@@ -857,6 +875,20 @@ static cl_ulong outer_staged_floats(const oclnn_conv *conv, const backward_call 
   return outer_reads_input(conv) ? 0 : capped_product(factors, 5);
 }
 
+/* A kernel of the narrow build (BACKWARD_NARROW_OPTIONS), its program built at the first use. */
+static oclnn_status narrow_kernel(oclnn_conv *conv, const char *fn, const char *name,
+                                  cl_kernel *kernel) {
+  if (*kernel)
+    return OCLNN_SUCCESS;
+  oclnn_status status = oclnn__program_get(conv->ctx, fn, BACKWARD_FILE, BACKWARD_NARROW_OPTIONS,
+                                           &conv->backward_program_narrow);
+  if (status == OCLNN_SUCCESS)
+    status = oclnn__kernel_create(conv->ctx, fn, conv->backward_program_narrow, name, kernel);
+  if (status != OCLNN_SUCCESS)
+    *kernel = NULL;
+  return status;
+}
+
 /* grad_weight on conv_bw_weight_outer: grad_output transposed to rows of channels, the input
  * read in place (zeros padding or none, no upsampling) or staged without phase split, then the
  * chunks' sums. */
@@ -864,7 +896,9 @@ static oclnn_status run_grad_weight_outer(oclnn_conv *conv, const char *fn,
                                           const backward_call *call, cl_ulong total) {
   oclnn_context *ctx = conv->ctx;
   const cl_ulong batch = (cl_ulong)call->batch, plane = product3(call->out);
-  const cl_int kp = (conv->group_out + OUTER_KB - 1) / OUTER_KB * OUTER_KB;
+  const int block = outer_block(conv);
+  const bool half = block == OUTER_HALF_KB;
+  const cl_int kp = (conv->group_out + block - 1) / block * block;
   const bool in_place = outer_reads_input(conv);
   /* The dims of the buffer read and the padding the kernel skips (none in the staged copy). */
   cl_int padded[3], skipped[3];
@@ -925,6 +959,14 @@ static oclnn_status run_grad_weight_outer(oclnn_conv *conv, const char *fn,
       return status;
   }
   k = conv->backward_kernel[KERNEL_WEIGHT_OUTER];
+  oclnn__program *program = conv->backward_program;
+  if (half) {
+    status = narrow_kernel(conv, fn, "conv_bw_weight_outer", &conv->backward_outer_narrow);
+    if (status != OCLNN_SUCCESS)
+      return status;
+    program = conv->backward_program_narrow;
+    k = conv->backward_outer_narrow;
+  }
   const cl_mem dst = partial ? scratch : call->grad_weight->buffer;
   const cl_ulong dst_offset = partial ? partial_offset : call->grad_weight->offset,
                  dst_stride = partial ? total : 0;
@@ -959,10 +1001,11 @@ static oclnn_status run_grad_weight_outer(oclnn_conv *conv, const char *fn,
   if (err != CL_SUCCESS)
     return oclnn__fail_cl(ctx, fn, "clSetKernelArg (conv_bw_weight_outer)", err);
   const size_t columns = (size_t)conv->group_in * (size_t)product3(conv->kernel);
-  const size_t global[3] = {(columns + OUTER_CB - 1) / OUTER_CB,
-                            (size_t)conv->groups * (size_t)(kp / OUTER_KB), (size_t)chunks};
+  const size_t cb = half ? OUTER_HALF_CB : OUTER_CB;
+  const size_t global[3] = {(columns + cb - 1) / cb, (size_t)conv->groups * (size_t)(kp / block),
+                            (size_t)chunks};
   const size_t local[3] = {1, 1, 1};
-  status = oclnn__enqueue(ctx, fn, conv->backward_program, k, 3, global, local);
+  status = oclnn__enqueue(ctx, fn, program, k, 3, global, local);
   if (status != OCLNN_SUCCESS || !partial)
     return status;
   return sum_chunks(conv, fn, call, scratch, partial_offset, total, chunks);
@@ -986,14 +1029,16 @@ static weight_path choose_weight_path(const oclnn_conv *conv, const backward_cal
     return WEIGHT_OUTER;
   if (outer && conv->group_out >= OUTER_MIN_GROUP_OUT)
     return WEIGHT_OUTER;
+  if (outer && conv->group_out >= OUTER_HALF_MIN_GROUP_OUT && conv->group_out <= OUTER_HALF_KB)
+    return WEIGHT_OUTER;
   if (tiled)
     return WEIGHT_TILED;
   return outer && conv->group_out >= OUTER_NARROW_MIN_GROUP_OUT ? WEIGHT_OUTER : WEIGHT_ELEMENT;
 }
 
-/* grad_weight: the outer-product kernel where groups have many output channels, else the tiled
- * kernel on the staged input where rows are wide enough, else the outer kernel again from a few
- * channels per group, else one weight element per work-item. */
+/* grad_weight: the outer-product kernel where groups have 28-32 or at least 48 output channels,
+ * else the tiled kernel on the staged input where rows are wide enough, else the outer kernel
+ * again from a few channels per group, else one weight element per work-item. */
 static oclnn_status run_grad_weight(oclnn_conv *conv, const char *fn, const backward_call *call) {
   oclnn_context *ctx = conv->ctx;
   const cl_ulong total =
@@ -1074,17 +1119,9 @@ static oclnn_status run_grad_weight(oclnn_conv *conv, const char *fn, const back
   oclnn__program *program = conv->backward_program;
   cl_kernel k = conv->backward_kernel[KERNEL_WEIGHT_TILED];
   if (narrow) {
-    if (!conv->backward_tiled_narrow) {
-      status = oclnn__program_get(ctx, fn, BACKWARD_FILE, BACKWARD_NARROW_OPTIONS,
-                                  &conv->backward_program_narrow);
-      if (status == OCLNN_SUCCESS)
-        status = oclnn__kernel_create(ctx, fn, conv->backward_program_narrow,
-                                      "conv_bw_weight_tiled", &conv->backward_tiled_narrow);
-      if (status != OCLNN_SUCCESS) {
-        conv->backward_tiled_narrow = NULL;
-        return status;
-      }
-    }
+    status = narrow_kernel(conv, fn, "conv_bw_weight_tiled", &conv->backward_tiled_narrow);
+    if (status != OCLNN_SUCCESS)
+      return status;
     program = conv->backward_program_narrow;
     k = conv->backward_tiled_narrow;
   }

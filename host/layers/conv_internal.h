@@ -44,6 +44,7 @@ struct oclnn_conv {
   /* The tiled grad_weight kernel built for one output channel per group (conv_backward.c). */
   oclnn__program *backward_program_narrow;
   cl_kernel backward_tiled_narrow;
+  cl_kernel backward_outer_narrow; /* the outer grad_weight kernel of that build (32 channels) */
   /* Winograd: the scratch budget of one band of tile rows (conv_winograd.c). */
   size_t band_bytes;
   /* Winograd: the one-kernel path with V and M in local memory (conv_winograd.c): 0 never, 1
