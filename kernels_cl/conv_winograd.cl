@@ -119,6 +119,9 @@ inline void bt6(const float8 *d, float8 *v) {
   v[5] = 4.0f * d[1] - 5.0f * d[3] + d[5];
 }
 
+/* ceil(n / d) for d >= 1, 0 where n <= 0. */
+inline int ceil_div_pos(int n, int d) { return n <= 0 ? 0 : (n - 1) / d + 1; }
+
 /* x / factor for a coordinate x >= 0 of the upsampled input: no division where there is no
  * upsampling (the usual case; an integer division costs more than the rest of a column's
  * read). */
@@ -134,19 +137,21 @@ inline void input_tiles8(__global const float *restrict src, int in_h, int in_w,
   /* Nearest upsampling by (uh, uw) comes before the padding: coordinates are mapped on the
    * upsampled size (up_h, up_w), then divided by the factor. */
   const int up_h = in_h * uh, up_w = in_w * uw;
-  /* With dw == 1, columns [lo, hi) lie inside the (upsampled) row; otherwise every column is
-   * mapped. */
-  const bool plain = dw == 1;
-  const int lo = plain ? clamp(-x0, 0, 34) : 34, hi = plain ? clamp(up_w - x0, lo, 34) : 34;
+  /* Columns j in [lo, hi) of the segment (input column x0 + dw j) lie inside the (upsampled)
+   * row. */
+  const int lo = min(ceil_div_pos(-x0, dw), 34), hi = clamp(ceil_div_pos(up_w - x0, dw), lo, 34);
   float8 t[6][6]; /* B^T d, [row of the transform][column j] */
   float8 d[6][6]; /* [row i][column j], lanes = tiles */
   for (int i = 0; i < 6; i++) {
     const int y = y0 + dh * i;
     const int syu = (y >= -ph && y < up_h + ph_after) ? conv_source(y, up_h, mode) : -1;
     const int sy = syu < 0 ? -1 : up_div(syu, uh);
-    float16 a = 0.0f, b = 0.0f; /* columns 0 .. 31 */
-    float2 e = 0.0f;            /* columns 32, 33 */
-    if (sy >= 0 && uw == 1 && lo == 0 && hi == 34) {
+    /* Columns 0 .. 31 and 32, 33; column j of the 8 tiles is column j + 4 l, l = 0 .. 7: a
+     * stride-4 split of columns 0 .. 31 by vector shuffles (columns 4 and 5 of the last tile are
+     * 32 and 33). */
+    float16 a = 0.0f, b = 0.0f;
+    float2 e = 0.0f;
+    if (sy >= 0 && uw == 1 && dw == 1 && lo == 0 && hi == 34) {
       /* The whole segment inside the row: straight vector loads. */
       __global const float *line = src + (ulong)sy * (ulong)in_w + (ulong)x0;
       a = vload16(0, line);
@@ -155,10 +160,13 @@ inline void input_tiles8(__global const float *restrict src, int in_h, int in_w,
     } else if (sy >= 0) {
       __global const float *line = src + (ulong)sy * (ulong)in_w;
       float seg[34];
-      /* Columns [lo, hi) lie inside the row: a vector copy (upsampled: each input column
-       * repeated uw times, uw == 2 by pairs); the few others are mapped. */
+      /* Columns [lo, hi) lie inside the row: a vector copy where dw == 1 (upsampled: each input
+       * column repeated uw times, uw == 2 by pairs), else strided loads; the few others are
+       * mapped. */
       int j = lo;
-      if (uw == 1) {
+      if (dw > 1) {
+        /* Every dw-th column: the scalar loop below. */
+      } else if (uw == 1) {
         for (; j + 8 <= hi; j += 8)
           vstore8(vload8(0, line + x0 + j), 0, seg + j);
       } else if (uw == 2) {
@@ -173,7 +181,7 @@ inline void input_tiles8(__global const float *restrict src, int in_h, int in_w,
         }
       }
       for (; j < hi; j++)
-        seg[j] = line[up_div(x0 + j, uw)];
+        seg[j] = line[up_div(x0 + dw * j, uw)];
       for (j = 0; j < lo; j++) {
         const int x = x0 + dw * j;
         /* Beyond the padded input: only feeds outputs that are not stored. */
@@ -181,7 +189,7 @@ inline void input_tiles8(__global const float *restrict src, int in_h, int in_w,
         seg[j] = m >= 0 ? line[up_div(m, uw)] : 0.0f;
       }
       for (j = hi; j < 34; j++) {
-        const int x = x0 + j;
+        const int x = x0 + dw * j;
         const int m = x < up_w + pw_after ? conv_source(x, up_w, mode) : -1;
         seg[j] = m >= 0 ? line[up_div(m, uw)] : 0.0f;
       }
@@ -189,8 +197,6 @@ inline void input_tiles8(__global const float *restrict src, int in_h, int in_w,
       b = vload16(1, seg);
       e = vload2(0, seg + 32);
     }
-/* Column j of the 8 tiles is column j + 4 l, l = 0 .. 7: a stride-4 split of columns
- * 0 .. 31 by vector shuffles (columns 4 and 5 of the last tile are 32 and 33). */
 #pragma unroll
     for (int j = 0; j < 6; j++)
       d[i][j] = shuffle2(a, b, (uint8)(0, 4, 8, 12, 16, 20, 24, 28) + (uint)j);
