@@ -213,8 +213,8 @@ static fused_grid fused_grid_of(const oclnn_conv *conv, const oclnn__conv_call *
 /* Whether this call runs the fused kernel. By default only where its work-groups (pairs of 8-tile
  * groups) number at least FUSED_MIN_PAIRS per compute unit: with fewer, the output-channel blocks
  * are split into more parts, each transforming the input again, and the banded path was faster
- * (128->128 on 28x28, 4 pairs: 1.53 against 0.91 ms; on 14x14: 0.72-0.80 against 0.39-0.47; 64->64
- * on 56x56, 14 pairs: 1.36-1.41 against 1.63-1.70, docs/conv.md). */
+ * (128->128 on 28x28, 4 pairs: 0.54-0.56 against 0.38 ms; on 14x14: 0.52-0.55 against
+ * 0.23-0.30; 64->64 on 56x56, 14 pairs: 0.41-0.43 against 0.49, docs/conv.md). */
 static bool use_fused(const oclnn_conv *conv, const oclnn__conv_call *call) {
   if (conv->winograd_fused != FUSED_AUTO)
     return conv->winograd_fused == FUSED_ALWAYS;
@@ -354,7 +354,7 @@ static oclnn_status winograd_band(oclnn_conv *conv, const char *fn, const oclnn_
 /* The whole layer in one launch of conv_winograd_fused: a work-group per two groups of 8 tiles
  * (in order along tile rows, phases and samples) and part of the output-channel blocks, the
  * blocks split in parts until there are ITEMS_PER_UNIT / 8 work-groups per compute unit (each
- * part transforms the input again, a small fraction of its GEMMs' work). */
+ * part transforms the input again: at most 2 parts where use_fused takes the call by default). */
 static oclnn_status winograd_fused_run(oclnn_conv *conv, const char *fn,
                                        const oclnn__conv_call *call) {
   oclnn_context *ctx = conv->ctx;
