@@ -23,8 +23,11 @@
  * With SY = 1 the rows are a plain stride-1 correlation: q row qy is grad_input row qy - ph, every
  * kernel row is in row phase 0 (TY = KH), and only the two column phases' 2 CB accumulators run.
  *
- * Build options: SY (H stride, 1 or 2), KH, KW (kernel), CB (input channels per work-item, 1..8).
- */
+ * With RY = 2 a work-item computes q rows qy and qy + 1 (accumulators a and b): the window is
+ * TY + 1 staged rows, and each broadcast weight feeds one FMA per row.
+ *
+ * Build options: SY (H stride, 1 or 2), KH, KW (kernel), CB (input channels per work-item, 1..8),
+ * RY (q rows per work-item, 1 or 2). */
 
 #if !defined(SY) || SY < 1 || SY > 2
 #error "SY must be 1 or 2"
@@ -36,10 +39,14 @@
 #error "CB must be 1..8"
 #endif
 
+#if !defined(RY) || RY < 1 || RY > 2
+#error "RY must be 1 or 2"
+#endif
 #define QT 16                   /* q columns per work-item */
 #define TY ((KH + SY - 1) / SY) /* taps of phase 0 per dim: grad_output rows and shifts read */
 #define TX ((KW + 1) / 2)
-#define SPAN (QT + TX) /* staged columns per grad_output row (one spare, see the kernel) */
+#define SPAN (QT + TX)    /* staged columns per grad_output row (one spare, see the kernel) */
+#define TYS (TY + RY - 1) /* staged grad_output rows */
 
 /* One float of the padded copy [C_out][padded_in][KH][KW] per work-item. */
 __kernel void conv_bw_s2_pack(__global const float *restrict weight, ulong weight_offset,
@@ -58,16 +65,16 @@ __kernel void conv_bw_s2_pack(__global const float *restrict weight, ulong weigh
   packed[index] = value;
 }
 
-/* Stages grad_output channels [k0, k0 + count) of the window: rows qy - jy (jy < TY), columns
+/* Stages grad_output channels [k0, k0 + count) of the window: rows top - jy (jy < TYS), columns
  * [x0, x0 + SPAN), as [channel][jy][SPAN], zeros outside grad_output. */
 inline void stage_window(__local float *restrict stage, __global const float *restrict src, int k0,
-                         int count, int qy, int x0, int out_h, int out_w) {
+                         int count, int top, int x0, int out_h, int out_w) {
   const int lo = clamp(-x0, 0, SPAN), hi = clamp(out_w - x0, lo, SPAN);
   const ulong plane = (ulong)out_h * (ulong)out_w;
   for (int c = 0; c < count; c++) {
-    for (int jy = 0; jy < TY; jy++) {
-      __local float *dst = stage + (c * TY + jy) * SPAN;
-      const int y = qy - jy;
+    for (int jy = 0; jy < TYS; jy++) {
+      __local float *dst = stage + (c * TYS + jy) * SPAN;
+      const int y = top - jy;
       if (y < 0 || y >= out_h) {
         for (int j = 0; j < SPAN; j++)
           dst[j] = 0.0f;
@@ -89,8 +96,20 @@ inline void stage_window(__local float *restrict stage, __global const float *re
   }
 }
 
-/* Accumulators a<phase>_<channel>, phase = 2 ry + rx. */
+/* Accumulators a<phase>_<channel> (q row qy) and, with RY = 2, b<phase>_<channel> (q row
+ * qy + 1, reading the staged row above: x_b), phase = 2 ry + rx. */
+#if RY == 2
+#define FMA_P(P, j)                                    \
+  do {                                                 \
+    const float16 wj = (float16)(wv[(j) * (KH * KW)]); \
+    a##P##_##j = fma(x, wj, a##P##_##j);               \
+    b##P##_##j = fma(x_b, wj, b##P##_##j);             \
+  } while (0)
+#define X_B const float16 x_b = vload16(0, px - SPAN);
+#else
 #define FMA_P(P, j) a##P##_##j = fma(x, (float16)(wv[(j) * (KH * KW)]), a##P##_##j)
+#define X_B
+#endif
 #define FMA0(j) FMA_P(0, j)
 #define FMA1(j) FMA_P(1, j)
 #define FMA2(j) FMA_P(2, j)
@@ -105,31 +124,33 @@ inline void stage_window(__local float *restrict stage, __global const float *re
 #define FMA_ODD_ROW_EVEN FMA0
 #define FMA_ODD_ROW_ODD FMA1
 #endif
-/* Tap (ty, tx) of the kernel into its phase's accumulators M: the staged row ROW_OF(ty), shifted by
- * tx / 2 columns (plus xs for the even column phase, see the kernel). Constant conditions: taps
- * past the kernel compile to nothing. */
-#define TAP_AT(ty, tx, M)                                                               \
-  if ((ty) < KH && (tx) < KW) {                                                         \
-    const float16 x =                                                                   \
-        vload16(0, p + ROW_OF(ty) * SPAN + (TX - 1 - ((tx) >> 1)) + ((tx)&1 ? 0 : xs)); \
-    __global const float *wv = w + (ty)*KW + (tx);                                      \
-    FOR_EACH_CB(M)                                                                      \
+/* Tap (ty, tx) of the kernel into its phase's accumulators M: for q row qy + d the staged row
+ * RY - 1 - d + ROW_OF(ty), shifted by tx / 2 columns (plus xs for the even column phase, see the
+ * kernel). Constant conditions: taps past the kernel compile to nothing. */
+#define TAP_AT(ty, tx, M)                                                              \
+  if ((ty) < KH && (tx) < KW) {                                                        \
+    __local const float *px =                                                          \
+        p + (RY - 1 + ROW_OF(ty)) * SPAN + (TX - 1 - ((tx) >> 1)) + ((tx)&1 ? 0 : xs); \
+    const float16 x = vload16(0, px);                                                  \
+    X_B __global const float *wv = w + (ty)*KW + (tx);                                 \
+    FOR_EACH_CB(M)                                                                     \
   }
 #define TAP_ROW(ty, M_EVEN, M_ODD) \
   TAP_AT(ty, 0, M_EVEN)            \
   TAP_AT(ty, 1, M_ODD)             \
   TAP_AT(ty, 2, M_EVEN) TAP_AT(ty, 3, M_ODD) TAP_AT(ty, 4, M_EVEN) TAP_AT(ty, 5, M_ODD)
 
-#define ZERO_ACCS(P)                                                          \
-  float16 a##P##_0 = 0.0f, a##P##_1 = 0.0f, a##P##_2 = 0.0f, a##P##_3 = 0.0f; \
-  float16 a##P##_4 = 0.0f, a##P##_5 = 0.0f, a##P##_6 = 0.0f, a##P##_7 = 0.0f
-#define ACCS(P) \
-  { a##P##_0, a##P##_1, a##P##_2, a##P##_3, a##P##_4, a##P##_5, a##P##_6, a##P##_7 }
+#define ZERO_ACCS(A, P)                                                       \
+  float16 A##P##_0 = 0.0f, A##P##_1 = 0.0f, A##P##_2 = 0.0f, A##P##_3 = 0.0f; \
+  float16 A##P##_4 = 0.0f, A##P##_5 = 0.0f, A##P##_6 = 0.0f, A##P##_7 = 0.0f
+#define ACCS(A, P) \
+  { A##P##_0, A##P##_1, A##P##_2, A##P##_3, A##P##_4, A##P##_5, A##P##_6, A##P##_7 }
 
 /* gid 0: tile of 2 QT grad_input columns (the last one moved back to end at in_w, or partial
- * when in_w < 2 QT); gid 1: q row qy_lo + gid (grad_input rows SY qy + ry - ph, ry < SY);
+ * when in_w < 2 QT); gid 1: q rows qy = qy_lo + RY gid and on (q row q: grad_input rows
+ * SY q + ry - ph, ry < SY);
  * gid 2: (n * groups + g) * runs + run, a run being `per_run` consecutive input channel blocks.
- * stage holds chunk * TY * SPAN floats: all of a group's grad_output channels when they fit
+ * stage holds chunk * TYS * SPAN floats: all of a group's grad_output channels when they fit
  * (staged once), else restaged per chunk and block. The work-group is this one work-item.
  *
  * Column tiles start at any grad_input column i0 (so a row of 2 QT m columns is m tiles, where
@@ -153,7 +174,7 @@ __kernel void conv_bw_s2_input(__global const float *restrict grad_output, ulong
   }
   const int last_col = min(2 * QT, in_w - i0); /* columns [first_col, last_col) are stored */
   const int qa = (i0 + pw) >> 1, xs = (i0 + pw) & 1;
-  const int qy = qy_lo + (int)get_global_id(1);
+  const int qy = qy_lo + RY * (int)get_global_id(1), top = qy + RY - 1;
   const int runs = (blocks + per_run - 1) / per_run;
   const int run = (int)(get_global_id(2) % (size_t)runs);
   const ulong ng = get_global_id(2) / (size_t)runs;
@@ -166,21 +187,27 @@ __kernel void conv_bw_s2_input(__global const float *restrict grad_output, ulong
   const int x0 = qa - (TX - 1);
   const bool one_chunk = chunk >= group_out;
   if (one_chunk)
-    stage_window(stage, src, 0, group_out, qy, x0, out_h, out_w);
+    stage_window(stage, src, 0, group_out, top, x0, out_h, out_w);
 
   const int kb_end = min(blocks, (run + 1) * per_run);
   for (int kb = run * per_run; kb < kb_end; kb++) {
     __global const float *w =
         weight + w_offset +
         ((ulong)g * (ulong)group_out * (ulong)padded_in + (ulong)(kb * CB)) * (KH * KW);
-    ZERO_ACCS(0);
-    ZERO_ACCS(1);
-    ZERO_ACCS(2);
-    ZERO_ACCS(3);
+    ZERO_ACCS(a, 0);
+    ZERO_ACCS(a, 1);
+    ZERO_ACCS(a, 2);
+    ZERO_ACCS(a, 3);
+#if RY == 2
+    ZERO_ACCS(b, 0);
+    ZERO_ACCS(b, 1);
+    ZERO_ACCS(b, 2);
+    ZERO_ACCS(b, 3);
+#endif
     for (int k0 = 0; k0 < group_out; k0 += chunk) {
       const int count = min(chunk, group_out - k0);
       if (!one_chunk)
-        stage_window(stage, src, k0, count, qy, x0, out_h, out_w);
+        stage_window(stage, src, k0, count, top, x0, out_h, out_w);
       __local const float *p = stage;
       for (int k = 0; k < count; k++) {
         TAP_ROW(0, FMA0, FMA1)
@@ -189,21 +216,27 @@ __kernel void conv_bw_s2_input(__global const float *restrict grad_output, ulong
         TAP_ROW(3, FMA_ODD_ROW_EVEN, FMA_ODD_ROW_ODD)
         TAP_ROW(4, FMA0, FMA1)
         TAP_ROW(5, FMA_ODD_ROW_EVEN, FMA_ODD_ROW_ODD)
-        p += TY * SPAN;
+        p += TYS * SPAN;
         w += (ulong)padded_in * (KH * KW);
       }
     }
 
     const int c0 = g * group_in + kb * CB;
     const int valid = min(CB, group_in - kb * CB);
-    const float16 even0[8] = ACCS(0), odd0[8] = ACCS(1), even1[8] = ACCS(2), odd1[8] = ACCS(3);
+    const float16 accs[RY][4][8] = {
+      {ACCS(a, 0), ACCS(a, 1), ACCS(a, 2), ACCS(a, 3)},
+#if RY == 2
+      {ACCS(b, 0), ACCS(b, 1), ACCS(b, 2), ACCS(b, 3)}
+#endif
+    };
     const bool whole = first_col == 0 && last_col == 2 * QT;
     for (int j = 0; j < valid; j++) {
-      for (int ry = 0; ry < SY; ry++) {
-        const int iy = SY * qy + ry - ph;
+      for (int r = 0; r < SY * RY; r++) {
+        const int d = r / SY, ry = r % SY;
+        const int iy = SY * (qy + d) + ry - ph;
         if (iy < 0 || iy >= in_h)
           continue;
-        const float16 even = ry ? even1[j] : even0[j], odd = ry ? odd1[j] : odd0[j];
+        const float16 even = accs[d][2 * ry][j], odd = accs[d][2 * ry + 1][j];
         const float16 first = xs ? odd : even, second = xs ? even : odd;
         const float16 lo = shuffle2(
             first, second, (uint16)(0, 16, 1, 17, 2, 18, 3, 19, 4, 20, 5, 21, 6, 22, 7, 23));

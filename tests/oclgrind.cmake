@@ -144,3 +144,14 @@ if(TARGET test_conv_backward)
     FAIL_REGULAR_EXPRESSION "Invalid (read|write)|Uninitiali[sz]ed|[Dd]ata race|OCLGRIND FATAL"
     TIMEOUT 900)
 endif()
+# The stride-2 grad_input kernel with two q rows per work-item forced (the default on 16-lane
+# devices only), on the torch cases: bounds of the taller staged window and the second row's
+# stores.
+if(TARGET test_conv_backward)
+  add_test(NAME oclgrind_test_conv_backward_stride2_rows2 COMMAND test_conv_backward --jobs 2
+    --filter "conv_backward_torch/*")
+  set_tests_properties(oclgrind_test_conv_backward_stride2_rows2 PROPERTIES
+    ENVIRONMENT "OCL_ICD_VENDORS=${OCLNN_OCLGRIND_VENDORS};OCLNN_DEVICE=oclgrind;OCLNN_TEST_KEEP_CONTEXT=1;OCLNN_CACHE_DIR=${CMAKE_BINARY_DIR}/test-program-cache-oclgrind;OCLGRIND_UNINITIALIZED=0;OCLGRIND_DATA_RACES=1;OCLNN_TEST_DATA=${CMAKE_CURRENT_SOURCE_DIR}/data;OCLNN_CONV_BACKWARD_INPUT=stride2;OCLNN_CONV_BW_S2_ROWS=2"
+    FAIL_REGULAR_EXPRESSION "Invalid (read|write)|Uninitiali[sz]ed|[Dd]ata race|OCLGRIND FATAL"
+    TIMEOUT 900)
+endif()

@@ -514,6 +514,18 @@ Test(conv_backward_sweep, random_stride2_path) {
   random_sweep(0x1f83d9abfb41bd6bULL, true, 30);
 }
 
+/* The stride-2 kernel's two work-item shapes forced whatever the device picks: one q row (at
+ * its default blocks) and two q rows (at 3 channels: partial blocks), for both H strides. */
+Test(conv_backward_sweep, random_stride2_path_rows) {
+  setenv("OCLNN_CONV_BACKWARD_INPUT", "stride2", 1);
+  sweep_stride2_only = true;
+  setenv("OCLNN_CONV_BW_S2_ROWS", "1", 1);
+  random_sweep(0x3f84d5b5b5470917ULL, true, 40);
+  setenv("OCLNN_CONV_BW_S2_ROWS", "2", 1);
+  setenv("OCLNN_CONV_BW_S2_BLOCK", "3", 1);
+  random_sweep(0x7137449123ef65cdULL, true, 40);
+}
+
 /* The stride-2 kernel with more grad_output channels than its staged window holds at once
  * (restaged per chunk and channel block), grouped. */
 Test(conv_backward_sweep, stride2_chunked_window) {

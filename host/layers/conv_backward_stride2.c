@@ -30,19 +30,34 @@ bool oclnn__conv_bw_stride2_takes(const oclnn_conv *conv) {
          conv->kernel[1] >= sy && conv->kernel[1] <= S2_MAX_TAPS;
 }
 
-/* Input channels per work-item (2 SY CB float16 accumulators): OCLNN_CONV_BW_S2_BLOCK (1..8, a
- * test and tuning switch read when the program is made), else by the register file: 16-lane
- * devices (32 vector registers) take the larger of two blocks where it pads the last block no
- * more (at most 24 accumulators, leaving registers for the shifted grad_output vectors): 4 or
- * 6 with four phases (H stride 2), 6 or 8 with two; 8-lane ones (16 registers, a float16
- * taking two) 1 or 2. */
-static int s2_block(const oclnn_conv *conv) {
+/* q rows per work-item: OCLNN_CONV_BW_S2_ROWS (1 or 2, a test and tuning switch read when the
+ * program is made), else 2 for H stride 2 on 16-lane devices: each broadcast weight then feeds
+ * two FMAs and 3 staged grad_output rows serve 2 q rows (k3), 12 % less CPU time in the kernel
+ * than one row at 4 channels (docs/conv.md); else 1. */
+static int s2_rows(const oclnn_conv *conv) {
+  const int forced = oclnn__conv_env_int("OCLNN_CONV_BW_S2_ROWS", 2);
+  if (forced)
+    return forced;
+  return conv->stride[1] == 2 && oclnn__conv_wide_vectors(conv) ? 2 : 1;
+}
+
+/* Input channels per work-item (2 SY RY CB float16 accumulators): OCLNN_CONV_BW_S2_BLOCK (1..8,
+ * a test and tuning switch read when the program is made), else by the register file: 16-lane
+ * devices (32 vector registers) take 16 accumulators with two rows (2 channels for H stride 2,
+ * 4 for 1); with one row, the larger of two blocks where it pads the last block no more: 4 or 6
+ * with four phases (H stride 2), 6 or 8 with two; 8-lane ones (16 registers, a float16 taking
+ * two) 1, or 2 with two phases and one row. */
+static int s2_block(const oclnn_conv *conv, int rows) {
   const int forced = oclnn__conv_env_int("OCLNN_CONV_BW_S2_BLOCK", 8);
   if (forced)
     return forced;
   const int channels = conv->group_in, two_phases = conv->stride[1] == 1;
   if (!oclnn__conv_wide_vectors(conv))
-    return two_phases && channels > 1 ? 2 : 1;
+    return two_phases && rows == 1 && channels > 1 ? 2 : 1;
+  if (rows == 2) {
+    const int block = two_phases ? 4 : 2;
+    return channels < block ? channels : block;
+  }
   const int small = two_phases ? 6 : 4, large = two_phases ? 8 : 6;
   if (channels <= small)
     return channels;
@@ -51,20 +66,20 @@ static int s2_block(const oclnn_conv *conv) {
   return waste_small < waste_large ? small : large;
 }
 
-static void s2_options(char *buf, size_t size, int sy, int kh, int kw, int cb) {
-  snprintf(buf, size, "-DSY=%d -DKH=%d -DKW=%d -DCB=%d", sy, kh, kw, cb);
+static void s2_options(char *buf, size_t size, int sy, int kh, int kw, int cb, int rows) {
+  snprintf(buf, size, "-DSY=%d -DKH=%d -DKW=%d -DCB=%d -DRY=%d", sy, kh, kw, cb, rows);
 }
 
 void oclnn__conv_bw_stride2_variants(oclnn__variant_fn each, void *user) {
-  /* The common 2d k3 s2 and k4 s2 layers, and 1d k3 s2 and k4 s2, at the blocks s2_block
-   * picks. */
-  static const int blocks[] = {1, 4, 6}, blocks_1d[] = {2, 6, 8};
+  /* The common 2d k3 s2 and k4 s2 layers (two rows at 1 and 2 channels, one row at 1), and 1d
+   * k3 s2 and k4 s2, at the blocks s2_block picks. */
+  static const int blocks[] = {1, 2, 1}, rows[] = {2, 2, 1}, blocks_1d[] = {2, 6, 8};
   for (int k = 3; k <= 4; k++)
     for (size_t b = 0; b < 3; b++) {
       char options[64];
-      s2_options(options, sizeof options, 2, k, k, blocks[b]);
+      s2_options(options, sizeof options, 2, k, k, blocks[b], rows[b]);
       each(user, S2_FILE, options);
-      s2_options(options, sizeof options, 1, 1, k, blocks_1d[b]);
+      s2_options(options, sizeof options, 1, 1, k, blocks_1d[b], 1);
       each(user, S2_FILE, options);
     }
 }
@@ -89,10 +104,11 @@ static int s2_padded_in(const oclnn_conv *conv) {
 static oclnn_status s2_init(oclnn_conv *conv, const char *fn) {
   if (conv->backward_s2_kernel[S2_INPUT])
     return OCLNN_SUCCESS;
-  conv->backward_s2_block = s2_block(conv);
+  conv->backward_s2_rows = s2_rows(conv);
+  conv->backward_s2_block = s2_block(conv, conv->backward_s2_rows);
   char options[64];
   s2_options(options, sizeof options, conv->stride[1], conv->kernel[1], conv->kernel[2],
-             conv->backward_s2_block);
+             conv->backward_s2_block, conv->backward_s2_rows);
   oclnn_status status =
       oclnn__program_get(conv->ctx, fn, S2_FILE, options, &conv->backward_s2_program);
   static const char *const names[] = {"conv_bw_s2_pack", "conv_bw_s2_input"};
@@ -151,14 +167,16 @@ oclnn_status oclnn__conv_bw_stride2_input(oclnn_conv *conv, const char *fn, int6
   }
 
   /* Rows of q (the padded row over the H stride sy) over the real input rows: ph / sy to
-   * (H - 1 + ph) / sy; column tiles of 2 * S2_Q_TILE input columns. */
+   * (H - 1 + ph) / sy, ry per work-item; column tiles of 2 * S2_Q_TILE input columns. */
   const int ph = conv->pad_before[1], pw = conv->pad_before[2], sy = conv->stride[1];
   const cl_int qy_lo = ph / sy;
-  const size_t q_h = (size_t)((in[1] - 1 + ph) / sy - qy_lo + 1);
+  const int ry = conv->backward_s2_rows;
+  const size_t row_items = (size_t)((in[1] - 1 + ph) / sy - qy_lo + ry) / (size_t)ry;
   const size_t tiles = (size_t)((in[2] + 2 * S2_Q_TILE - 1) / (2 * S2_Q_TILE));
 
-  const int ty = (conv->kernel[1] + sy - 1) / sy, tx = (conv->kernel[2] + 1) / 2;
-  const size_t one = (size_t)ty * (size_t)(S2_Q_TILE + tx) * sizeof(float);
+  /* Staged rows: a q row's taps, plus one per further q row. */
+  const int rows = (conv->kernel[1] + sy - 1) / sy + ry - 1, tx = (conv->kernel[2] + 1) / 2;
+  const size_t one = (size_t)rows * (size_t)(S2_Q_TILE + tx) * sizeof(float);
   size_t budget = S2_STAGE_MAX;
   if (ctx->local_mem_size && ctx->local_mem_size / 2 < budget)
     budget = (size_t)ctx->local_mem_size / 2;
@@ -169,7 +187,7 @@ oclnn_status oclnn__conv_bw_stride2_input(oclnn_conv *conv, const char *fn, int6
   const size_t stage_bytes = (size_t)chunk * one;
 
   /* Fewer channel blocks per work-item until the items fill the device. */
-  const size_t base = tiles * q_h * (size_t)batch * (size_t)conv->groups;
+  const size_t base = tiles * row_items * (size_t)batch * (size_t)conv->groups;
   const cl_uint units = ctx->compute_units ? ctx->compute_units : 1;
   cl_int per_run = blocks;
   while (per_run > 1 &&
@@ -206,7 +224,7 @@ oclnn_status oclnn__conv_bw_stride2_input(oclnn_conv *conv, const char *fn, int6
     err = clSetKernelArg(k, arg++, stage_bytes, NULL);
   if (err != CL_SUCCESS)
     return oclnn__fail_cl(ctx, fn, "clSetKernelArg (conv_bw_s2_input)", err);
-  size_t global[3] = {tiles, q_h, (size_t)batch * (size_t)conv->groups * runs};
+  size_t global[3] = {tiles, row_items, (size_t)batch * (size_t)conv->groups * runs};
   size_t local[3] = {1, 1, 1};
   return oclnn__enqueue(ctx, fn, conv->backward_s2_program, k, 3, global, local);
 }

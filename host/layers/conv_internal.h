@@ -63,6 +63,7 @@ struct oclnn_conv {
   cl_kernel backward_s2_kernel[2];
   cl_mem backward_s2_weight;
   int backward_s2_block;
+  int backward_s2_rows; /* q rows per work-item */
 };
 
 /* One forward call, checked: buffers with element offsets and the 3d geometry. */
