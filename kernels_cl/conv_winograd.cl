@@ -357,11 +357,9 @@ inline void at6(const float8 *m, float8 *y) {
   y[3] = m[1] - m[2] + 8.0f * (m[3] - m[4]) + m[5];
 }
 
-/* Y = A^T m A + b of eight horizontally adjacent tiles (m[xi], lanes = tiles) into the output
- * plane `dst`: tile columns tx0 .. tx0 + 7 of tile row ty of phase `phase`, the part inside the
- * output. */
-inline void output_tiles8(const float8 *m, float b, __global float *restrict dst, int out_h,
-                          int out_w, int phase, int ty, int tx0, int dh, int dw) {
+/* The 4 x 32 outputs (bias added) of eight horizontally adjacent tiles (m[xi], lanes = tiles):
+ * r[i][q] is pixels 8 q .. 8 q + 7 of output row i of the tiles. */
+inline void output_rows8(const float8 *m, float b, float8 (*r)[4]) {
   float8 t[4][6];
 #pragma unroll
   for (int j = 0; j < 6; j++) {
@@ -374,13 +372,10 @@ inline void output_tiles8(const float8 *m, float b, __global float *restrict dst
     for (int i = 0; i < 4; i++)
       t[i][j] = y[i];
   }
-  /* Output (py + dh y', px + dw x') of the phase's (y', x'). */
-  const int py = phase / dw, px = phase % dw, oy0 = ty * 4, ox0 = tx0 * 4;
-  const int width = dw == 1 ? min(32, out_w - ox0) : min(32, (out_w - px + dw - 1) / dw - ox0);
+  const uint8 lo = (uint8)(0, 1, 8, 9, 2, 3, 10, 11), hi = (uint8)(4, 5, 12, 13, 6, 7, 14, 15);
+  const float8 bias8 = (float8)(b);
+#pragma unroll
   for (int i = 0; i < 4; i++) {
-    const int oy = py + dh * (oy0 + i);
-    if (oy >= out_h || width <= 0)
-      break;
     float8 y[4];
     at6(t[i], y);
     /* Lane l of y[j] is pixel 4 l + j: interleaved by shuffles into pixels 8 q .. 8 q + 7. */
@@ -388,24 +383,78 @@ inline void output_tiles8(const float8 *m, float b, __global float *restrict dst
     const float8 p23 = shuffle2(y[2], y[3], (uint8)(0, 8, 1, 9, 2, 10, 3, 11));
     const float8 q01 = shuffle2(y[0], y[1], (uint8)(4, 12, 5, 13, 6, 14, 7, 15));
     const float8 q23 = shuffle2(y[2], y[3], (uint8)(4, 12, 5, 13, 6, 14, 7, 15));
-    const uint8 lo = (uint8)(0, 1, 8, 9, 2, 3, 10, 11), hi = (uint8)(4, 5, 12, 13, 6, 7, 14, 15);
-    const float8 bias8 = (float8)(b);
-    const float8 r0 = shuffle2(p01, p23, lo) + bias8, r1 = shuffle2(p01, p23, hi) + bias8;
-    const float8 r2 = shuffle2(q01, q23, lo) + bias8, r3 = shuffle2(q01, q23, hi) + bias8;
+    r[i][0] = shuffle2(p01, p23, lo) + bias8;
+    r[i][1] = shuffle2(p01, p23, hi) + bias8;
+    r[i][2] = shuffle2(q01, q23, lo) + bias8;
+    r[i][3] = shuffle2(q01, q23, hi) + bias8;
+  }
+}
+
+/* Y = A^T m A + b of eight horizontally adjacent tiles (m[xi], lanes = tiles) into the output
+ * plane `dst`: tile columns tx0 .. tx0 + 7 of tile row ty of phase `phase`, the part inside the
+ * output. */
+inline void output_tiles8(const float8 *m, float b, __global float *restrict dst, int out_h,
+                          int out_w, int phase, int ty, int tx0, int dh, int dw) {
+  float8 r[4][4];
+  output_rows8(m, b, r);
+  /* Output (py + dh y', px + dw x') of the phase's (y', x'). */
+  const int py = phase / dw, px = phase % dw, oy0 = ty * 4, ox0 = tx0 * 4;
+  const int width = dw == 1 ? min(32, out_w - ox0) : min(32, (out_w - px + dw - 1) / dw - ox0);
+#pragma unroll
+  for (int i = 0; i < 4; i++) {
+    const int oy = py + dh * (oy0 + i);
+    if (oy >= out_h || width <= 0)
+      break;
     __global float *line = dst + (ulong)oy * (ulong)out_w + (ulong)(px + dw * ox0);
     if (dw == 1 && width == 32) {
-      vstore8(r0, 0, line);
-      vstore8(r1, 0, line + 8);
-      vstore8(r2, 0, line + 16);
-      vstore8(r3, 0, line + 24);
+      vstore8(r[i][0], 0, line);
+      vstore8(r[i][1], 0, line + 8);
+      vstore8(r[i][2], 0, line + 16);
+      vstore8(r[i][3], 0, line + 24);
     } else {
       float row[32];
-      vstore8(r0, 0, row);
-      vstore8(r1, 0, row + 8);
-      vstore8(r2, 0, row + 16);
-      vstore8(r3, 0, row + 24);
+      vstore8(r[i][0], 0, row);
+      vstore8(r[i][1], 0, row + 8);
+      vstore8(r[i][2], 0, row + 16);
+      vstore8(r[i][3], 0, row + 24);
       for (int j = 0; j < width; j++)
         line[(ulong)(dw * j)] = row[j];
+    }
+  }
+}
+
+/* Phases px = 0 (m0) and px = 1 (m1) of a dw == 2 layer for the same tiles (tile columns tx0 ..
+ * tx0 + 7 of tile row ty, phase row py): their pixels interleave into up to 64 consecutive output
+ * columns from 8 tx0, stored as vectors (each phase alone stores every other pixel). */
+inline void output_pair8(const float8 *m0, const float8 *m1, float b, __global float *restrict dst,
+                         int out_h, int out_w, int py, int ty, int tx0, int dh) {
+  float8 r[4][4], s[4][4];
+  output_rows8(m0, b, r);
+  output_rows8(m1, b, s);
+  const int x0 = 8 * tx0, width = min(64, out_w - x0);
+#pragma unroll
+  for (int i = 0; i < 4; i++) {
+    const int oy = py + dh * (ty * 4 + i);
+    if (oy >= out_h || width <= 0)
+      break;
+    float8 c[8];
+#pragma unroll
+    for (int q = 0; q < 4; q++) {
+      c[2 * q] = shuffle2(r[i][q], s[i][q], (uint8)(0, 8, 1, 9, 2, 10, 3, 11));
+      c[2 * q + 1] = shuffle2(r[i][q], s[i][q], (uint8)(4, 12, 5, 13, 6, 14, 7, 15));
+    }
+    __global float *line = dst + (ulong)oy * (ulong)out_w + (ulong)x0;
+    if (width == 64) {
+#pragma unroll
+      for (int q = 0; q < 8; q++)
+        vstore8(c[q], 0, line + 8 * q);
+    } else {
+      float row[64];
+#pragma unroll
+      for (int q = 0; q < 8; q++)
+        vstore8(c[q], 0, row + 8 * q);
+      for (int j = 0; j < width; j++)
+        line[j] = row[j];
     }
   }
 }
@@ -438,9 +487,10 @@ __kernel void conv_winograd_output(__global const float *restrict m, ulong m_off
 
 /* The whole layer for 16 tiles, two groups of 8 horizontally adjacent tiles, per work-group of
  * one work-item, for output-channel blocks part * per_part .. (part + 1) * per_part - 1: gid 0 =
- * pair of groups, gid 1 = part. Group g (of `groups`) is tile columns 8 (g % tiles_w8) .. + 7 of
- * row (g / tiles_w8) % rows (row = phase * tiles_h + tile row) of sample g / (tiles_w8 * rows):
- * consecutive groups run on along rows and samples, so that small maps fill the work-groups. The
+ * pair of groups, gid 1 = part. Group g (of `groups`) is, innermost first, column phase px = g %
+ * dw, tile columns 8 tx8 .. 8 tx8 + 7, tile row ty, row phase py and sample n: consecutive groups
+ * run on along rows and samples, so that small maps fill the work-groups, and with dw == 2 a
+ * pair is the two column phases of the same tiles, whose outputs interleave (output_pair8). The
  * input transform of every channel goes to `v` (local, [36][channels | 1][16]), then per block of
  * CB output channels the 36 GEMMs against U go to `m` (local, [36][CB | 1][16]) and the output
  * transform reads them back. V and M never leave the work-group's local memory (on a CPU device a
@@ -452,9 +502,9 @@ __kernel void conv_winograd_fused(__global const float *restrict in, ulong in_of
                                   int has_bias, __global float *restrict out, ulong out_offset,
                                   int channels, int out_channels, int blocks, int per_part,
                                   int in_h, int in_w, int out_h, int out_w, int tiles_h,
-                                  int tiles_w8, int rows, ulong groups, int ph, int pw,
-                                  int ph_after, int pw_after, int mode, int dh, int dw, int uh,
-                                  int uw, __local float *restrict v, __local float *restrict m) {
+                                  int tiles_w8, ulong groups, int ph, int pw, int ph_after,
+                                  int pw_after, int mode, int dh, int dw, int uh, int uw,
+                                  __local float *restrict v, __local float *restrict m) {
   /* 64-byte lines per xi in v and m: odd, so that a tile's 36 values do not share a cache set. */
   const int v_lines = channels | 1;
   ulong n[2];
@@ -463,13 +513,17 @@ __kernel void conv_winograd_fused(__global const float *restrict in, ulong in_of
   for (int h = 0; h < 2; h++) {
     const ulong g = get_global_id(0) * 2 + (ulong)h;
     live[h] = g < groups;
-    const ulong rest = g / (ulong)tiles_w8;
-    const int row = (int)(rest % (ulong)rows);
-    n[h] = rest / (ulong)rows;
-    tx0[h] = (int)(g % (ulong)tiles_w8) * 8;
-    phase[h] = row / tiles_h;
-    ty[h] = row % tiles_h;
+    const int px = (int)(g % (ulong)dw);
+    ulong rest = g / (ulong)dw;
+    tx0[h] = (int)(rest % (ulong)tiles_w8) * 8;
+    rest /= (ulong)tiles_w8;
+    ty[h] = (int)(rest % (ulong)tiles_h);
+    rest /= (ulong)tiles_h;
+    phase[h] = (int)(rest % (ulong)dh) * dw + px;
+    n[h] = rest / (ulong)dh;
   }
+  /* With dw == 2 the pair is phases px = 0 and 1 of the same tiles (groups is even). */
+  const bool pair = dw == 2 && live[1];
   for (int c = 0; c < channels; c++) {
     for (int h = 0; h < 2; h++) {
       if (!live[h]) {
@@ -510,6 +564,19 @@ __kernel void conv_winograd_fused(__global const float *restrict in, ulong in_of
     for (int j = 0; j < valid; j++) {
       const int k = kb * CB + j;
       const float b = has_bias ? bias[bias_offset + (ulong)k] : 0.0f;
+      if (pair) {
+        float8 m0[36], m1[36];
+#pragma unroll
+        for (int xi = 0; xi < 36; xi++) {
+          m0[xi] = vload8(0, m + (xi * M_LINES + j) * 16);
+          m1[xi] = vload8(0, m + (xi * M_LINES + j) * 16 + 8);
+        }
+        output_pair8(m0, m1, b,
+                     out + out_offset +
+                         (n[0] * (ulong)out_channels + (ulong)k) * (ulong)out_h * (ulong)out_w,
+                     out_h, out_w, phase[0] / dw, ty[0], tx0[0], dh);
+        continue;
+      }
       for (int h = 0; h < 2; h++) {
         if (!live[h])
           continue;

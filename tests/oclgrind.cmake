@@ -115,14 +115,15 @@ if(TARGET test_conv_backward)
     TIMEOUT 900)
 endif()
 # Winograd on the torch cases with each path forced: the fused kernel (V and M in local memory,
-# pairs of 8-tile groups, partial and absent groups; Oclgrind's local memory raised to 1 MiB, as
-# PoCL's, so that it fits) and the banded three-kernel path. Without the uninitialised-value
+# pairs of 8-tile groups, partial and absent groups, and on the dilated cases the paired column
+# phases; Oclgrind's local memory raised to 1 MiB, as PoCL's, so that it fits) and the banded
+# three-kernel path. Without the uninitialised-value
 # plugin: it reports the GEMMs' reads of U, which the weight transform wrote in the launch
 # before (as for the kernels above); bounds and races are checked.
 if(TARGET test_conv)
   set(OCLNN_OCLGRIND_WINOGRAD_ENV "OCL_ICD_VENDORS=${OCLNN_OCLGRIND_VENDORS};OCLNN_DEVICE=oclgrind;OCLNN_TEST_KEEP_CONTEXT=1;OCLNN_CACHE_DIR=${CMAKE_BINARY_DIR}/test-program-cache-oclgrind;OCLGRIND_UNINITIALIZED=0;OCLGRIND_DATA_RACES=1;OCLNN_TEST_DATA=${CMAKE_CURRENT_SOURCE_DIR}/data")
   add_test(NAME oclgrind_test_conv_winograd_fused COMMAND test_conv --jobs 2
-    --filter "conv_torch/winograd")
+    --filter "conv_@(torch/winograd|api/winograd_dilated)")
   set_tests_properties(oclgrind_test_conv_winograd_fused PROPERTIES
     ENVIRONMENT "${OCLNN_OCLGRIND_WINOGRAD_ENV};OCLGRIND_LOCAL_MEM_SIZE=1048576;OCLNN_WINOGRAD_FUSED=1")
   add_test(NAME oclgrind_test_conv_winograd_banded COMMAND test_conv --jobs 2

@@ -193,10 +193,10 @@ static size_t band_pitch(const oclnn_conv *conv, const oclnn__conv_call *call, i
   return pitch_of((size_t)call->batch * (size_t)band_rows * (size_t)tw);
 }
 
-/* The fused kernel's geometry: tile rows per phase, groups of 8 tile columns per row, rows of
- * every phase, and groups of every row and sample. */
+/* The fused kernel's geometry: tile rows per phase, groups of 8 tile columns per row, and groups
+ * of every phase, row and sample. */
 typedef struct fused_grid {
-  cl_int tiles_h, tiles_w8, rows;
+  cl_int tiles_h, tiles_w8;
   cl_ulong groups;
 } fused_grid;
 
@@ -205,8 +205,8 @@ static fused_grid fused_grid_of(const oclnn_conv *conv, const oclnn__conv_call *
   fused_grid g;
   g.tiles_h = ((call->out[1] + dh - 1) / dh + 3) / 4;
   g.tiles_w8 = (((call->out[2] + dw - 1) / dw + 3) / 4 + 7) / 8;
-  g.rows = dh * dw * g.tiles_h;
-  g.groups = (cl_ulong)call->batch * (cl_ulong)g.rows * (cl_ulong)g.tiles_w8;
+  g.groups = (cl_ulong)call->batch * (cl_ulong)dh * (cl_ulong)dw * (cl_ulong)g.tiles_h *
+             (cl_ulong)g.tiles_w8;
   return g;
 }
 
@@ -391,7 +391,6 @@ static oclnn_status winograd_fused_run(oclnn_conv *conv, const char *fn,
   OCLNN__CONV_ARG(k, arg, err, call->out[2]);
   OCLNN__CONV_ARG(k, arg, err, grid.tiles_h);
   OCLNN__CONV_ARG(k, arg, err, grid.tiles_w8);
-  OCLNN__CONV_ARG(k, arg, err, grid.rows);
   OCLNN__CONV_ARG(k, arg, err, grid.groups);
   OCLNN__CONV_ARG(k, arg, err, conv->pad_before[1]);
   OCLNN__CONV_ARG(k, arg, err, conv->pad_before[2]);
