@@ -127,82 +127,84 @@ inline int ceil_div_pos(int n, int d) { return n <= 0 ? 0 : (n - 1) / d + 1; }
  * read). */
 inline int up_div(int x, int factor) { return factor == 1 ? x : x / factor; }
 
-/* B d B^T of eight horizontally adjacent tiles of one channel plane `src` (one per vector lane)
- * into v[xi], xi = 6 i + j: the tile of lane l reads the (upsampled, padded) input at rows y0 + dh
- * i and columns x0 + 4 dw l + dw j. Tiles past the phase's outputs read zeros (or what the padding
- * gives) and only feed outputs that are not stored. */
-inline void input_tiles8(__global const float *restrict src, int in_h, int in_w, int y0, int x0,
-                         int ph, int pw, int ph_after, int pw_after, int mode, int dh, int dw,
-                         int uh, int uw, float8 *v) {
+/* Row y (of the upsampled, padded input) of the segment of eight horizontally adjacent tiles:
+ * columns x0 + dw j, j = 0 .. 33, as a (0 .. 15), b (16 .. 31) and e (32, 33); zeros (or what the
+ * padding gives) outside the input. */
+inline void input_row8(__global const float *restrict src, int in_h, int in_w, int y, int x0,
+                       int ph, int pw, int ph_after, int pw_after, int mode, int uh, int uw, int dw,
+                       float16 *a, float16 *b, float2 *e) {
   /* Nearest upsampling by (uh, uw) comes before the padding: coordinates are mapped on the
    * upsampled size (up_h, up_w), then divided by the factor. */
   const int up_h = in_h * uh, up_w = in_w * uw;
-  /* Columns j in [lo, hi) of the segment (input column x0 + dw j) lie inside the (upsampled)
-   * row. */
+  /* Columns j in [lo, hi) of the segment lie inside the (upsampled) row. */
   const int lo = min(ceil_div_pos(-x0, dw), 34), hi = clamp(ceil_div_pos(up_w - x0, dw), lo, 34);
-  float8 t[6][6]; /* B^T d, [row of the transform][column j] */
-  float8 d[6][6]; /* [row i][column j], lanes = tiles */
-  for (int i = 0; i < 6; i++) {
-    const int y = y0 + dh * i;
-    const int syu = (y >= -ph && y < up_h + ph_after) ? conv_source(y, up_h, mode) : -1;
-    const int sy = syu < 0 ? -1 : up_div(syu, uh);
-    /* Columns 0 .. 31 and 32, 33; column j of the 8 tiles is column j + 4 l, l = 0 .. 7: a
-     * stride-4 split of columns 0 .. 31 by vector shuffles (columns 4 and 5 of the last tile are
-     * 32 and 33). */
-    float16 a = 0.0f, b = 0.0f;
-    float2 e = 0.0f;
-    if (sy >= 0 && uw == 1 && dw == 1 && lo == 0 && hi == 34) {
-      /* The whole segment inside the row: straight vector loads. */
-      __global const float *line = src + (ulong)sy * (ulong)in_w + (ulong)x0;
-      a = vload16(0, line);
-      b = vload16(0, line + 16);
-      e = vload2(0, line + 32);
-    } else if (sy >= 0) {
-      __global const float *line = src + (ulong)sy * (ulong)in_w;
-      float seg[34];
-      /* Columns [lo, hi) lie inside the row: a vector copy where dw == 1 (upsampled: each input
-       * column repeated uw times, uw == 2 by pairs), else strided loads; the few others are
-       * mapped. */
-      int j = lo;
-      if (dw > 1) {
-        /* Every dw-th column: the scalar loop below. */
-      } else if (uw == 1) {
-        for (; j + 8 <= hi; j += 8)
-          vstore8(vload8(0, line + x0 + j), 0, seg + j);
-      } else if (uw == 2) {
-        /* Start on an even upsampled column, so that each loaded float fills a pair. */
-        if (j < hi && ((x0 + j) & 1)) {
-          seg[j] = line[(x0 + j) >> 1];
-          j++;
-        }
-        for (; j + 8 <= hi; j += 8) {
-          const float4 q = vload4(0, line + ((x0 + j) >> 1));
-          vstore8((float8)(q.s0, q.s0, q.s1, q.s1, q.s2, q.s2, q.s3, q.s3), 0, seg + j);
-        }
+  const int syu = (y >= -ph && y < up_h + ph_after) ? conv_source(y, up_h, mode) : -1;
+  const int sy = syu < 0 ? -1 : up_div(syu, uh);
+  *a = 0.0f;
+  *b = 0.0f;
+  *e = 0.0f;
+  if (sy >= 0 && uw == 1 && dw == 1 && lo == 0 && hi == 34) {
+    /* The whole segment inside the row: straight vector loads. */
+    __global const float *line = src + (ulong)sy * (ulong)in_w + (ulong)x0;
+    *a = vload16(0, line);
+    *b = vload16(0, line + 16);
+    *e = vload2(0, line + 32);
+  } else if (sy >= 0) {
+    __global const float *line = src + (ulong)sy * (ulong)in_w;
+    float seg[34];
+    /* Columns [lo, hi) lie inside the row: a vector copy where dw == 1 (upsampled: each input
+     * column repeated uw times, uw == 2 by pairs), else strided loads; the few others are
+     * mapped. */
+    int j = lo;
+    if (dw > 1) {
+      /* Every dw-th column: the scalar loop below. */
+    } else if (uw == 1) {
+      for (; j + 8 <= hi; j += 8)
+        vstore8(vload8(0, line + x0 + j), 0, seg + j);
+    } else if (uw == 2) {
+      /* Start on an even upsampled column, so that each loaded float fills a pair. */
+      if (j < hi && ((x0 + j) & 1)) {
+        seg[j] = line[(x0 + j) >> 1];
+        j++;
       }
-      for (; j < hi; j++)
-        seg[j] = line[up_div(x0 + dw * j, uw)];
-      for (j = 0; j < lo; j++) {
-        const int x = x0 + dw * j;
-        /* Beyond the padded input: only feeds outputs that are not stored. */
-        const int m = x >= -pw && x < up_w + pw_after ? conv_source(x, up_w, mode) : -1;
-        seg[j] = m >= 0 ? line[up_div(m, uw)] : 0.0f;
+      for (; j + 8 <= hi; j += 8) {
+        const float4 q = vload4(0, line + ((x0 + j) >> 1));
+        vstore8((float8)(q.s0, q.s0, q.s1, q.s1, q.s2, q.s2, q.s3, q.s3), 0, seg + j);
       }
-      for (j = hi; j < 34; j++) {
-        const int x = x0 + dw * j;
-        const int m = x < up_w + pw_after ? conv_source(x, up_w, mode) : -1;
-        seg[j] = m >= 0 ? line[up_div(m, uw)] : 0.0f;
-      }
-      a = vload16(0, seg);
-      b = vload16(1, seg);
-      e = vload2(0, seg + 32);
     }
-#pragma unroll
-    for (int j = 0; j < 6; j++)
-      d[i][j] = shuffle2(a, b, (uint8)(0, 4, 8, 12, 16, 20, 24, 28) + (uint)j);
-    d[i][4].s7 = e.s0;
-    d[i][5].s7 = e.s1;
+    for (; j < hi; j++)
+      seg[j] = line[up_div(x0 + dw * j, uw)];
+    for (j = 0; j < lo; j++) {
+      const int x = x0 + dw * j;
+      /* Beyond the padded input: only feeds outputs that are not stored. */
+      const int m = x >= -pw && x < up_w + pw_after ? conv_source(x, up_w, mode) : -1;
+      seg[j] = m >= 0 ? line[up_div(m, uw)] : 0.0f;
+    }
+    for (j = hi; j < 34; j++) {
+      const int x = x0 + dw * j;
+      const int m = x < up_w + pw_after ? conv_source(x, up_w, mode) : -1;
+      seg[j] = m >= 0 ? line[up_div(m, uw)] : 0.0f;
+    }
+    *a = vload16(0, seg);
+    *b = vload16(1, seg);
+    *e = vload2(0, seg + 32);
   }
+}
+
+/* Column j of the 8 tiles of a row segment (input_row8) is its column j + 4 l, l = 0 .. 7: a
+ * stride-4 split of columns 0 .. 31 by vector shuffles (columns 4 and 5 of the last tile are 32
+ * and 33). */
+inline void row_columns8(float16 a, float16 b, float2 e, float8 *d) {
+#pragma unroll
+  for (int j = 0; j < 6; j++)
+    d[j] = shuffle2(a, b, (uint8)(0, 4, 8, 12, 16, 20, 24, 28) + (uint)j);
+  d[4].s7 = e.s0;
+  d[5].s7 = e.s1;
+}
+
+/* v[6 i + j] = (B^T d B)[i][j] from the 6x6 columns d[i][j] of eight tiles. */
+inline void transform8(float8 (*d)[6], float8 *v) {
+  float8 t[6][6]; /* B^T d, [row of the transform][column j] */
 #pragma unroll
   for (int j = 0; j < 6; j++) {
     float8 col[6], r[6];
@@ -217,6 +219,55 @@ inline void input_tiles8(__global const float *restrict src, int in_h, int in_w,
 #pragma unroll
   for (int i = 0; i < 6; i++)
     bt6(t[i], v + 6 * i);
+}
+
+/* B d B^T of eight horizontally adjacent tiles of one channel plane `src` (one per vector lane)
+ * into v[xi], xi = 6 i + j: the tile of lane l reads the (upsampled, padded) input at rows y0 + dh
+ * i and columns x0 + 4 dw l + dw j. Tiles past the phase's outputs read zeros (or what the padding
+ * gives) and only feed outputs that are not stored. */
+inline void input_tiles8(__global const float *restrict src, int in_h, int in_w, int y0, int x0,
+                         int ph, int pw, int ph_after, int pw_after, int mode, int dh, int dw,
+                         int uh, int uw, float8 *v) {
+  float8 d[6][6]; /* [row i][column j], lanes = tiles */
+  for (int i = 0; i < 6; i++) {
+    float16 a, b;
+    float2 e;
+    input_row8(src, in_h, in_w, y0 + dh * i, x0, ph, pw, ph_after, pw_after, mode, uh, uw, dw, &a,
+               &b, &e);
+    row_columns8(a, b, e, d[i]);
+  }
+  transform8(d, v);
+}
+
+/* The tile columns (as input_tiles8 before its transform) of column phases px = 0 (d0, columns
+ * x0 + 2 j') and 1 (d1, x0 + 1 + 2 j') of a dw == 2 layer for the same tiles: where a row's 68
+ * columns lie inside the input (no upsampling), one run of vector loads split into even and odd
+ * columns by shuffles; each phase alone loaded every other column one float at a time. */
+inline void input_pair_columns8(__global const float *restrict src, int in_h, int in_w, int y0,
+                                int x0, int ph, int pw, int ph_after, int pw_after, int mode,
+                                int dh, int uh, int uw, float8 (*d0)[6], float8 (*d1)[6]) {
+  const bool inside = uw == 1 && x0 >= 0 && x0 + 68 <= in_w;
+  for (int i = 0; i < 6; i++) {
+    const int y = y0 + dh * i;
+    const int sy = uh == 1 && y >= -ph && y < in_h + ph_after ? conv_source(y, in_h, mode) : -1;
+    if (inside && sy >= 0) {
+      __global const float *line = src + (ulong)sy * (ulong)in_w + (ulong)x0;
+      const float16 l0 = vload16(0, line), l1 = vload16(0, line + 16);
+      const float16 l2 = vload16(0, line + 32), l3 = vload16(0, line + 48);
+      const float4 l4 = vload4(0, line + 64);
+      const uint16 even = (uint16)(0, 2, 4, 6, 8, 10, 12, 14, 16, 18, 20, 22, 24, 26, 28, 30);
+      row_columns8(shuffle2(l0, l1, even), shuffle2(l2, l3, even), l4.s02, d0[i]);
+      row_columns8(shuffle2(l0, l1, even + 1u), shuffle2(l2, l3, even + 1u), l4.s13, d1[i]);
+    } else {
+      float16 a, b;
+      float2 e;
+      input_row8(src, in_h, in_w, y, x0, ph, pw, ph_after, pw_after, mode, uh, uw, 2, &a, &b, &e);
+      row_columns8(a, b, e, d0[i]);
+      input_row8(src, in_h, in_w, y, x0 + 1, ph, pw, ph_after, pw_after, mode, uh, uw, 2, &a, &b,
+                 &e);
+      row_columns8(a, b, e, d1[i]);
+    }
+  }
 }
 
 /* Eight horizontally adjacent tiles per work-item, one per vector lane: gid 0 = group of 8 tile
@@ -525,6 +576,22 @@ __kernel void conv_winograd_fused(__global const float *restrict in, ulong in_of
   /* With dw == 2 the pair is phases px = 0 and 1 of the same tiles (groups is even). */
   const bool pair = dw == 2 && live[1];
   for (int c = 0; c < channels; c++) {
+    __global const float *plane0 =
+        in + in_offset + (n[0] * (ulong)channels + (ulong)c) * (ulong)in_h * (ulong)in_w;
+    if (pair) {
+      float8 d[2][6][6];
+      input_pair_columns8(plane0, in_h, in_w, phase[0] / dw - ph + dh * ty[0] * 4,
+                          -pw + dw * tx0[0] * 4, ph, pw, ph_after, pw_after, mode, dh, uh, uw, d[0],
+                          d[1]);
+      for (int h = 0; h < 2; h++) {
+        float8 t[36];
+        transform8(d[h], t);
+#pragma unroll
+        for (int xi = 0; xi < 36; xi++)
+          vstore8(t[xi], 0, v + (xi * v_lines + c) * 16 + 8 * h);
+      }
+      continue;
+    }
     for (int h = 0; h < 2; h++) {
       if (!live[h]) {
         /* Lanes of no tile: finite values whose products are never stored. */

@@ -301,10 +301,11 @@ Test(conv_api, depthwise_blocks_per_item) {
 }
 
 /* Winograd with dilation (run as dilation_h x dilation_w phases): odd sizes, phases with fewer
- * outputs than others or none at all, batches, "same" padding, every padding mode; and AUTO
- * picks it for a wide enough dilation-2 layer on devices with 8-lane native float vectors, and
- * on 16-lane ones where its fused kernel takes the layer (else direct's 16-channel tiles, faster
- * than the banded path there). The sweeps have no dilated 3x3 layer it takes. */
+ * outputs than others or none at all, batches, "same" padding, every padding mode, a row wide
+ * enough for tile groups wholly inside the input; and AUTO picks it for a wide enough dilation-2
+ * layer on devices with 8-lane native float vectors, and on 16-lane ones where its fused kernel
+ * takes the layer (else direct's 16-channel tiles, faster than the banded path there). The
+ * sweeps have no dilated 3x3 layer it takes. */
 Test(conv_api, winograd_dilated) {
   oclnn_context *ctx = test_context();
   static const struct {
@@ -312,9 +313,14 @@ Test(conv_api, winograd_dilated) {
     bool same;
     int64_t shape[4];
   } cases[] = {
-      {{2, 2}, {2, 1}, false, {2, 5, 19, 23}}, {{1, 3}, {1, 3}, false, {1, 5, 17, 30}},
-      {{3, 2}, {0, 0}, true, {2, 5, 13, 11}},  {{3, 3}, {0, 0}, false, {1, 5, 8, 7}},
+      {{2, 2}, {2, 1}, false, {2, 5, 19, 23}},
+      {{1, 3}, {1, 3}, false, {1, 5, 17, 30}},
+      {{3, 2}, {0, 0}, true, {2, 5, 13, 11}},
+      {{3, 3}, {0, 0}, false, {1, 5, 8, 7}},
       {{2, 4}, {1, 2}, false, {1, 5, 40, 37}},
+      /* Dilation 2 along rows wide enough for 8-tile groups wholly inside the input (the fused
+       * kernel's paired column phases read them as one run of vector loads). */
+      {{1, 2}, {1, 2}, false, {1, 5, 9, 150}},
   };
   for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
     for (int mode = OCLNN_CONV_ZEROS; mode <= OCLNN_CONV_CIRCULAR; mode++) {
