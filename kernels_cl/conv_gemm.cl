@@ -11,14 +11,23 @@
  * own: the work-group is one work-item), so the channel walk reads 64 contiguous bytes per
  * channel instead of jumping a (often power-of-two) plane between channels.
  *
- * Build options: CB (output channels per work-item, 1..16), W_TRANSPOSED (defined: the weight
- * strides are arguments; the packed build keeps them constant). */
+ * Build options: CB (output channels per work-item, 1..16), TV (float16 pixel vectors per channel:
+ * 1 (default), or 2 for a panel of 32 pixels with CB <= 8, which uses each broadcast weight for
+ * two FMAs: 10 loads per 16 FMAs where 16 x 1 need 17, as in conv_direct; only the W_TRANSPOSED
+ * build on large maps takes it, docs/conv.md), W_TRANSPOSED (defined: the weight strides are
+ * arguments; the packed build keeps them constant). */
 
 #ifndef CB
 #error "CB must be defined"
 #endif
+#ifndef TV
+#define TV 1
+#endif
+#if TV < 1 || TV > 2 || (TV == 2 && CB > 8)
+#error "TV must be 1, or 2 with CB <= 8"
+#endif
 
-#define TILE 16
+#define TILE (16 * TV)
 
 __kernel void conv_gemm_pack(__global const float *restrict weight, ulong weight_offset,
                              __global float *restrict packed, ulong packed_offset, ulong total,
@@ -39,10 +48,19 @@ __kernel void conv_gemm_pack(__global const float *restrict weight, ulong weight
           : 0.0f;
 }
 
+#if TV == 2
+#define TAP(j)                           \
+  do {                                   \
+    const float16 wj = (float16)(wv[j]); \
+    acc##j = fma(x, wj, acc##j);         \
+    hi##j = fma(x_hi, wj, hi##j);        \
+  } while (0)
+#else
 #define TAP(j) acc##j = fma(x, (float16)(wv[j]), acc##j)
+#endif
 
-/* gid 0: tile of 16 pixels (the last one moved back to end at `pixels`, or partial when there
- * are fewer than 16); gid 1: (n * groups + g) * runs + run, a run being `per_run` consecutive
+/* gid 0: tile of TILE pixels (the last one moved back to end at `pixels`, or partial when there
+ * are fewer than TILE); gid 1: (n * groups + g) * runs + run, a run being `per_run` consecutive
  * channel blocks. stage holds chunk * 16 floats: all channels when they fit, else restaged per
  * chunk and block. */
 __kernel void conv_gemm(__global const float *restrict in, ulong in_offset,
@@ -83,13 +101,20 @@ __kernel void conv_gemm(__global const float *restrict in, ulong in_offset,
     float16 acc4 = 0.0f, acc5 = 0.0f, acc6 = 0.0f, acc7 = 0.0f;
     float16 acc8 = 0.0f, acc9 = 0.0f, acc10 = 0.0f, acc11 = 0.0f;
     float16 acc12 = 0.0f, acc13 = 0.0f, acc14 = 0.0f, acc15 = 0.0f;
+#if TV == 2
+    float16 hi0 = 0.0f, hi1 = 0.0f, hi2 = 0.0f, hi3 = 0.0f;
+    float16 hi4 = 0.0f, hi5 = 0.0f, hi6 = 0.0f, hi7 = 0.0f;
+#endif
     for (int c0 = 0; c0 < group_in; c0 += chunk) {
       const int count = min(chunk, group_in - c0);
       if (!one_chunk || kb == run * per_run) {
         for (int c = 0; c < count; c++) {
           __global const float *s = src + (ulong)(c0 + c) * pixels;
           if (full) {
-            vstore16(vload16(0, s), c, stage);
+            vstore16(vload16(0, s), c * TV, stage);
+#if TV == 2
+            vstore16(vload16(1, s), c * TV + 1, stage);
+#endif
           } else {
             for (int j = 0; j < TILE; j++)
               stage[c * TILE + j] = j < last_lane ? s[j] : 0.0f;
@@ -97,7 +122,10 @@ __kernel void conv_gemm(__global const float *restrict in, ulong in_offset,
         }
       }
       for (int c = 0; c < count; c++) {
-        const float16 x = vload16(c, stage);
+        const float16 x = vload16(c * TV, stage);
+#if TV == 2
+        const float16 x_hi = vload16(c * TV + 1, stage);
+#endif
         __global const float *wv = w;
         FOR_EACH_CB(TAP)
         w += W_ROW;
@@ -109,6 +137,27 @@ __kernel void conv_gemm(__global const float *restrict in, ulong in_offset,
     __global float *dst = out + out_offset + (n * (ulong)out_channels + (ulong)k0) * pixels + p0;
     const float16 accs[16] = {acc0, acc1, acc2,  acc3,  acc4,  acc5,  acc6,  acc7,
                               acc8, acc9, acc10, acc11, acc12, acc13, acc14, acc15};
+#if TV == 2
+    const float16 his[8] = {hi0, hi1, hi2, hi3, hi4, hi5, hi6, hi7};
+    for (int j = 0; j < valid; j++) {
+      const float b = has_bias ? bias[bias_offset + (ulong)(k0 + j)] : 0.0f;
+      __global float *d = dst + (ulong)j * pixels;
+      for (int h = 0; h < TV; h++) {
+        float16 v = h ? his[j] : accs[j];
+        if (has_bias)
+          v += (float16)(b);
+        const int lane_lo = max(first_lane - 16 * h, 0), lane_hi = min(last_lane - 16 * h, 16);
+        if (lane_lo == 0 && lane_hi == 16) {
+          vstore16(v, 0, d + 16 * h);
+        } else {
+          float tmp[16];
+          vstore16(v, 0, tmp);
+          for (int i = lane_lo; i < lane_hi; i++)
+            d[16 * h + i] = tmp[i];
+        }
+      }
+    }
+#else
     for (int j = 0; j < valid; j++) {
       float16 v = accs[j];
       if (has_bias)
@@ -123,5 +172,6 @@ __kernel void conv_gemm(__global const float *restrict in, ulong in_offset,
           d[i] = tmp[i];
       }
     }
+#endif
   }
 }

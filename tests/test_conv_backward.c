@@ -548,6 +548,26 @@ Test(conv_backward_sweep, pointwise_transposed_gemm) {
   static const char *const blocks[] = {"1", "2", "4", NULL};
   static const int64_t channels[][3] = {{8, 12, 1}, {6, 4, 2}, {16, 32, 1}, {5, 7, 1}, {9, 6, 3}};
   uint64_t seed = 901;
+  /* The wide build (8 channels x 32 pixels) forced and left out, and by default on maps of at
+   * least 2048 pixels: partial and moved-back panels, groups. */
+  for (int forced = 0; forced < 3; forced++) {
+    if (forced)
+      setenv("OCLNN_CONV_GEMM_PIXELS", forced == 1 ? "32" : "16", 1);
+    else
+      unsetenv("OCLNN_CONV_GEMM_PIXELS");
+    oclnn_conv_desc d = oclnn_conv_desc_default(2, 16, 24, 1);
+    const int64_t big[4] = {1, 16, 45, 47};
+    check_case(ctx, &d, 4, big, seed++, 7);
+    d = oclnn_conv_desc_default(1, 32, 16, 1);
+    d.groups = 2;
+    d.bias = 1;
+    const int64_t wide_1d[3] = {2, 32, 2100};
+    check_case(ctx, &d, 3, wide_1d, seed++, 7);
+    d = oclnn_conv_desc_default(2, 8, 3, 1);
+    const int64_t small[4] = {2, 8, 5, 7};
+    check_case(ctx, &d, 4, small, seed++, 7);
+  }
+  unsetenv("OCLNN_CONV_GEMM_PIXELS");
   for (size_t b = 0; b < sizeof blocks / sizeof blocks[0]; b++) {
     if (blocks[b])
       setenv("OCLNN_CONV_BLOCK", blocks[b], 1);
