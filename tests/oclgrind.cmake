@@ -21,7 +21,7 @@ foreach(suite IN LISTS OCLNN_OCLGRIND_SUITES)
   add_test(NAME oclgrind_${suite} COMMAND ${suite} --jobs 2)
   set_tests_properties(oclgrind_${suite} PROPERTIES
     ENVIRONMENT "OCL_ICD_VENDORS=${OCLNN_OCLGRIND_VENDORS};OCLNN_DEVICE=oclgrind;OCLNN_TEST_KEEP_CONTEXT=1;OCLNN_CACHE_DIR=${CMAKE_BINARY_DIR}/test-program-cache-oclgrind;OCLGRIND_UNINITIALIZED=1;OCLGRIND_DATA_RACES=1;OCLNN_TEST_DATA=${CMAKE_CURRENT_SOURCE_DIR}/data"
-    FAIL_REGULAR_EXPRESSION "Invalid (read|write)|Uninitiali[sz]ed|[Dd]ata race|OCLGRIND FATAL"
+    FAIL_REGULAR_EXPRESSION "Invalid (read|write)|[Uu]ninitiali[sz]ed|[Dd]ata race|OCLGRIND FATAL"
     TIMEOUT 900)
 endforeach()
 
@@ -40,7 +40,7 @@ if(TARGET test_norm_torch)
   set_tests_properties(oclgrind_test_norm_torch_fused PROPERTIES
     ENVIRONMENT "${OCLNN_OCLGRIND_NORM_ENV};OCLNN_NORM_FUSED_MIN=1;OCLNN_NORM_STREAM_MIN=0")
   set_tests_properties(oclgrind_test_norm_torch oclgrind_test_norm_torch_fused PROPERTIES
-    FAIL_REGULAR_EXPRESSION "Invalid (read|write)|Uninitiali[sz]ed|[Dd]ata race|OCLGRIND FATAL"
+    FAIL_REGULAR_EXPRESSION "Invalid (read|write)|[Uu]ninitiali[sz]ed|[Dd]ata race|OCLGRIND FATAL"
     TIMEOUT 900)
 endif()
 
@@ -58,7 +58,7 @@ if(TARGET test_norm_backward)
   set_tests_properties(oclgrind_test_norm_backward_stream PROPERTIES
     ENVIRONMENT "${OCLNN_OCLGRIND_NORM_ENV};OCLNN_NORM_STREAM_MIN=0")
   set_tests_properties(oclgrind_test_norm_backward oclgrind_test_norm_backward_stream PROPERTIES
-    FAIL_REGULAR_EXPRESSION "Invalid (read|write)|Uninitiali[sz]ed|[Dd]ata race|OCLGRIND FATAL"
+    FAIL_REGULAR_EXPRESSION "Invalid (read|write)|[Uu]ninitiali[sz]ed|[Dd]ata race|OCLGRIND FATAL"
     TIMEOUT 900)
 endif()
 
@@ -74,7 +74,7 @@ foreach(suite IN ITEMS test_norm_lrn_backward test_norm_switchable_backward)
     --filter "${prefix}/@(torch_cases|invalid)")
   set_tests_properties(oclgrind_${suite} PROPERTIES
     ENVIRONMENT "OCL_ICD_VENDORS=${OCLNN_OCLGRIND_VENDORS};OCLNN_DEVICE=oclgrind;OCLNN_TEST_KEEP_CONTEXT=1;OCLNN_CACHE_DIR=${CMAKE_BINARY_DIR}/test-program-cache-oclgrind;OCLGRIND_UNINITIALIZED=0;OCLGRIND_DATA_RACES=1;OCLNN_TEST_DATA=${CMAKE_CURRENT_SOURCE_DIR}/data"
-    FAIL_REGULAR_EXPRESSION "Invalid (read|write)|Uninitiali[sz]ed|[Dd]ata race|OCLGRIND FATAL"
+    FAIL_REGULAR_EXPRESSION "Invalid (read|write)|[Uu]ninitiali[sz]ed|[Dd]ata race|OCLGRIND FATAL"
     TIMEOUT 900)
 endforeach()
 
@@ -91,7 +91,7 @@ if(TARGET test_conv_backward)
       --filter "conv_backward_@(torch|invalid)/*")
     set_tests_properties(oclgrind_test_conv_backward_${path} PROPERTIES
       ENVIRONMENT "OCL_ICD_VENDORS=${OCLNN_OCLGRIND_VENDORS};OCLNN_DEVICE=oclgrind;OCLNN_TEST_KEEP_CONTEXT=1;OCLNN_CACHE_DIR=${CMAKE_BINARY_DIR}/test-program-cache-oclgrind;OCLGRIND_UNINITIALIZED=0;OCLGRIND_DATA_RACES=1;OCLNN_TEST_DATA=${CMAKE_CURRENT_SOURCE_DIR}/data;OCLNN_CONV_BACKWARD_INPUT=${path}"
-      FAIL_REGULAR_EXPRESSION "Invalid (read|write)|Uninitiali[sz]ed|[Dd]ata race|OCLGRIND FATAL"
+      FAIL_REGULAR_EXPRESSION "Invalid (read|write)|[Uu]ninitiali[sz]ed|[Dd]ata race|OCLGRIND FATAL"
       TIMEOUT 900)
   endforeach()
 endif()
@@ -101,7 +101,7 @@ if(TARGET test_conv_backward)
     --filter "conv_backward_in_place/*")
   set_tests_properties(oclgrind_test_conv_backward_in_place PROPERTIES
     ENVIRONMENT "OCL_ICD_VENDORS=${OCLNN_OCLGRIND_VENDORS};OCLNN_DEVICE=oclgrind;OCLNN_TEST_KEEP_CONTEXT=1;OCLNN_CACHE_DIR=${CMAKE_BINARY_DIR}/test-program-cache-oclgrind;OCLGRIND_UNINITIALIZED=0;OCLGRIND_DATA_RACES=1;OCLNN_TEST_DATA=${CMAKE_CURRENT_SOURCE_DIR}/data"
-    FAIL_REGULAR_EXPRESSION "Invalid (read|write)|Uninitiali[sz]ed|[Dd]ata race|OCLGRIND FATAL"
+    FAIL_REGULAR_EXPRESSION "Invalid (read|write)|[Uu]ninitiali[sz]ed|[Dd]ata race|OCLGRIND FATAL"
     TIMEOUT 900)
 endif()
 # The outer-product grad_weight (conv_bw_grad_transpose, conv_bw_weight_outer), forced on the random
@@ -111,7 +111,7 @@ if(TARGET test_conv_backward)
     --filter "conv_backward_outer/*")
   set_tests_properties(oclgrind_test_conv_backward_outer PROPERTIES
     ENVIRONMENT "OCL_ICD_VENDORS=${OCLNN_OCLGRIND_VENDORS};OCLNN_DEVICE=oclgrind;OCLNN_TEST_KEEP_CONTEXT=1;OCLNN_CACHE_DIR=${CMAKE_BINARY_DIR}/test-program-cache-oclgrind;OCLGRIND_UNINITIALIZED=0;OCLGRIND_DATA_RACES=1;OCLNN_TEST_DATA=${CMAKE_CURRENT_SOURCE_DIR}/data"
-    FAIL_REGULAR_EXPRESSION "Invalid (read|write)|Uninitiali[sz]ed|[Dd]ata race|OCLGRIND FATAL"
+    FAIL_REGULAR_EXPRESSION "Invalid (read|write)|[Uu]ninitiali[sz]ed|[Dd]ata race|OCLGRIND FATAL"
     TIMEOUT 900)
 endif()
 # Winograd on the torch cases with each path forced: the fused kernel (V and M in local memory,
@@ -132,7 +132,7 @@ if(TARGET test_conv)
     ENVIRONMENT "${OCLNN_OCLGRIND_WINOGRAD_ENV};OCLNN_WINOGRAD_FUSED=0")
   set_tests_properties(oclgrind_test_conv_winograd_fused oclgrind_test_conv_winograd_banded
     PROPERTIES
-    FAIL_REGULAR_EXPRESSION "Invalid (read|write)|Uninitiali[sz]ed|[Dd]ata race|OCLGRIND FATAL"
+    FAIL_REGULAR_EXPRESSION "Invalid (read|write)|[Uu]ninitiali[sz]ed|[Dd]ata race|OCLGRIND FATAL"
     TIMEOUT 900)
 endif()
 # The backward's 1x1 grad_input on the gemm kernel reading the layer's weights transposed in place
@@ -142,7 +142,7 @@ if(TARGET test_conv_backward)
     --filter "conv_backward_sweep/pointwise_transposed_gemm")
   set_tests_properties(oclgrind_test_conv_backward_gemm_transposed PROPERTIES
     ENVIRONMENT "OCL_ICD_VENDORS=${OCLNN_OCLGRIND_VENDORS};OCLNN_DEVICE=oclgrind;OCLNN_TEST_KEEP_CONTEXT=1;OCLNN_CACHE_DIR=${CMAKE_BINARY_DIR}/test-program-cache-oclgrind;OCLGRIND_UNINITIALIZED=0;OCLGRIND_DATA_RACES=1"
-    FAIL_REGULAR_EXPRESSION "Invalid (read|write)|Uninitiali[sz]ed|[Dd]ata race|OCLGRIND FATAL"
+    FAIL_REGULAR_EXPRESSION "Invalid (read|write)|[Uu]ninitiali[sz]ed|[Dd]ata race|OCLGRIND FATAL"
     TIMEOUT 900)
 endif()
 # The stride-2 grad_input kernel with two q rows per work-item forced (the default on 16-lane
@@ -153,6 +153,6 @@ if(TARGET test_conv_backward)
     --filter "conv_backward_torch/*")
   set_tests_properties(oclgrind_test_conv_backward_stride2_rows2 PROPERTIES
     ENVIRONMENT "OCL_ICD_VENDORS=${OCLNN_OCLGRIND_VENDORS};OCLNN_DEVICE=oclgrind;OCLNN_TEST_KEEP_CONTEXT=1;OCLNN_CACHE_DIR=${CMAKE_BINARY_DIR}/test-program-cache-oclgrind;OCLGRIND_UNINITIALIZED=0;OCLGRIND_DATA_RACES=1;OCLNN_TEST_DATA=${CMAKE_CURRENT_SOURCE_DIR}/data;OCLNN_CONV_BACKWARD_INPUT=stride2;OCLNN_CONV_BW_S2_ROWS=2"
-    FAIL_REGULAR_EXPRESSION "Invalid (read|write)|Uninitiali[sz]ed|[Dd]ata race|OCLGRIND FATAL"
+    FAIL_REGULAR_EXPRESSION "Invalid (read|write)|[Uu]ninitiali[sz]ed|[Dd]ata race|OCLGRIND FATAL"
     TIMEOUT 900)
 endif()

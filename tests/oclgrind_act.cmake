@@ -15,6 +15,6 @@ while(OCLNN_OCLGRIND_FILTERED)
   add_test(NAME oclgrind_${suite} COMMAND ${suite} --jobs 2 --filter "${filter}")
   set_tests_properties(oclgrind_${suite} PROPERTIES
     ENVIRONMENT "OCL_ICD_VENDORS=${OCLNN_OCLGRIND_VENDORS};OCLNN_DEVICE=oclgrind;OCLNN_TEST_KEEP_CONTEXT=1;OCLNN_CACHE_DIR=${CMAKE_BINARY_DIR}/test-program-cache-oclgrind;OCLGRIND_UNINITIALIZED=1;OCLGRIND_DATA_RACES=1;OCLNN_TEST_DATA=${CMAKE_CURRENT_SOURCE_DIR}/data"
-    FAIL_REGULAR_EXPRESSION "Invalid (read|write)|Uninitiali[sz]ed|[Dd]ata race|OCLGRIND FATAL"
+    FAIL_REGULAR_EXPRESSION "Invalid (read|write)|[Uu]ninitiali[sz]ed|[Dd]ata race|OCLGRIND FATAL"
     TIMEOUT 900)
 endwhile()
