@@ -683,12 +683,17 @@ Test(conv_backward_outer, random_configurations) {
 Test(conv_backward_outer, wide_layers) {
   oclnn_context *ctx = test_context();
   uint64_t seed = 101;
-  oclnn_conv_desc d = oclnn_conv_desc_default(2, 5, 70, 3); /* 64 + 6 channels: two blocks */
+  oclnn_conv_desc d = oclnn_conv_desc_default(2, 5, 70, 3); /* 3 blocks of 32 channels, a tail */
   d.padding[0] = d.padding[1] = 1;
   d.stride[1] = 2;
   const int64_t s1[4] = {2, 5, 6, 9};
   check_case(ctx, &d, 4, s1, seed++, 7);
   check_case(ctx, &d, 4, s1, seed++, 2);
+  d = oclnn_conv_desc_default(2, 3, 100, 3); /* 2 blocks of 64 channels, a tail */
+  d.padding[1] = 1;
+  d.stride[0] = 2;
+  const int64_t s1b[4] = {1, 3, 7, 9};
+  check_case(ctx, &d, 4, s1b, seed++, 7);
   d = oclnn_conv_desc_default(2, 6, 128, 3); /* groups of 64 */
   d.groups = 2;
   d.kernel_size[0] = 2;
