@@ -92,7 +92,9 @@ static const char *const KERNEL_NAMES[KERNELS] = {"conv_bw_input",
  * gradients stay in the 1 MB L2 for the next column block. With the vector chunk sum, CPU time
  * per backward (three alternating runs each, load 4.7-5.2) at 4096 / 2048 / 1024: 128to128 k3
  * 11.8-12.1 / 11.3-11.8 / 10.5-12.0 ms, 128to128 k1 1.80-1.89 / 1.72 / 1.62-1.65, 64to64 k3
- * 12.0-12.8 / 11.3-11.7 / 11.6-13.1. */
+ * 12.0-12.8 / 11.3-11.7 / 11.6-13.1. Again at load 1.5-1.6, 2048 vs 1024: 64to64 k3 10.2-10.8 vs
+ * 11.0-11.1, 32to64 s2 6.9-7.2 vs 7.1-7.4, 128to128 k3 and conv1d k5 the same, 128to128 k1
+ * 1.64-1.81 vs 1.58-1.62 (the one layer that prefers 1024). */
 #define OUTER_CHUNK_POSITIONS 2048
 /* Rows per work-group of conv_bw_stage. */
 #define STAGE_ROWS 16
