@@ -94,7 +94,9 @@ static const char *const KERNEL_NAMES[KERNELS] = {"conv_bw_input",
  * 11.8-12.1 / 11.3-11.8 / 10.5-12.0 ms, 128to128 k1 1.80-1.89 / 1.72 / 1.62-1.65, 64to64 k3
  * 12.0-12.8 / 11.3-11.7 / 11.6-13.1. Again at load 1.5-1.6, 2048 vs 1024: 64to64 k3 10.2-10.8 vs
  * 11.0-11.1, 32to64 s2 6.9-7.2 vs 7.1-7.4, 128to128 k3 and conv1d k5 the same, 128to128 k1
- * 1.64-1.81 vs 1.58-1.62 (the one layer that prefers 1024). */
+ * 1.64-1.81 vs 1.58-1.62: its 6 columns read 6 distinct input rows, 48 KB at 2048 positions
+ * (L1's size) against ~18 KB for a k3 layer's 6 taps of one or two channels, so 1x1 layers take
+ * half. */
 #define OUTER_CHUNK_POSITIONS 2048
 /* Rows per work-group of conv_bw_stage. */
 #define STAGE_ROWS 16
@@ -920,7 +922,10 @@ static oclnn_status run_grad_weight_outer(oclnn_conv *conv, const char *fn,
   }
   const cl_ulong staged = outer_staged_floats(conv, call), grads = outer_grad_floats(conv, call);
   const cl_ulong rows = batch * (cl_ulong)call->out[0] * (cl_ulong)call->out[1];
-  const cl_ulong chunk_rows = weight_chunk_rows(call, total, OUTER_CHUNK_POSITIONS);
+  /* A 1x1 layer's 6 columns read 6 distinct input rows: half the chunk keeps them (24 KB) in L1. */
+  const cl_ulong positions =
+      product3(conv->kernel) == 1 ? OUTER_CHUNK_POSITIONS / 2 : OUTER_CHUNK_POSITIONS;
+  const cl_ulong chunk_rows = weight_chunk_rows(call, total, positions);
   const cl_ulong chunks = rows ? (rows + chunk_rows - 1) / chunk_rows : 1;
   const cl_ulong partial = chunks > 1 ? chunks * total : 0;
   /* Scratch: the staged input (none in place), the transposed gradients, the partial sums, a
