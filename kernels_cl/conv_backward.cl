@@ -427,18 +427,45 @@ __kernel void conv_bw_weight_tiled(__global const float *restrict grad_out, ulon
 
 /* grad_output as rows of channels for conv_bw_weight_outer: gt (groups, N * plane, kp) with
  * gt[g, n * plane + p, k] = grad_out[n, g * group_out + k, p], zero for k >= group_out (kp is
- * group_out rounded up to the outer kernel's block of channels, a multiple of 16). One block of
- * TRANSPOSE_POSITIONS positions of one (n, g) per work-item (a block of 16 positions per
- * work-item took 1.1 ms on 64 x 128 x 128, mostly work-group overhead, 256 took 0.4). Per
- * position and 16 channels, 16 scalar loads (the lines of 16 positions stay in the cache) and
- * one vector store; a 16 x 16 transpose in registers (four stages of swizzles) and 16 scalar
- * stores per vector load were no faster (0.33-0.42 vs 0.38-0.69 ms, three alternating runs, load
- * 2.3-3). */
+ * group_out rounded up to the outer kernel's block of channels, a multiple of 16). With with_bias,
+ * also grad_bias's partial sums, which it has in registers anyway (a separate conv_bw_bias pass
+ * reads grad_out once more: 0.14-0.18 ms of the 8 MB conv1d benchmark): bias_sums (N, blocks of
+ * positions, groups, kp), the sum of each work-item's positions, for conv_bw_weight_sum to add in
+ * order. One block of TRANSPOSE_POSITIONS positions of one (n, g) per work-item (a block of 16
+ * positions per work-item took 1.1 ms on 64 x 128 x 128, mostly work-group overhead, 256 took
+ * 0.4). Per 16 positions and 16 channels, 16 vector loads along the positions, a transpose in
+ * registers (conv_bw_transpose16) and 16 vector stores; 16 scalar loads per stored vector before
+ * took twice as long on 128to128 k1 (0.15-0.20 -> 0.07-0.08 ms, alternating, load 1.5-2.5; the
+ * conv1d benchmark's 8 MB, which miss the caches either way, 0.66-1.03 ms both). */
 #define TRANSPOSE_POSITIONS 256
+
+/* Transposes the 16 x 16 block r (rows r[k], lanes l) in registers: stage b swaps bit b of the
+ * row and lane indices (the off-diagonal b x b blocks of every 2b x 2b block), 64 two-vector
+ * shuffles in all. */
+#define TRANSPOSE_STAGE(b, lo_mask, hi_mask)                \
+  for (int i = 0; i < 16; i++)                              \
+    if ((i & b) == 0) {                                     \
+      const float16 lo = shuffle2(r[i], r[i + b], lo_mask); \
+      r[i + b] = shuffle2(r[i], r[i + b], hi_mask);         \
+      r[i] = lo;                                            \
+    }
+
+inline void conv_bw_transpose16(float16 *r) {
+  TRANSPOSE_STAGE(8, (uint16)(0, 1, 2, 3, 4, 5, 6, 7, 16, 17, 18, 19, 20, 21, 22, 23),
+                  (uint16)(8, 9, 10, 11, 12, 13, 14, 15, 24, 25, 26, 27, 28, 29, 30, 31));
+  TRANSPOSE_STAGE(4, (uint16)(0, 1, 2, 3, 16, 17, 18, 19, 8, 9, 10, 11, 24, 25, 26, 27),
+                  (uint16)(4, 5, 6, 7, 20, 21, 22, 23, 12, 13, 14, 15, 28, 29, 30, 31));
+  TRANSPOSE_STAGE(2, (uint16)(0, 1, 16, 17, 4, 5, 20, 21, 8, 9, 24, 25, 12, 13, 28, 29),
+                  (uint16)(2, 3, 18, 19, 6, 7, 22, 23, 10, 11, 26, 27, 14, 15, 30, 31));
+  TRANSPOSE_STAGE(1, (uint16)(0, 16, 2, 18, 4, 20, 6, 22, 8, 24, 10, 26, 12, 28, 14, 30),
+                  (uint16)(1, 17, 3, 19, 5, 21, 7, 23, 9, 25, 11, 27, 13, 29, 15, 31));
+}
 
 __kernel void conv_bw_grad_transpose(__global const float *restrict grad_out, ulong grad_out_offset,
                                      __global float *restrict gt, ulong gt_offset, ulong batch,
-                                     int groups, int group_out, int kp, ulong plane) {
+                                     int groups, int group_out, int kp, ulong plane,
+                                     __global float *restrict bias_sums, ulong bias_sums_offset,
+                                     int with_bias) {
   const ulong first = get_global_id(0) * TRANSPOSE_POSITIONS;
   if (first >= plane)
     return;
@@ -448,28 +475,38 @@ __kernel void conv_bw_grad_transpose(__global const float *restrict grad_out, ul
   __global const float *src =
       grad_out + grad_out_offset + ((n * (ulong)groups + (ulong)g) * (ulong)group_out) * plane;
   __global float *dst = gt + gt_offset + ((ulong)g * batch * plane + n * plane) * (ulong)kp;
-  for (ulong p = first; p < end; p += 16) {
-    const int lanes = (int)min((ulong)16, end - p);
-    for (int k0 = 0; k0 < kp; k0 += 16) {
+  for (int k0 = 0; k0 < kp; k0 += 16) {
+    float16 sums = 0.0f; /* per channel, over this work-item's positions (lanes by position) */
+    for (ulong p = first; p < end; p += 16) {
+      const int lanes = (int)min((ulong)16, end - p);
       __global const float *s = src + (ulong)k0 * plane + p;
       __global float *d = dst + p * (ulong)kp + (ulong)k0;
-      const bool full = k0 + 16 <= group_out;
+      if (lanes == 16 && k0 + 16 <= group_out) {
+        float16 r[16];
+        for (int k = 0; k < 16; k++)
+          r[k] = vload16(0, s + (ulong)k * plane);
+        conv_bw_transpose16(r);
+        for (int l = 0; l < 16; l++)
+          vstore16(r[l], 0, d + (ulong)l * (ulong)kp);
+        sums += (((r[0] + r[1]) + (r[2] + r[3])) + ((r[4] + r[5]) + (r[6] + r[7]))) +
+                (((r[8] + r[9]) + (r[10] + r[11])) + ((r[12] + r[13]) + (r[14] + r[15])));
+        continue;
+      }
       for (int l = 0; l < lanes; l++) {
-        float16 v;
-        if (full) {
-          v = (float16)(s[l], s[plane + l], s[2 * plane + l], s[3 * plane + l], s[4 * plane + l],
-                        s[5 * plane + l], s[6 * plane + l], s[7 * plane + l], s[8 * plane + l],
-                        s[9 * plane + l], s[10 * plane + l], s[11 * plane + l], s[12 * plane + l],
-                        s[13 * plane + l], s[14 * plane + l], s[15 * plane + l]);
-        } else {
-          float t[16];
-          for (int k = 0; k < 16; k++)
-            t[k] = k0 + k < group_out ? s[(ulong)k * plane + (ulong)l] : 0.0f;
-          v = vload16(0, t);
-        }
+        float t[16];
+        for (int k = 0; k < 16; k++)
+          t[k] = k0 + k < group_out ? s[(ulong)k * plane + (ulong)l] : 0.0f;
+        const float16 v = vload16(0, t);
         vstore16(v, 0, d + (ulong)l * (ulong)kp);
+        sums += v;
       }
     }
+    if (with_bias)
+      vstore16(sums, 0,
+               bias_sums + bias_sums_offset +
+                   ((n * get_global_size(0) + get_global_id(0)) * (ulong)groups + (ulong)g) *
+                       (ulong)kp +
+                   (ulong)k0);
   }
 }
 

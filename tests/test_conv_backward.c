@@ -740,6 +740,31 @@ Test(conv_backward_outer, wide_layers) {
   check_case(ctx, &d, 4, s6, seed++, 6);
 }
 
+/* grad_bias summed by conv_bw_grad_transpose where the outer kernel's blocks cover the group's
+ * channels exactly (64 or 32 per group): several blocks of 256 positions with a partial one and
+ * a partial step of 16, a batch, groups, whole 16 x 16 tiles only; then the same layers without
+ * grad_weight (conv_bw_bias) and a 48-channel layer whose padded block leaves the bias to it. */
+Test(conv_backward_outer, bias_from_transpose) {
+  oclnn_context *ctx = test_context();
+  uint64_t seed = 401;
+  oclnn_conv_desc d = oclnn_conv_desc_default(2, 3, 64, 3);
+  d.padding[0] = d.padding[1] = 1;
+  const int64_t s1[4] = {2, 3, 17, 37}; /* 629 positions: 3 blocks, the last 117 */
+  check_case(ctx, &d, 4, s1, seed++, 7);
+  check_case(ctx, &d, 4, s1, seed++, 6);
+  check_case(ctx, &d, 4, s1, seed++, 5);
+  d = oclnn_conv_desc_default(1, 4, 128, 1); /* groups of 64 */
+  d.groups = 2;
+  const int64_t s2[3] = {3, 4, 300};
+  check_case(ctx, &d, 3, s2, seed++, 6);
+  d = oclnn_conv_desc_default(2, 2, 32, 1); /* the 32-channel build, 256 positions */
+  const int64_t s3[4] = {1, 2, 16, 16};
+  check_case(ctx, &d, 4, s3, seed++, 7);
+  d = oclnn_conv_desc_default(1, 2, 48, 3); /* kp 64: conv_bw_bias */
+  const int64_t s4[3] = {2, 2, 40};
+  check_case(ctx, &d, 3, s4, seed++, 6);
+}
+
 /* The outer kernel's 32-channel build (OKV=2, 12 columns per work-item), default for groups of
  * 28-32 output channels: a channel tail, groups, a strided reflect layer (staged copy), a zeros
  * padded one read in place, several chunks. */

@@ -825,19 +825,19 @@ static cl_ulong weight_chunk_rows(const backward_call *call, cl_ulong total, cl_
   return chunk_rows;
 }
 
-/* Enqueues conv_bw_weight_sum: grad_weight (`total` floats) as the sum of `chunks` partial sums
- * at `partial_offset` in `scratch`, in chunk order. */
-static oclnn_status sum_chunks(oclnn_conv *conv, const char *fn, const backward_call *call,
+/* Enqueues conv_bw_weight_sum: `dst` (grad_weight or grad_bias, `total` floats) as the sum of
+ * `chunks` partial sums at `partial_offset` in `scratch`, in chunk order. */
+static oclnn_status sum_chunks(oclnn_conv *conv, const char *fn, const oclnn_tensor *dst,
                                cl_mem scratch, cl_ulong partial_offset, cl_ulong total,
                                cl_ulong chunks) {
   cl_kernel k = conv->backward_kernel[KERNEL_WEIGHT_SUM];
-  const cl_ulong gw_offset = call->grad_weight->offset;
+  const cl_ulong dst_offset = dst->offset;
   cl_int err = CL_SUCCESS;
   cl_uint arg = 0;
   OCLNN__CONV_ARG(k, arg, err, scratch);
   OCLNN__CONV_ARG(k, arg, err, partial_offset);
-  OCLNN__CONV_ARG(k, arg, err, call->grad_weight->buffer);
-  OCLNN__CONV_ARG(k, arg, err, gw_offset);
+  OCLNN__CONV_ARG(k, arg, err, dst->buffer);
+  OCLNN__CONV_ARG(k, arg, err, dst_offset);
   OCLNN__CONV_ARG(k, arg, err, total);
   OCLNN__CONV_ARG(k, arg, err, chunks);
   if (err != CL_SUCCESS)
@@ -900,9 +900,11 @@ static oclnn_status narrow_kernel(oclnn_conv *conv, const char *fn, const char *
 
 /* grad_weight on conv_bw_weight_outer: grad_output transposed to rows of channels, the input
  * read in place (zeros padding or none, no upsampling) or staged without phase split, then the
- * chunks' sums. */
+ * chunks' sums. Where grad_bias is asked for and the transposed rows have no padding channels,
+ * the transpose also sums it (conv_bw_weight_sum adds its partial sums) and *bias_done is set. */
 static oclnn_status run_grad_weight_outer(oclnn_conv *conv, const char *fn,
-                                          const backward_call *call, cl_ulong total) {
+                                          const backward_call *call, cl_ulong total,
+                                          bool *bias_done) {
   oclnn_context *ctx = conv->ctx;
   const cl_ulong batch = (cl_ulong)call->batch, plane = product3(call->out);
   const int block = outer_block(conv);
@@ -928,13 +930,19 @@ static oclnn_status run_grad_weight_outer(oclnn_conv *conv, const char *fn,
   const cl_ulong chunk_rows = weight_chunk_rows(call, total, positions);
   const cl_ulong chunks = rows ? (rows + chunk_rows - 1) / chunk_rows : 1;
   const cl_ulong partial = chunks > 1 ? chunks * total : 0;
+  /* grad_bias from the transpose: one partial sum per channel and block of positions. */
+  const cl_int with_bias = call->grad_bias && grads > 0 && kp == conv->group_out;
+  const cl_ulong position_blocks = (plane + TRANSPOSE_POSITIONS - 1) / TRANSPOSE_POSITIONS;
+  const cl_ulong bias_chunks = batch * position_blocks;
+  const cl_ulong bias_partial = with_bias ? bias_chunks * (cl_ulong)conv->channels_out : 0;
   /* Scratch: the staged input (none in place), the transposed gradients, the partial sums, a
-   * row of zeros for the columns whose input row is in the padding. */
+   * row of zeros for the columns whose input row is in the padding, grad_bias's partial sums. */
   const cl_ulong grads_offset = staged, partial_offset = staged + grads,
-                 zeros_offset = partial_offset + partial;
+                 zeros_offset = partial_offset + partial,
+                 bias_offset = zeros_offset + (cl_ulong)padded[2];
   cl_mem scratch = NULL;
-  oclnn_status status = oclnn__scratch(
-      ctx, fn, (size_t)(zeros_offset + (cl_ulong)padded[2]) * sizeof(float), &scratch);
+  oclnn_status status =
+      oclnn__scratch(ctx, fn, (size_t)(bias_offset + bias_partial) * sizeof(float), &scratch);
   if (status == OCLNN_SUCCESS && !in_place && staged > 0)
     status = stage_input(conv, fn, call, scratch, padded, 1, padded[2]);
   if (status != OCLNN_SUCCESS)
@@ -961,12 +969,19 @@ static oclnn_status run_grad_weight_outer(oclnn_conv *conv, const char *fn,
     OCLNN__CONV_ARG(k, arg, err, conv->group_out);
     OCLNN__CONV_ARG(k, arg, err, kp);
     OCLNN__CONV_ARG(k, arg, err, plane);
+    OCLNN__CONV_ARG(k, arg, err, scratch);
+    OCLNN__CONV_ARG(k, arg, err, bias_offset);
+    OCLNN__CONV_ARG(k, arg, err, with_bias);
     if (err != CL_SUCCESS)
       return oclnn__fail_cl(ctx, fn, "clSetKernelArg (conv_bw_grad_transpose)", err);
-    const size_t global[2] = {(size_t)((plane + TRANSPOSE_POSITIONS - 1) / TRANSPOSE_POSITIONS),
-                              (size_t)(batch * (cl_ulong)conv->groups)};
+    const size_t global[2] = {(size_t)position_blocks, (size_t)(batch * (cl_ulong)conv->groups)};
     const size_t local[2] = {1, 1};
     status = oclnn__enqueue(ctx, fn, conv->backward_program, k, 2, global, local);
+    if (status == OCLNN_SUCCESS && with_bias) {
+      status = sum_chunks(conv, fn, call->grad_bias, scratch, bias_offset,
+                          (cl_ulong)conv->channels_out, bias_chunks);
+      *bias_done = status == OCLNN_SUCCESS;
+    }
     if (status != OCLNN_SUCCESS)
       return status;
   }
@@ -1020,7 +1035,7 @@ static oclnn_status run_grad_weight_outer(oclnn_conv *conv, const char *fn,
   status = oclnn__enqueue(ctx, fn, program, k, 3, global, local);
   if (status != OCLNN_SUCCESS || !partial)
     return status;
-  return sum_chunks(conv, fn, call, scratch, partial_offset, total, chunks);
+  return sum_chunks(conv, fn, call->grad_weight, scratch, partial_offset, total, chunks);
 }
 
 /* How grad_weight is computed (OCLNN_CONV_BACKWARD_WEIGHT=outer, tiled or element forces one
@@ -1051,7 +1066,8 @@ static weight_path choose_weight_path(const oclnn_conv *conv, const backward_cal
 /* grad_weight: the outer-product kernel where groups have 28-32 or at least 48 output channels,
  * else the tiled kernel on the staged input where rows are wide enough, else the outer kernel
  * again from a few channels per group, else one weight element per work-item. */
-static oclnn_status run_grad_weight(oclnn_conv *conv, const char *fn, const backward_call *call) {
+static oclnn_status run_grad_weight(oclnn_conv *conv, const char *fn, const backward_call *call,
+                                    bool *bias_done) {
   oclnn_context *ctx = conv->ctx;
   const cl_ulong total =
       (cl_ulong)conv->channels_out * (cl_ulong)conv->group_in * product3(conv->kernel);
@@ -1063,7 +1079,7 @@ static oclnn_status run_grad_weight(oclnn_conv *conv, const char *fn, const back
   const cl_ulong staged = padded_floats(conv, call);
   const weight_path path = choose_weight_path(conv, call);
   if (path == WEIGHT_OUTER)
-    return run_grad_weight_outer(conv, fn, call, total);
+    return run_grad_weight_outer(conv, fn, call, total, bias_done);
   if (path == WEIGHT_ELEMENT) {
     cl_kernel k = conv->backward_kernel[KERNEL_WEIGHT];
     OCLNN__CONV_ARG(k, arg, err, call->grad_output->buffer);
@@ -1174,7 +1190,7 @@ static oclnn_status run_grad_weight(oclnn_conv *conv, const char *fn, const back
   status = oclnn__enqueue(ctx, fn, program, k, 3, global, local);
   if (status != OCLNN_SUCCESS || !partial)
     return status;
-  return sum_chunks(conv, fn, call, scratch, staged_floats, total, chunks);
+  return sum_chunks(conv, fn, call->grad_weight, scratch, staged_floats, total, chunks);
 }
 
 static oclnn_status run_grad_bias(oclnn_conv *conv, const char *fn, const backward_call *call) {
@@ -1219,9 +1235,10 @@ oclnn_status oclnn_conv_backward(oclnn_conv *conv, const oclnn_tensor *input,
     status = backward_init(conv, fn);
   if (status == OCLNN_SUCCESS && grad_input)
     status = run_grad_input(conv, fn, &call);
+  bool bias_done = false; /* by the outer grad_weight's transpose */
   if (status == OCLNN_SUCCESS && grad_weight)
-    status = run_grad_weight(conv, fn, &call);
-  if (status == OCLNN_SUCCESS && grad_bias)
+    status = run_grad_weight(conv, fn, &call, &bias_done);
+  if (status == OCLNN_SUCCESS && grad_bias && !bias_done)
     status = run_grad_bias(conv, fn, &call);
   return status;
 }
