@@ -19,6 +19,9 @@
 #ifndef ROWS
 #error "ROWS must be defined"
 #endif
+#ifndef KH
+#error "KH must be defined"
+#endif
 
 #define TILE 16
 
@@ -151,7 +154,30 @@ __kernel void conv_depthwise(__global const float *restrict in, ulong in_offset,
 #pragma unroll
       for (int r = 0; r < ROWS; r++)
         acc[r] = 0.0f;
+#if KH
       if (rows == ROWS) {
+        /* Stride and dilation 1 along H with KH known: window row j feeds output rows j - b for
+         * the KH taps b, so each shifted row is loaded once for up to KH accumulators (ROWS + KH
+         * - 1 loads per column shift instead of ROWS * KH; the loads, most of them split across
+         * cache lines, not the FMAs, bounded the loop). */
+        for (int a = 0; a < kd; a++) {
+          __local const float *p = window + a * window_rows * span + (t0 - a0) * stride_w;
+#pragma unroll
+          for (int j = 0; j < ROWS + KH - 1; j++) {
+#pragma unroll
+            for (int e = 0; e < KW; e++) {
+              const float16 v = LOAD_TILE(p + j * span + e * dw);
+#pragma unroll
+              for (int b = 0; b < KH; b++)
+                if (j - b >= 0 && j - b < ROWS)
+                  acc[j - b] = fma(v, (float16)(w[b * KW + e]), acc[j - b]);
+            }
+          }
+          w += KH * KW;
+        }
+      } else
+#endif
+          if (rows == ROWS) {
         /* All rows valid: no per-tap row tests in the hot loop. */
         for (int a = 0; a < kd; a++) {
           for (int b = 0; b < kh; b++) {

@@ -274,6 +274,29 @@ Test(conv_api, many_runs_and_layers) {
   }
 }
 
+/* Depthwise kernels taller than the sweeps' (at most 5): 7 rows (the tallest the kernel builds
+ * in, each staged row loaded once for all its taps) and 9 (a run-time height), with kernel widths
+ * other than the height, over enough rows for full and partial blocks. */
+Test(conv_api, depthwise_tall_kernels) {
+  oclnn_context *ctx = test_context();
+  static const int64_t heights[] = {7, 9}, widths[] = {5, 3};
+  for (int i = 0; i < 2; i++) {
+    conv_check_options o;
+    memset(&o, 0, sizeof o);
+    o.atol = o.rtol = 1e-4;
+    oclnn_conv_desc d = oclnn_conv_desc_default(2, 6, 12, 1);
+    d.groups = 6; /* channel multiplier 2 */
+    d.kernel_size[0] = heights[i];
+    d.kernel_size[1] = widths[i];
+    d.padding[0] = 3;
+    d.padding[1] = 2;
+    d.padding_mode = i == 0 ? OCLNN_CONV_ZEROS : OCLNN_CONV_REFLECT;
+    d.algo = OCLNN_CONV_ALGO_DEPTHWISE;
+    const int64_t shape[4] = {2, 6, 45, 21};
+    cr_assert_eq(conv_check(ctx, &d, 4, shape, 51 + (uint64_t)i, &o), CONV_CHECK_RAN);
+  }
+}
+
 /* Layers large enough that a depthwise work-item runs several blocks of output rows, with
  * partial blocks (rows not a multiple of 4) and blocks crossing from one depth plane to the next
  * (3d), in every padding mode: the sweeps' small layers run one block per work-item. */

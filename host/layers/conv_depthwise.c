@@ -8,6 +8,7 @@
 
 #define DEPTHWISE_FILE "conv_depthwise.cl"
 #define DEPTHWISE_MAX_KW 16
+#define DEPTHWISE_MAX_KH 7
 #define TILE 16
 #define MAX_ROWS 8
 #define STAGE_LIMIT (32 * 1024)
@@ -20,8 +21,17 @@
 
 static int stride_class(int stride) { return stride <= 2 ? stride : 0; }
 
-static void depthwise_options(char *buf, size_t size, int kw, int sw, int rows) {
-  snprintf(buf, size, "-DKW=%d -DSW=%d -DROWS=%d", kw, sw, rows);
+static void depthwise_options(char *buf, size_t size, int kw, int sw, int rows, int kh) {
+  snprintf(buf, size, "-DKW=%d -DSW=%d -DROWS=%d -DKH=%d", kw, sw, rows, kh);
+}
+
+/* The kernel height built in (the kernel then loads each staged row once for all the taps that
+ * read it), where stride and dilation along H are 1 and the unrolled loop stays small; else 0
+ * (the height is a run-time argument). */
+static int built_in_height(const oclnn_conv *conv) {
+  return conv->stride[1] == 1 && conv->dilation[1] == 1 && conv->kernel[1] <= DEPTHWISE_MAX_KH
+             ? conv->kernel[1]
+             : 0;
 }
 
 /* Output rows per block, each a float16 accumulator chain of the work-item:
@@ -60,7 +70,7 @@ static oclnn_status depthwise_init(oclnn_conv *conv, const char *fn) {
   char options[64];
   conv->tile = choose_rows(conv);
   depthwise_options(options, sizeof options, conv->kernel[2], stride_class(conv->stride[2]),
-                    conv->tile);
+                    conv->tile, built_in_height(conv));
   oclnn_status status =
       oclnn__program_get(conv->ctx, fn, DEPTHWISE_FILE, options, &conv->program[0]);
   if (status == OCLNN_SUCCESS)
@@ -144,11 +154,12 @@ void oclnn__conv_depthwise_variants(oclnn__variant_fn each, void *user) {
   static const int widths[] = {1, 3, 5, 7, 9};
   for (size_t i = 0; i < sizeof widths / sizeof widths[0]; i++)
     for (int sw = 0; sw <= 2; sw++)
-      for (int rows = 4; rows <= MAX_ROWS; rows += 4) {
-        char options[64];
-        depthwise_options(options, sizeof options, widths[i], sw, rows);
-        each(user, DEPTHWISE_FILE, options);
-      }
+      for (int rows = 4; rows <= MAX_ROWS; rows += 4)
+        for (int kh = 0; kh <= widths[i] && kh <= DEPTHWISE_MAX_KH; kh += widths[i]) {
+          char options[64];
+          depthwise_options(options, sizeof options, widths[i], sw, rows, kh);
+          each(user, DEPTHWISE_FILE, options);
+        }
 }
 
 const oclnn__conv_ops oclnn__conv_depthwise_ops = {
