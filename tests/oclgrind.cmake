@@ -156,3 +156,15 @@ if(TARGET test_conv_backward)
     FAIL_REGULAR_EXPRESSION "Invalid (read|write)|[Uu]ninitiali[sz]ed|[Dd]ata race|OCLGRIND FATAL"
     TIMEOUT 900)
 endif()
+# The depthwise kernel on the torch cases, its multi-block layers in every padding mode and its
+# tall kernels (the built-in-height loop that loads each staged row once, and the run-time
+# height). Without the uninitialised-value plugin: it crashed on conv_torch/depthwise before the
+# built-in height too; bounds and races are checked. About 25 s.
+if(TARGET test_conv)
+  add_test(NAME oclgrind_test_conv_depthwise COMMAND test_conv --jobs 2
+    --filter "conv_@(torch/depthwise|api/depthwise*)")
+  set_tests_properties(oclgrind_test_conv_depthwise PROPERTIES
+    ENVIRONMENT "OCL_ICD_VENDORS=${OCLNN_OCLGRIND_VENDORS};OCLNN_DEVICE=oclgrind;OCLNN_TEST_KEEP_CONTEXT=1;OCLNN_CACHE_DIR=${CMAKE_BINARY_DIR}/test-program-cache-oclgrind;OCLGRIND_UNINITIALIZED=0;OCLGRIND_DATA_RACES=1;OCLNN_TEST_DATA=${CMAKE_CURRENT_SOURCE_DIR}/data"
+    FAIL_REGULAR_EXPRESSION "Invalid (read|write)|[Uu]ninitiali[sz]ed|[Dd]ata race|OCLGRIND FATAL"
+    TIMEOUT 900)
+endif()
