@@ -438,6 +438,7 @@ __kernel void conv_bw_weight_tiled(__global const float *restrict grad_out, ulon
  * took twice as long on 128to128 k1 (0.15-0.20 -> 0.07-0.08 ms, alternating, load 1.5-2.5; the
  * conv1d benchmark's 8 MB, which miss the caches either way, 0.66-1.03 ms both). */
 #define TRANSPOSE_POSITIONS 256
+#define TRANSPOSE_BIAS_VECTORS 16 /* grad_bias sums for up to 256 channels per group */
 
 /* Transposes the 16 x 16 block r (rows r[k], lanes l) in registers: stage b swaps bit b of the
  * row and lane indices (the off-diagonal b x b blocks of every 2b x 2b block), 64 two-vector
@@ -465,7 +466,7 @@ __kernel void conv_bw_grad_transpose(__global const float *restrict grad_out, ul
                                      __global float *restrict gt, ulong gt_offset, ulong batch,
                                      int groups, int group_out, int kp, ulong plane,
                                      __global float *restrict bias_sums, ulong bias_sums_offset,
-                                     int with_bias) {
+                                     int with_bias, int register_tiles) {
   const ulong first = get_global_id(0) * TRANSPOSE_POSITIONS;
   if (first >= plane)
     return;
@@ -475,38 +476,55 @@ __kernel void conv_bw_grad_transpose(__global const float *restrict grad_out, ul
   __global const float *src =
       grad_out + grad_out_offset + ((n * (ulong)groups + (ulong)g) * (ulong)group_out) * plane;
   __global float *dst = gt + gt_offset + ((ulong)g * batch * plane + n * plane) * (ulong)kp;
-  for (int k0 = 0; k0 < kp; k0 += 16) {
-    float16 sums = 0.0f; /* per channel, over this work-item's positions (lanes by position) */
-    for (ulong p = first; p < end; p += 16) {
-      const int lanes = (int)min((ulong)16, end - p);
+  /* Per channel, the sum over this work-item's positions (lanes by position); with_bias only
+   * where kp <= 16 * TRANSPOSE_BIAS_VECTORS. */
+  float16 sums[TRANSPOSE_BIAS_VECTORS];
+  for (int v = 0; v < TRANSPOSE_BIAS_VECTORS; v++)
+    sums[v] = 0.0f;
+  for (ulong p = first; p < end; p += 16) {
+    const int lanes = (int)min((ulong)16, end - p);
+    for (int k0 = 0; k0 < kp; k0 += 16) {
       __global const float *s = src + (ulong)k0 * plane + p;
       __global float *d = dst + p * (ulong)kp + (ulong)k0;
-      if (lanes == 16 && k0 + 16 <= group_out) {
+      float16 block_sum = 0.0f;
+      if (register_tiles && lanes == 16 && k0 + 16 <= group_out) {
         float16 r[16];
         for (int k = 0; k < 16; k++)
           r[k] = vload16(0, s + (ulong)k * plane);
         conv_bw_transpose16(r);
         for (int l = 0; l < 16; l++)
           vstore16(r[l], 0, d + (ulong)l * (ulong)kp);
-        sums += (((r[0] + r[1]) + (r[2] + r[3])) + ((r[4] + r[5]) + (r[6] + r[7]))) +
-                (((r[8] + r[9]) + (r[10] + r[11])) + ((r[12] + r[13]) + (r[14] + r[15])));
-        continue;
+        block_sum = (((r[0] + r[1]) + (r[2] + r[3])) + ((r[4] + r[5]) + (r[6] + r[7]))) +
+                    (((r[8] + r[9]) + (r[10] + r[11])) + ((r[12] + r[13]) + (r[14] + r[15])));
+      } else {
+        const bool full = k0 + 16 <= group_out;
+        for (int l = 0; l < lanes; l++) {
+          float16 v;
+          if (full) {
+            v = (float16)(s[l], s[plane + l], s[2 * plane + l], s[3 * plane + l], s[4 * plane + l],
+                          s[5 * plane + l], s[6 * plane + l], s[7 * plane + l], s[8 * plane + l],
+                          s[9 * plane + l], s[10 * plane + l], s[11 * plane + l], s[12 * plane + l],
+                          s[13 * plane + l], s[14 * plane + l], s[15 * plane + l]);
+          } else {
+            float t[16];
+            for (int k = 0; k < 16; k++)
+              t[k] = k0 + k < group_out ? s[(ulong)k * plane + (ulong)l] : 0.0f;
+            v = vload16(0, t);
+          }
+          vstore16(v, 0, d + (ulong)l * (ulong)kp);
+          block_sum += v;
+        }
       }
-      for (int l = 0; l < lanes; l++) {
-        float t[16];
-        for (int k = 0; k < 16; k++)
-          t[k] = k0 + k < group_out ? s[(ulong)k * plane + (ulong)l] : 0.0f;
-        const float16 v = vload16(0, t);
-        vstore16(v, 0, d + (ulong)l * (ulong)kp);
-        sums += v;
-      }
+      if (with_bias)
+        sums[k0 / 16] += block_sum;
     }
-    if (with_bias)
-      vstore16(sums, 0,
-               bias_sums + bias_sums_offset +
-                   ((n * get_global_size(0) + get_global_id(0)) * (ulong)groups + (ulong)g) *
-                       (ulong)kp +
-                   (ulong)k0);
+  }
+  if (with_bias) {
+    __global float *b =
+        bias_sums + bias_sums_offset +
+        ((n * get_global_size(0) + get_global_id(0)) * (ulong)groups + (ulong)g) * (ulong)kp;
+    for (int k0 = 0; k0 < kp; k0 += 16)
+      vstore16(sums[k0 / 16], 0, b + k0);
   }
 }
 

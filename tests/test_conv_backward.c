@@ -740,13 +740,23 @@ Test(conv_backward_outer, wide_layers) {
   check_case(ctx, &d, 4, s6, seed++, 6);
 }
 
+static void bias_from_transpose_cases(oclnn_context *ctx, uint64_t seed);
+
 /* grad_bias summed by conv_bw_grad_transpose where the outer kernel's blocks cover the group's
  * channels exactly (64 or 32 per group): several blocks of 256 positions with a partial one and
  * a partial step of 16, a batch, groups, whole 16 x 16 tiles only; then the same layers without
  * grad_weight (conv_bw_bias) and a 48-channel layer whose padded block leaves the bias to it. */
 Test(conv_backward_outer, bias_from_transpose) {
   oclnn_context *ctx = test_context();
-  uint64_t seed = 401;
+  for (int tiles = 0; tiles < 2; tiles++) {
+    /* Both transposes: 16 x 16 tiles in registers and scalar loads. */
+    setenv("OCLNN_CONV_BW_TRANSPOSE_TILES", tiles ? "1" : "0", 1);
+    bias_from_transpose_cases(ctx, 401);
+  }
+  unsetenv("OCLNN_CONV_BW_TRANSPOSE_TILES");
+}
+
+static void bias_from_transpose_cases(oclnn_context *ctx, uint64_t seed) {
   oclnn_conv_desc d = oclnn_conv_desc_default(2, 3, 64, 3);
   d.padding[0] = d.padding[1] = 1;
   const int64_t s1[4] = {2, 3, 17, 37}; /* 629 positions: 3 blocks, the last 117 */
@@ -763,6 +773,9 @@ Test(conv_backward_outer, bias_from_transpose) {
   d = oclnn_conv_desc_default(1, 2, 48, 3); /* kp 64: conv_bw_bias */
   const int64_t s4[3] = {2, 2, 40};
   check_case(ctx, &d, 3, s4, seed++, 6);
+  d = oclnn_conv_desc_default(1, 2, 320, 1); /* past the transpose's 256 sums: conv_bw_bias */
+  const int64_t s5[3] = {1, 2, 20};
+  check_case(ctx, &d, 3, s5, seed++, 7);
 }
 
 /* The outer kernel's 32-channel build (OKV=2, 12 columns per work-item), default for groups of

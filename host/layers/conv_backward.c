@@ -88,6 +88,9 @@ static const char *const KERNEL_NAMES[KERNELS] = {"conv_bw_input",
 #define OUTER_NARROW_MIN_GROUP_OUT 4
 /* Output positions per work-item of conv_bw_grad_transpose (its TRANSPOSE_POSITIONS). */
 #define TRANSPOSE_POSITIONS 256
+/* Channels per group up to which conv_bw_grad_transpose also sums grad_bias (its
+ * TRANSPOSE_BIAS_VECTORS float16 sums). */
+#define TRANSPOSE_BIAS_CHANNELS 256
 /* Output positions per chunk of the outer kernel (rounded to whole rows): a work-item's 512 KB of
  * gradients stay in the 1 MB L2 for the next column block. With the vector chunk sum, CPU time
  * per backward (three alternating runs each, load 4.7-5.2) at 4096 / 2048 / 1024: 128to128 k3
@@ -884,6 +887,20 @@ static cl_ulong outer_staged_floats(const oclnn_conv *conv, const backward_call 
   return outer_reads_input(conv) ? 0 : capped_product(factors, 5);
 }
 
+/* Whether conv_bw_grad_transpose transposes 16 x 16 tiles in registers (16 vector loads along
+ * the positions, 64 shuffles) rather than with 16 scalar loads per stored vector: only for 1x1
+ * layers after grad_input, whose gemm has just read grad_output (on 128to128 k1 0.23-0.28 ->
+ * 0.15 ms under load 2). On the other seven backward benchmarks, 128to128 k3 with the same
+ * grad_output shape included, it was 1.3-1.8x slower (conv1d k5 1.37-1.40 -> 2.20-2.33 ms); the
+ * likely cause, grad_output no longer in the cache there, is not verified.
+ * OCLNN_CONV_BW_TRANSPOSE_TILES=0|1 forces it, for tests and measurements. */
+static cl_int transpose_register_tiles(const oclnn_conv *conv, const backward_call *call) {
+  const char *env = getenv("OCLNN_CONV_BW_TRANSPOSE_TILES");
+  if (env && (env[0] == '0' || env[0] == '1'))
+    return env[0] == '1';
+  return product3(conv->kernel) == 1 && call->grad_input != NULL;
+}
+
 /* A kernel of the narrow build (BACKWARD_NARROW_OPTIONS), its program built at the first use. */
 static oclnn_status narrow_kernel(oclnn_conv *conv, const char *fn, const char *name,
                                   cl_kernel *kernel) {
@@ -931,7 +948,9 @@ static oclnn_status run_grad_weight_outer(oclnn_conv *conv, const char *fn,
   const cl_ulong chunks = rows ? (rows + chunk_rows - 1) / chunk_rows : 1;
   const cl_ulong partial = chunks > 1 ? chunks * total : 0;
   /* grad_bias from the transpose: one partial sum per channel and block of positions. */
-  const cl_int with_bias = call->grad_bias && grads > 0 && kp == conv->group_out;
+  const cl_int with_bias =
+      call->grad_bias && grads > 0 && kp == conv->group_out && kp <= TRANSPOSE_BIAS_CHANNELS;
+  const cl_int register_tiles = transpose_register_tiles(conv, call);
   const cl_ulong position_blocks = (plane + TRANSPOSE_POSITIONS - 1) / TRANSPOSE_POSITIONS;
   const cl_ulong bias_chunks = batch * position_blocks;
   const cl_ulong bias_partial = with_bias ? bias_chunks * (cl_ulong)conv->channels_out : 0;
@@ -972,6 +991,7 @@ static oclnn_status run_grad_weight_outer(oclnn_conv *conv, const char *fn,
     OCLNN__CONV_ARG(k, arg, err, scratch);
     OCLNN__CONV_ARG(k, arg, err, bias_offset);
     OCLNN__CONV_ARG(k, arg, err, with_bias);
+    OCLNN__CONV_ARG(k, arg, err, register_tiles);
     if (err != CL_SUCCESS)
       return oclnn__fail_cl(ctx, fn, "clSetKernelArg (conv_bw_grad_transpose)", err);
     const size_t global[2] = {(size_t)position_blocks, (size_t)(batch * (cl_ulong)conv->groups)};
