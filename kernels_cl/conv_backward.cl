@@ -428,15 +428,16 @@ __kernel void conv_bw_weight_tiled(__global const float *restrict grad_out, ulon
 /* grad_output as rows of channels for conv_bw_weight_outer: gt (groups, N * plane, kp) with
  * gt[g, n * plane + p, k] = grad_out[n, g * group_out + k, p], zero for k >= group_out (kp is
  * group_out rounded up to the outer kernel's block of channels, a multiple of 16). With with_bias,
- * also grad_bias's partial sums, which it has in registers anyway (a separate conv_bw_bias pass
- * reads grad_out once more: 0.14-0.18 ms of the 8 MB conv1d benchmark): bias_sums (N, blocks of
- * positions, groups, kp), the sum of each work-item's positions, for conv_bw_weight_sum to add in
- * order. One block of TRANSPOSE_POSITIONS positions of one (n, g) per work-item (a block of 16
+ * also grad_bias's partial sums from the vectors it stores (a separate conv_bw_bias pass reads
+ * grad_out once more: 0.15-0.35 ms of the 8 MB conv1d benchmark under load): bias_sums (N, blocks
+ * of positions, groups, kp), the sum of each work-item's positions, for conv_bw_weight_sum to add
+ * in order. One block of TRANSPOSE_POSITIONS positions of one (n, g) per work-item (a block of 16
  * positions per work-item took 1.1 ms on 64 x 128 x 128, mostly work-group overhead, 256 took
- * 0.4). Per 16 positions and 16 channels, 16 vector loads along the positions, a transpose in
- * registers (conv_bw_transpose16) and 16 vector stores; 16 scalar loads per stored vector before
- * took twice as long on 128to128 k1 (0.15-0.20 -> 0.07-0.08 ms, alternating, load 1.5-2.5; the
- * conv1d benchmark's 8 MB, which miss the caches either way, 0.66-1.03 ms both). */
+ * 0.4). Per 16 positions and 16 channels either 16 scalar loads per stored vector, or with
+ * register_tiles 16 vector loads along the positions, a transpose in registers
+ * (conv_bw_transpose16) and 16 vector stores: twice as fast on 128to128 k1, whose grad_output
+ * the gemm has just read, but 1.3-1.8x slower on the other benchmarks (the host's
+ * transpose_register_tiles). */
 #define TRANSPOSE_POSITIONS 256
 #define TRANSPOSE_BIAS_VECTORS 16 /* grad_bias sums for up to 256 channels per group */
 
