@@ -60,8 +60,9 @@ inline float16 load_tile_strided(__local const float *p, int s) {
 /* gid 0: segment of up to `segment` output columns [s0, s1); gid 1: od * row_blocks + block of
  * ROWS output rows; gid 2: n * out_channels + k. The segment is computed in tiles of 16 pixels
  * (the last one moved back to end at s1; a row narrower than 16 is one partial tile); a tile
- * stores only its pixels in [s0, s1). stage holds kd * window_rows * span floats, span being
- * at least the columns of the first staged output column a0 <= s0 through s1. */
+ * stores only its pixels in [s0, s1). stage holds TILE + kd * window_rows * pitch floats, span
+ * being the input columns of the first staged output column a0 <= s0 through s1 and pitch span
+ * rounded up to TILE floats. */
 __kernel void conv_depthwise(__global const float *restrict in, ulong in_offset,
                              __global const float *restrict weight, ulong weight_offset,
                              __global const float *restrict bias, ulong bias_offset, int has_bias,
@@ -96,6 +97,12 @@ __kernel void conv_depthwise(__global const float *restrict in, ulong in_offset,
 #endif
     const int x0 = a0 * stride_w - pw;
     const int span = (max(s1 - a0, TILE) - 1) * stride_w + (KW - 1) * dw + 1;
+    /* Staged row starts TILE floats apart, and input column x at base + x - x0 with base
+     * shifted so that it shares x's alignment: the staging copy then moves whole cache lines and
+     * one tile load in kw is aligned on rows that are (the output row's first column, stride
+     * 1): 4-6 % less time than unaligned rows of span floats (docs/conv.md). */
+    const int pitch = (span + TILE - 1) / TILE * TILE;
+    __local float *const base = stage + ((x0 % TILE) + TILE) % TILE;
     const int y0 = oh0 * sh - ph;
     /* Only the window rows the valid output rows of the plane's remaining blocks read. */
     const int plane_end =
@@ -104,12 +111,12 @@ __kernel void conv_depthwise(__global const float *restrict in, ulong in_offset,
     if (restage)
       staged_oh = oh0;
 
-    /* Stage [plane a][window row][span]. */
+    /* Stage [plane a][window row][pitch]. */
     const int lo = clamp(-x0, 0, span), hi = clamp(in_w - x0, lo, span);
     for (int a = 0; a < kd && restage; a++) {
       const int z = conv_source(od * sd - pd + a * dd, in_d, mode);
       for (int r = 0; r < used_rows; r++) {
-        __local float *dst = stage + (a * window_rows + r) * span;
+        __local float *dst = base + (a * window_rows + r) * pitch;
         const int y = conv_source(y0 + r, in_h, mode);
         if (z < 0 || y < 0) {
           for (int j = 0; j < span; j++)
@@ -142,8 +149,8 @@ __kernel void conv_depthwise(__global const float *restrict in, ulong in_offset,
     const ulong out_plane = (ulong)out_d * (ulong)out_h * (ulong)out_w;
     __global float *dst_row = out + out_offset + (n * (ulong)out_channels + (ulong)k) * out_plane +
                               ((ulong)od * (ulong)out_h + (ulong)oh0) * (ulong)out_w;
-    const int rstep = sh * span;
-    __local const float *window = stage + (oh0 - staged_oh) * rstep;
+    const int rstep = sh * pitch;
+    __local const float *window = base + (oh0 - staged_oh) * rstep;
     for (int t = s0; t < s1; t += TILE) {
       const int t0 = max(a0, min(t, s1 - TILE)); /* tile start, moved back at the end */
       const int first = max(s0, t) - t0, last = min(TILE, s1 - t0);
@@ -161,12 +168,12 @@ __kernel void conv_depthwise(__global const float *restrict in, ulong in_offset,
          * - 1 loads per column shift instead of ROWS * KH; the loads, most of them split across
          * cache lines, not the FMAs, bounded the loop). */
         for (int a = 0; a < kd; a++) {
-          __local const float *p = window + a * window_rows * span + (t0 - a0) * stride_w;
+          __local const float *p = window + a * window_rows * pitch + (t0 - a0) * stride_w;
 #pragma unroll
           for (int j = 0; j < ROWS + KH - 1; j++) {
 #pragma unroll
             for (int e = 0; e < KW; e++) {
-              const float16 v = LOAD_TILE(p + j * span + e * dw);
+              const float16 v = LOAD_TILE(p + j * pitch + e * dw);
 #pragma unroll
               for (int b = 0; b < KH; b++)
                 if (j - b >= 0 && j - b < ROWS)
@@ -182,7 +189,7 @@ __kernel void conv_depthwise(__global const float *restrict in, ulong in_offset,
         for (int a = 0; a < kd; a++) {
           for (int b = 0; b < kh; b++) {
             __local const float *p =
-                window + (a * window_rows + b * dh) * span + (t0 - a0) * stride_w;
+                window + (a * window_rows + b * dh) * pitch + (t0 - a0) * stride_w;
 #pragma unroll
             for (int e = 0; e < KW; e++) {
               const float16 wv = (float16)(w[e]);
@@ -197,7 +204,7 @@ __kernel void conv_depthwise(__global const float *restrict in, ulong in_offset,
         for (int a = 0; a < kd; a++) {
           for (int b = 0; b < kh; b++) {
             __local const float *p =
-                window + (a * window_rows + b * dh) * span + (t0 - a0) * stride_w;
+                window + (a * window_rows + b * dh) * pitch + (t0 - a0) * stride_w;
 #pragma unroll
             for (int e = 0; e < KW; e++) {
               const float16 wv = (float16)(w[e]);

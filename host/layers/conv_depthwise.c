@@ -55,8 +55,11 @@ static int64_t span_of(const oclnn_conv *conv, int64_t segment) {
          (int64_t)(conv->kernel[2] - 1) * conv->dilation[2] + 1;
 }
 
+/* Staged rows are TILE-float aligned in pitch and shifted by up to TILE - 1 floats so that the
+ * staged columns share the input's alignment. */
 static int64_t stage_floats(const oclnn_conv *conv, int rows, int64_t segment, int64_t blocks) {
-  return (int64_t)conv->kernel[0] * window_rows(conv, rows, blocks) * span_of(conv, segment);
+  const int64_t pitch = (span_of(conv, segment) + TILE - 1) / TILE * TILE;
+  return (int64_t)conv->kernel[0] * window_rows(conv, rows, blocks) * pitch + TILE;
 }
 
 static bool depthwise_supports(const oclnn_conv *conv) {
