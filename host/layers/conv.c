@@ -48,6 +48,20 @@ cl_int oclnn__conv_set_args(cl_kernel kernel, cl_uint *index, size_t size, const
   return clSetKernelArg(kernel, (*index)++, size, value);
 }
 
+cl_int oclnn__conv_set_call_args(cl_kernel kernel, cl_uint *index, const oclnn__conv_call *call) {
+  cl_int err = CL_SUCCESS;
+  OCLNN__CONV_ARG(kernel, *index, err, call->input);
+  OCLNN__CONV_ARG(kernel, *index, err, call->input_offset);
+  OCLNN__CONV_ARG(kernel, *index, err, call->weight);
+  OCLNN__CONV_ARG(kernel, *index, err, call->weight_offset);
+  OCLNN__CONV_ARG(kernel, *index, err, call->bias);
+  OCLNN__CONV_ARG(kernel, *index, err, call->bias_offset);
+  OCLNN__CONV_ARG(kernel, *index, err, call->has_bias);
+  OCLNN__CONV_ARG(kernel, *index, err, call->output);
+  OCLNN__CONV_ARG(kernel, *index, err, call->output_offset);
+  return err;
+}
+
 void oclnn__conv_variants(oclnn__variant_fn each, void *user) {
   oclnn__conv_generic_variants(each, user);
   oclnn__conv_direct_variants(each, user);

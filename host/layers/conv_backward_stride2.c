@@ -189,10 +189,8 @@ oclnn_status oclnn__conv_bw_stride2_input(oclnn_conv *conv, const char *fn, int6
   /* Fewer channel blocks per work-item until the items fill the device. */
   const size_t base = tiles * row_items * (size_t)batch * (size_t)conv->groups;
   const cl_uint units = ctx->compute_units ? ctx->compute_units : 1;
-  cl_int per_run = blocks;
-  while (per_run > 1 &&
-         base * (size_t)((blocks + per_run - 1) / per_run) < (size_t)S2_ITEMS_PER_UNIT * units)
-    per_run = (per_run + 1) / 2;
+  const cl_int per_run =
+      oclnn__conv_blocks_per_run(blocks, base, (size_t)S2_ITEMS_PER_UNIT * units);
   const size_t runs = (size_t)((blocks + per_run - 1) / per_run);
 
   k = conv->backward_s2_kernel[S2_INPUT];

@@ -112,15 +112,7 @@ static oclnn_status depthwise_run(oclnn_conv *conv, const char *fn, const oclnn_
   cl_kernel k = conv->kernel_obj[0];
   cl_int err = CL_SUCCESS;
   cl_uint arg = 0;
-  OCLNN__CONV_ARG(k, arg, err, call->input);
-  OCLNN__CONV_ARG(k, arg, err, call->input_offset);
-  OCLNN__CONV_ARG(k, arg, err, call->weight);
-  OCLNN__CONV_ARG(k, arg, err, call->weight_offset);
-  OCLNN__CONV_ARG(k, arg, err, call->bias);
-  OCLNN__CONV_ARG(k, arg, err, call->bias_offset);
-  OCLNN__CONV_ARG(k, arg, err, call->has_bias);
-  OCLNN__CONV_ARG(k, arg, err, call->output);
-  OCLNN__CONV_ARG(k, arg, err, call->output_offset);
+  err = oclnn__conv_set_call_args(k, &arg, call);
   OCLNN__CONV_ARG(k, arg, err, conv->channels_in);
   OCLNN__CONV_ARG(k, arg, err, conv->channels_out);
   OCLNN__CONV_ARG(k, arg, err, multiplier);

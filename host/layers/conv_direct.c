@@ -191,21 +191,11 @@ static oclnn_status direct_run(oclnn_conv *conv, const char *fn, const oclnn__co
    * blocks into more runs while there are too few work-items to fill the device. */
   const size_t tiles = ((size_t)call->out[2] + (size_t)pixels - 1) / (size_t)pixels;
   const size_t base = tiles * (size_t)rows64 * (size_t)call->batch * (size_t)conv->groups;
-  cl_int per_run = blocks;
-  while (per_run > 1 && base * (size_t)((blocks + per_run - 1) / per_run) < ITEMS_PER_UNIT * units)
-    per_run = (per_run + 1) / 2;
+  const cl_int per_run = oclnn__conv_blocks_per_run(blocks, base, ITEMS_PER_UNIT * units);
   const size_t runs = (size_t)((blocks + per_run - 1) / per_run);
   cl_int err = CL_SUCCESS;
   cl_uint arg = 0;
-  OCLNN__CONV_ARG(k, arg, err, call->input);
-  OCLNN__CONV_ARG(k, arg, err, call->input_offset);
-  OCLNN__CONV_ARG(k, arg, err, call->weight);
-  OCLNN__CONV_ARG(k, arg, err, call->weight_offset);
-  OCLNN__CONV_ARG(k, arg, err, call->bias);
-  OCLNN__CONV_ARG(k, arg, err, call->bias_offset);
-  OCLNN__CONV_ARG(k, arg, err, call->has_bias);
-  OCLNN__CONV_ARG(k, arg, err, call->output);
-  OCLNN__CONV_ARG(k, arg, err, call->output_offset);
+  err = oclnn__conv_set_call_args(k, &arg, call);
   OCLNN__CONV_ARG(k, arg, err, conv->channels_in);
   OCLNN__CONV_ARG(k, arg, err, conv->channels_out);
   OCLNN__CONV_ARG(k, arg, err, conv->group_in);

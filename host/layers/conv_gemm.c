@@ -131,23 +131,13 @@ static oclnn_status gemm_run(oclnn_conv *conv, const char *fn, const oclnn__conv
   const cl_int blocks = (conv->group_out + cb - 1) / cb;
   const size_t tiles = (size_t)((pixels + tile - 1) / tile);
   const size_t base = tiles * (size_t)call->batch * (size_t)conv->groups;
-  cl_int per_run = blocks;
-  while (per_run > 1 &&
-         base * (size_t)((blocks + per_run - 1) / per_run) < ITEMS_PER_UNIT * (units ? units : 1))
-    per_run = (per_run + 1) / 2;
+  const cl_int per_run =
+      oclnn__conv_blocks_per_run(blocks, base, ITEMS_PER_UNIT * (units ? units : 1));
   const size_t runs = (size_t)((blocks + per_run - 1) / per_run);
 
   cl_int err = CL_SUCCESS;
   cl_uint arg = 0;
-  OCLNN__CONV_ARG(k, arg, err, call->input);
-  OCLNN__CONV_ARG(k, arg, err, call->input_offset);
-  OCLNN__CONV_ARG(k, arg, err, call->weight);
-  OCLNN__CONV_ARG(k, arg, err, call->weight_offset);
-  OCLNN__CONV_ARG(k, arg, err, call->bias);
-  OCLNN__CONV_ARG(k, arg, err, call->bias_offset);
-  OCLNN__CONV_ARG(k, arg, err, call->has_bias);
-  OCLNN__CONV_ARG(k, arg, err, call->output);
-  OCLNN__CONV_ARG(k, arg, err, call->output_offset);
+  err = oclnn__conv_set_call_args(k, &arg, call);
   OCLNN__CONV_ARG(k, arg, err, conv->channels_in);
   OCLNN__CONV_ARG(k, arg, err, conv->channels_out);
   OCLNN__CONV_ARG(k, arg, err, conv->group_in);

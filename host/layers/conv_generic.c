@@ -36,15 +36,7 @@ static oclnn_status generic_run(oclnn_conv *conv, const char *fn, const oclnn__c
   cl_int err = CL_SUCCESS;
   cl_uint arg = 0;
   cl_int mode = (cl_int)conv->desc.padding_mode;
-  OCLNN__CONV_ARG(k, arg, err, call->input);
-  OCLNN__CONV_ARG(k, arg, err, call->input_offset);
-  OCLNN__CONV_ARG(k, arg, err, call->weight);
-  OCLNN__CONV_ARG(k, arg, err, call->weight_offset);
-  OCLNN__CONV_ARG(k, arg, err, call->bias);
-  OCLNN__CONV_ARG(k, arg, err, call->bias_offset);
-  OCLNN__CONV_ARG(k, arg, err, call->has_bias);
-  OCLNN__CONV_ARG(k, arg, err, call->output);
-  OCLNN__CONV_ARG(k, arg, err, call->output_offset);
+  err = oclnn__conv_set_call_args(k, &arg, call);
   OCLNN__CONV_ARG(k, arg, err, total);
   OCLNN__CONV_ARG(k, arg, err, conv->channels_in);
   OCLNN__CONV_ARG(k, arg, err, conv->channels_out);

@@ -153,6 +153,21 @@ cl_int oclnn__conv_set_args(cl_kernel kernel, cl_uint *index, size_t size, const
       (err) = oclnn__conv_set_args((kernel), &(index), sizeof(value), (const void *)&(value)); \
   } while (0)
 
+/* Sets the arguments every forward kernel starts with: input, weight, bias (buffer, offset,
+ * has_bias) and output, each with its offset; returns an OpenCL error code (0 on success). */
+cl_int oclnn__conv_set_call_args(cl_kernel kernel, cl_uint *index, const oclnn__conv_call *call);
+
+/* Output-channel blocks per run for kernels whose work-items each run through several blocks,
+ * reusing what they staged: all `blocks` in one run, halved while `items_per_run` work-items
+ * times the number of runs is fewer than `min_items` (too few to fill the device). */
+static inline cl_int oclnn__conv_blocks_per_run(cl_int blocks, size_t items_per_run,
+                                                size_t min_items) {
+  cl_int per_run = blocks;
+  while (per_run > 1 && items_per_run * (size_t)((blocks + per_run - 1) / per_run) < min_items)
+    per_run = (per_run + 1) / 2;
+  return per_run;
+}
+
 /* Whether desc.input_upsample asks for upsampling (only generic and winograd take it). */
 static inline bool oclnn__conv_upsampled(const oclnn_conv *conv) {
   return conv->upsample[0] != 1 || conv->upsample[1] != 1 || conv->upsample[2] != 1;

@@ -294,10 +294,8 @@ static oclnn_status winograd_band(oclnn_conv *conv, const char *fn, const oclnn_
   const cl_int blocks = blocks_of(conv);
   const size_t groups16 =
       (size_t)((tiles + (cl_ulong)conv->tile_pixels - 1) / (cl_ulong)conv->tile_pixels);
-  cl_int per_run = blocks;
-  while (per_run > 1 && groups16 * XI * (size_t)((blocks + per_run - 1) / per_run) <
-                            ITEMS_PER_UNIT * (units ? units : 1))
-    per_run = (per_run + 1) / 2;
+  const cl_int per_run =
+      oclnn__conv_blocks_per_run(blocks, groups16 * XI, ITEMS_PER_UNIT * (units ? units : 1));
   const size_t runs = (size_t)((blocks + per_run - 1) / per_run);
   k = conv->kernel_obj[K_GEMM];
   arg = 0;
@@ -363,24 +361,14 @@ static oclnn_status winograd_fused_run(oclnn_conv *conv, const char *fn,
   const size_t pairs = (size_t)((grid.groups + 1) / 2);
   const cl_int blocks = blocks_of(conv);
   const size_t units = ctx->compute_units ? ctx->compute_units : 1;
-  cl_int per_part = blocks;
-  while (per_part > 1 &&
-         pairs * (size_t)((blocks + per_part - 1) / per_part) < (size_t)ITEMS_PER_UNIT / 8 * units)
-    per_part = (per_part + 1) / 2;
+  const cl_int per_part =
+      oclnn__conv_blocks_per_run(blocks, pairs, (size_t)ITEMS_PER_UNIT / 8 * units);
   const size_t parts = (size_t)((blocks + per_part - 1) / per_part);
   const cl_int mode = (cl_int)conv->desc.padding_mode;
   cl_kernel k = conv->kernel_obj[K_FUSED];
   cl_int err = CL_SUCCESS;
   cl_uint arg = 0;
-  OCLNN__CONV_ARG(k, arg, err, call->input);
-  OCLNN__CONV_ARG(k, arg, err, call->input_offset);
-  OCLNN__CONV_ARG(k, arg, err, call->weight);
-  OCLNN__CONV_ARG(k, arg, err, call->weight_offset);
-  OCLNN__CONV_ARG(k, arg, err, call->bias);
-  OCLNN__CONV_ARG(k, arg, err, call->bias_offset);
-  OCLNN__CONV_ARG(k, arg, err, call->has_bias);
-  OCLNN__CONV_ARG(k, arg, err, call->output);
-  OCLNN__CONV_ARG(k, arg, err, call->output_offset);
+  err = oclnn__conv_set_call_args(k, &arg, call);
   OCLNN__CONV_ARG(k, arg, err, conv->channels_in);
   OCLNN__CONV_ARG(k, arg, err, conv->channels_out);
   OCLNN__CONV_ARG(k, arg, err, blocks);
